@@ -1,0 +1,1 @@
+"""The bundled rule files and rule documentation, installed as the package data of ``csqa.rules``."""

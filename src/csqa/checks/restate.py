@@ -1,0 +1,139 @@
+"""``restate-question``: after the customer states their matter, the agent restates it before answering.
+
+The manual's step is "顾客陈述完毕后,根据记录询问'您是咨询有关**的问题,是吗?'。顾客确认后再进行耐心解答". The
+check therefore needs three things from the transcript: where the customer's matter is stated, whether an
+agent utterance restates it *and* asks for confirmation, and whether that happened before the agent started
+answering. Spotting 是吗 is not enough: the restatement must share content with what the customer said
+(a shared content word, or a fuzzy match of the remaining words above a threshold).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+
+from csqa.checks.base import Check, Context
+from csqa.doc import UtteranceDoc
+from csqa.report import CheckResult
+
+__all__ = ["RESTATE_CHECK", "RestateParams"]
+
+
+class RestateParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_matter_chars: Annotated[int, Field(ge=1)] = 4
+    min_shared_words: Annotated[int, Field(ge=1)] = 1
+    fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
+    topic_chars: Annotated[int, Field(ge=2)] = 12
+
+
+def _core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
+    """Content words of an utterance: no stopwords, nothing inside the ``skip`` content-key spans."""
+    stop = ctx.stopwords
+    words: list[str] = []
+    position = 0
+    for token in u.content:
+        size = sum(1 for ch in token.text if ch.isalnum())
+        start, end = position, position + size
+        position = end
+        if any(s < end and start < e for s, e in skip):
+            continue
+        if token.text in stop:
+            continue
+        words.append(token.text)
+    return words
+
+
+def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int]]:
+    return [(h.start, h.end) for family in families for h in ctx.doc.hits(u, family)]
+
+
+def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
+    skip = _spans(ctx, u, "lexicon.non-matter")
+    core = "".join(_core_tokens(ctx, u, skip))
+    if len(core) < params.min_matter_chars:
+        return False
+    if ctx.doc.call.direction == "outbound":
+        return ctx.lexicon_hit(u, "customer-matter") is not None
+    return True
+
+
+def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
+    return ctx.find_part([u], "lead") is not None or ctx.find_part([u], "tag") is not None
+
+
+def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
+    markers = _spans(ctx, u, ctx.family("lead"), ctx.family("tag"))
+    mine = _core_tokens(ctx, u, markers)
+    theirs = [w for c in said for w in _core_tokens(ctx, c, [])]
+    shared = {w for w in mine if len(w) >= 2} & set(theirs)
+    if len(shared) >= params.min_shared_words:
+        return True
+    mine_text, their_text = "".join(mine), "".join(theirs)
+    if len(mine_text) < 2 or not their_text:
+        return False
+    return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
+
+
+def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
+    """An agent utterance that neither answers nor restates: a back-channel, or a question for details."""
+    if not u.key:
+        return True
+    if ctx.lexicon_hit(u, "backchannel") is not None and len(u.key) <= 6:
+        return True
+    if u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢")):
+        return True
+    return ctx.lexicon_hit(u, "clarifying-question") is not None
+
+
+def restate_question(ctx: Context) -> CheckResult:
+    params = ctx.params
+    assert isinstance(params, RestateParams)
+    doc = ctx.doc
+    customer = list(doc.by("customer"))
+    matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
+    if matter is None:
+        if any(ctx.lexicon_hit(u, "wrong-number") for u in customer):
+            return ctx.not_applicable("the customer reached a wrong number; no matter was raised")
+        return ctx.not_applicable("the customer raised no matter of their own")
+    said: list[UtteranceDoc] = []
+    mismatched: UtteranceDoc | None = None
+    for u in doc.utterances[matter.index :]:
+        if u.speaker == "customer":
+            said.append(u)
+            continue
+        if _restatement(ctx, u):
+            if _shares_content(ctx, u, said, params):
+                lead = ctx.find_part([u], "lead") or ctx.find_part([u], "tag")
+                assert lead is not None
+                return ctx.result(
+                    "pass",
+                    "the agent restated the customer's matter and asked for confirmation before answering",
+                    [u.whole("restatement"), matter.whole("the customer's matter")],
+                )
+            mismatched = mismatched or u
+            continue
+        if _is_waypoint(ctx, u):
+            continue
+        topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
+        evidence = [u.whole("the agent answered here without restating"), matter.whole("the customer's matter")]
+        if mismatched is not None:
+            evidence.append(mismatched.whole("a confirmation that does not restate what the customer said"))
+            message = "the agent's confirmation does not restate what the customer said, and the agent went on to answer"
+        else:
+            message = "the agent answered without first restating the customer's matter and asking for confirmation"
+        return ctx.result("fail", message, evidence, suggestion=ctx.suggestion(topic=topic or "**"))
+    return ctx.not_assessable("the call ends before the agent answers the customer's matter")
+
+
+RESTATE_CHECK = Check(
+    "restate-question",
+    "Before answering, the agent restates the customer's matter and asks for confirmation (您是咨询…的问题,是吗?).",
+    restate_question,
+    params=RestateParams,
+    step_parts=("lead", "tag"),
+    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question"),
+)

@@ -1,0 +1,212 @@
+"""The ``csqa`` command: score calls, list the rules, print the agent script.
+
+Exit status: 0 when every call was scored, 1 when any call could not be read or scored (its error record
+is still written), 2 for a usage or rule-file error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from importlib import resources
+from typing import IO
+
+from csqa import __version__
+from csqa.checks import REGISTRY
+from csqa.docs import rule_doc
+from csqa.errors import CsqaError, RuleFileError
+from csqa.loaders import load_calls
+from csqa.report import CallError, Report
+from csqa.rulefile import load_rules
+from csqa.scorer import Scorer
+from csqa.script import render_script
+
+__all__ = ["main"]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    rows = [list(r) for r in rows]
+    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _demo_paths() -> list[str]:
+    return [str(resources.files("csqa.corpora").joinpath("demo"))]
+
+
+def _score(args: argparse.Namespace) -> int:
+    scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir)
+    paths = args.paths or _demo_paths()
+    results = scorer.score_many(load_calls(*paths))
+    with ExitStack() as stack:
+        out: IO[str] = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
+        if args.format == "jsonl":
+            errors = _write_jsonl(results, out)
+        else:
+            errors = _write_table(results, out, scorer)
+    return 1 if errors else 0
+
+
+def _write_jsonl(results: Iterable[Report | CallError], out: IO[str]) -> int:
+    errors = 0
+    for result in results:
+        if isinstance(result, CallError):
+            errors += 1
+            print(f"csqa: {result.message}", file=sys.stderr)
+        out.write(result.model_dump_json() + "\n")
+    return errors
+
+
+def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Scorer) -> int:
+    rows: list[list[str]] = []
+    errors: list[CallError] = []
+    fails: Counter[str] = Counter()
+    judged: Counter[str] = Counter()
+    scores: list[float] = []
+    passed = 0
+    for result in results:
+        if isinstance(result, CallError):
+            errors.append(result)
+            continue
+        for check in result.checks:
+            if check.status in ("pass", "fail"):
+                judged[check.rule] += 1
+            if check.status == "fail":
+                fails[check.rule] += 1
+        if result.score is not None:
+            scores.append(result.score)
+            passed += bool(result.passed)
+        failed = ", ".join(f"{c.code} {c.rule}" for c in result.failed) or "-"
+        verdict = "-" if result.passed is None else ("PASS" if result.passed else "FAIL")
+        score = "-" if result.score is None else f"{result.score:.1f}"
+        rows.append([result.call_id, result.agent_id or "-", result.direction, score, verdict, failed])
+    out.write(_table(["call", "agent", "direction", "score", "verdict", "failed rules"], rows) + "\n\n")
+    scored = len(rows)
+    mean = f"{sum(scores) / len(scores):.1f}" if scores else "-"
+    out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; {passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
+    if judged:
+        out.write("\n" + _table(
+            ["rule", "code", "fails", "judged", "fail rate"],
+            [
+                [rule_id, cfg.code, str(fails[rule_id]), str(judged[rule_id]), f"{fails[rule_id] / judged[rule_id]:.0%}"]
+                for rule_id, cfg in scorer.rules.rules.items()
+                if judged[rule_id]
+            ],
+        ) + "\n")
+    for error in errors:
+        print(f"csqa: {error.message}", file=sys.stderr)
+    return len(errors)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules)
+    if args.rule:
+        wanted = next((rid for rid, cfg in rules.model.rules.items() if args.rule in (rid, cfg.code)), None)
+        if wanted is None:
+            print(f"csqa: no rule {args.rule!r}; see 'csqa rules'", file=sys.stderr)
+            return 2
+        sys.stdout.write(rule_doc(wanted))
+        return 0
+    rows = []
+    for rule_id, cfg in rules.model.rules.items():
+        check = REGISTRY[rule_id]
+        severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
+        state = "on" if cfg.enabled else "off"
+        rows.append([cfg.code, rule_id, f"{cfg.weight:g}", severity, state, check.summary])
+    if args.format == "json":
+        payload = [
+            {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,
+             "veto": rules.model.rules[r[1]].vetoes, "enabled": r[4] == "on", "checks": r[5]}
+            for r in rows
+        ]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(_table(["code", "rule", "weight", "severity", "enabled", "what it checks"], rows) + "\n")
+        sys.stdout.write("\n'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.\n")
+    return 0
+
+
+def _script(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules).with_company(args.company)
+    sys.stdout.write(render_script(rules, direction=args.direction))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csqa",
+        description="Score Chinese call-centre calls against the customer-service manual.",
+        epilog="Input formats, rule ids and statuses: see the README and MANUAL.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"csqa {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    rules_help = "rule file (TOML) to use instead of the bundled default scorecard"
+    score = commands.add_parser(
+        "score",
+        help="score calls and print a table or JSON Lines reports",
+        description="Score calls from files and folders (.jsonl, .json, .txt; folders are read recursively). "
+        "With no PATH, scores the bundled demo corpus.",
+    )
+    score.add_argument("paths", nargs="*", metavar="PATH", help="call files or folders")
+    score.add_argument("--rules", metavar="FILE", help=rules_help)
+    score.add_argument("--company", help="company name the script expects (overrides the rule file)")
+    score.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
+    score.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    score.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
+    score.set_defaults(run=_score)
+
+    rules = commands.add_parser(
+        "rules",
+        help="list every rule: id, code, weight, severity, what it checks",
+        description="List the scorecard's rules, or show one rule's documentation.",
+    )
+    rules.add_argument("rule", nargs="?", metavar="RULE", help="a rule id or code: show its documentation")
+    rules.add_argument("--rules", metavar="FILE", help=rules_help)
+    rules.add_argument("--format", choices=("table", "json"), default="table")
+    rules.set_defaults(run=_rules)
+
+    script = commands.add_parser(
+        "script",
+        help="print the agent script for inbound calls or callbacks",
+        description="Print the agent script, rendered from the rule file for the company.",
+    )
+    script.add_argument("--direction", choices=("inbound", "outbound"), default="inbound")
+    script.add_argument("--company", help="company name to fill in")
+    script.add_argument("--rules", metavar="FILE", help=rules_help)
+    script.set_defaults(run=_script)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except RuleFileError as exc:
+        print(f"csqa: {exc}", file=sys.stderr)
+        return 2
+    except CsqaError as exc:
+        print(f"csqa: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

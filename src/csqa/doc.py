@@ -1,0 +1,155 @@
+"""A call prepared once for every check: normalised, tokenised, keyed for phrase search.
+
+Each utterance is normalised and tokenised exactly once per call, however many rules look at it; phrase
+search results are computed on first request and kept for the other rules. The *content key* of an
+utterance is its content tokens (no punctuation, spaces or hesitation sounds) joined together, with
+``key_map[i]`` the offset in the original text of key character ``i``. Match boundaries are the token boundaries, plus the point before a *clitic* (您, 了, 吗…)
+that jieba glued to the word before it (感谢您 → 感谢|您), so a phrase still ends where a person would
+say the word ends. Because normalisation is
+one-to-one, that offset is directly an offset into ``Utterance.text`` and evidence built from it quotes the
+original characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from csqa.model import Call, Utterance
+from csqa.phrases import PhraseHit, PhraseIndex, SoundTable
+from csqa.report import Evidence
+from csqa.text import Normalizer, is_content
+from csqa.tokenizer import Token, Tokenizer
+
+__all__ = ["CallDoc", "UtteranceDoc"]
+
+
+@dataclass(slots=True)
+class UtteranceDoc:
+    """One utterance with its normalised text, tokens and content key."""
+
+    index: int
+    utterance: Utterance
+    norm: str
+    tokens: list[Token]
+    content: list[Token]
+    key: str
+    key_map: list[int]
+    key_starts: frozenset[int]
+    key_ends: frozenset[int]
+    _sound: str | None = None
+    _hits: list[PhraseHit] | None = field(default=None)
+
+    @property
+    def speaker(self) -> str:
+        return self.utterance.speaker
+
+    @property
+    def text(self) -> str:
+        return self.utterance.text
+
+    def original_span(self, key_start: int, key_end: int) -> tuple[int, int]:
+        """Original-text offsets of the content-key span ``[key_start, key_end)``."""
+        return self.key_map[key_start], self.key_map[key_end - 1] + 1
+
+    def evidence(self, key_start: int, key_end: int, note: str = "") -> Evidence:
+        start, end = self.original_span(key_start, key_end)
+        return Evidence(utterance=self.index, start=start, end=end, quote=self.text[start:end], note=note)
+
+    def whole(self, note: str = "") -> Evidence:
+        """Evidence pointing at the utterance's text from its first to its last content character."""
+        if not self.key:
+            return Evidence(utterance=self.index, start=0, end=len(self.text), quote=self.text, note=note)
+        return self.evidence(0, len(self.key), note)
+
+    def hit_evidence(self, hit: PhraseHit, note: str = "") -> Evidence:
+        return self.evidence(hit.start, hit.end, note)
+
+
+class CallDoc:
+    """The prepared form of one call, shared by every check of one scoring run."""
+
+    def __init__(
+        self,
+        call: Call,
+        *,
+        tokenizer: Tokenizer,
+        normalizer: Normalizer,
+        phrases: PhraseIndex,
+        sounds: SoundTable,
+        hesitations: frozenset[str],
+        clitics: frozenset[str],
+    ) -> None:
+        self.call = call
+        self._phrases = phrases
+        self._sounds = sounds
+        self.utterances = [
+            self._prepare(i, u, tokenizer, normalizer, hesitations, clitics) for i, u in enumerate(call.utterances)
+        ]
+
+    @staticmethod
+    def _prepare(
+        index: int,
+        utterance: Utterance,
+        tokenizer: Tokenizer,
+        normalizer: Normalizer,
+        hesitations: frozenset[str],
+        clitics: frozenset[str],
+    ) -> UtteranceDoc:
+        norm = normalizer(utterance.text)
+        tokens = tokenizer.tokenize(norm)
+        content: list[Token] = []
+        key_parts: list[str] = []
+        key_map: list[int] = []
+        starts: set[int] = set()
+        ends: set[int] = set()
+        for token in tokens:
+            if not is_content(token.text) or all(ch in hesitations for ch in token.text):
+                continue
+            content.append(token)
+            starts.add(len(key_map))
+            for offset, ch in enumerate(token.text):
+                if ch.isalnum():
+                    if offset and ch in clitics:
+                        starts.add(len(key_map))
+                        ends.add(len(key_map))
+                    key_parts.append(ch)
+                    key_map.append(token.start + offset)
+            ends.add(len(key_map))
+        return UtteranceDoc(
+            index=index,
+            utterance=utterance,
+            norm=norm,
+            tokens=tokens,
+            content=content,
+            key="".join(key_parts),
+            key_map=key_map,
+            key_starts=frozenset(starts),
+            key_ends=frozenset(ends),
+        )
+
+    def sound_key(self, u: UtteranceDoc) -> str:
+        if u._sound is None:
+            u._sound = self._sounds.key(u.key)
+        return u._sound
+
+    def hits(self, u: UtteranceDoc, family: str | None = None) -> list[PhraseHit]:
+        """Phrase hits in one utterance, all families or one."""
+        if u._hits is None:
+            sound = self.sound_key(u) if self._phrases.needs_sound else None
+            u._hits = self._phrases.search(u.key, sound, u.key_starts, u.key_ends)
+        if family is None:
+            return u._hits
+        return [hit for hit in u._hits if hit.family == family]
+
+    def first_hit(self, u: UtteranceDoc, family: str) -> PhraseHit | None:
+        for hit in self.hits(u, family):
+            return hit
+        return None
+
+    def by(self, speaker: str) -> Iterator[UtteranceDoc]:
+        return (u for u in self.utterances if u.speaker == speaker)
+
+    @property
+    def agent(self) -> list[UtteranceDoc]:
+        return [u for u in self.utterances if u.speaker == "agent"]

@@ -1,0 +1,62 @@
+"""Rule documentation, and the examples in it that are run as tests and used as evaluation fixtures.
+
+Each rule has ``rules/docs/<rule-id>.md`` with sections *Why*, *What counts*, *What does not count*, *Decisions*
+and *Examples*. An example is a fenced block with the info string ``example``: header lines ``# expect:
+<status>`` and ``# why: …``, then a call in the plain-text form (``# rings: 5``, ``# hangup_by: agent``,
+``客服: …``, ``[00:03-00:05] 客户: …``). Because the examples are parsed here, the documentation cannot
+drift from the behaviour: the test suite scores every example and asserts its expected status.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from csqa.loaders import parse_text
+from csqa.model import Call
+from csqa.report import Status
+
+__all__ = ["RuleExample", "rule_doc", "rule_examples"]
+
+_BLOCK = re.compile(r"^```example[^\n]*\n(?P<body>.*?)^```", re.M | re.S)
+_META = re.compile(r"^#\s*(expect|why)\s*:\s*(.*)$")
+_STATUSES = ("pass", "fail", "not_applicable", "not_assessable")
+
+
+@dataclass(frozen=True)
+class RuleExample:
+    """One documented example: the call, the status the rule must give it, and why."""
+
+    rule: str
+    number: int
+    expect: Status
+    why: str
+    call: Call
+
+
+def rule_doc(rule_id: str) -> str:
+    """The Markdown documentation of one rule."""
+    return resources.files("csqa.rules").joinpath("docs", f"{rule_id}.md").read_text(encoding="utf-8")
+
+
+def rule_examples(rule_id: str) -> list[RuleExample]:
+    """The examples of one rule's documentation, parsed into calls."""
+    examples = []
+    for number, block in enumerate(_BLOCK.finditer(rule_doc(rule_id)), 1):
+        meta: dict[str, str] = {}
+        lines = []
+        for line in block.group("body").splitlines():
+            found = _META.match(line.strip())
+            if found:
+                meta[found.group(1)] = found.group(2).strip()
+            else:
+                lines.append(line)
+        expect = meta.get("expect", "")
+        if expect not in _STATUSES:
+            raise ValueError(f"{rule_id} example {number}: '# expect:' must be one of {', '.join(_STATUSES)}")
+        if not meta.get("why"):
+            raise ValueError(f"{rule_id} example {number}: '# why:' is missing")
+        call = parse_text("\n".join(lines), call_id=f"{rule_id}#{number}", source=f"rules/docs/{rule_id}.md")
+        examples.append(RuleExample(rule_id, number, expect, meta["why"], call))  # type: ignore[arg-type]
+    return examples

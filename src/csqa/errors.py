@@ -1,0 +1,98 @@
+"""One exception hierarchy, with stable, greppable error codes.
+
+Every error csqa raises is a :class:`CsqaError`. Each carries a ``code`` (``E1xx`` for input, ``E2xx`` for
+rule files) that stays the same across releases, so a pipeline can branch on it and a person can search for
+it. Errors that can have several causes at once (a call with three bad utterances, a rule file with five
+mistakes) carry all of them in ``problems`` rather than stopping at the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CsqaError",
+    "InputError",
+    "InputProblem",
+    "RuleFileError",
+    "RuleProblem",
+]
+
+
+class CsqaError(Exception):
+    """Base class of every error csqa raises."""
+
+    code = "E000"
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """One thing wrong with one call: where (utterance index, field path) and what."""
+
+    field: str
+    message: str
+    utterance: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InputError(CsqaError, ValueError):
+    """A call could not be read or validated.
+
+    ``source`` is the file (or ``"<input>"``), ``line`` the 1-based line of the call in that file where it
+    has one, ``call_id`` the call's id when it could be read, ``problems`` every problem found.
+    """
+
+    def __init__(
+        self,
+        problems: list[InputProblem],
+        *,
+        code: str = "E101",
+        call_id: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.problems = list(problems)
+        self.code = code
+        self.call_id = call_id
+        self.source = source
+        self.line = line
+        super().__init__(self._render())
+
+    def where(self) -> str:
+        """Where the bad call is, as a person would look for it: ``file line 7, call 'x'``."""
+        parts = []
+        if self.source:
+            parts.append(self.source if self.line is None else f"{self.source} line {self.line}")
+        if self.call_id is not None:
+            parts.append(f"call {self.call_id!r}")
+        return ", ".join(parts) or "<input>"
+
+    def _render(self) -> str:
+        body = "; ".join(str(p) for p in self.problems) or "invalid call"
+        return f"[{self.code}] {self.where()}: {body}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    """One mistake in a rule file: the file, the dotted path inside it, and what is wrong."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path or '<root>'}: {self.message}"
+
+
+class RuleFileError(CsqaError, ValueError):
+    """A rule file is missing, unreadable or invalid; ``problems`` lists every mistake found at once."""
+
+    code = "E200"
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = len(self.problems)
+        super().__init__(f"[{self.code}] {count} problem{'s' if count != 1 else ''} in rule files:\n{lines}")

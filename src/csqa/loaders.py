@@ -1,0 +1,291 @@
+"""Reading calls: native JSON / JSON Lines, the Alibaba Cloud SCA dialogue shape, and plain text lines.
+
+Loading is lazy and streamed: a JSON Lines file is read one line at a time, so a file of a million calls is
+never held in memory. Each bad call becomes an :class:`~csqa.report.CallError` record naming the file, the
+line, the call id when it could be read, and every problem with its utterance index and field, and loading
+goes on with the next call. ``errors="raise"`` raises :class:`~csqa.errors.InputError` instead.
+
+Formats:
+
+* **native** (MANUAL.md): ``{"call_id": …, "utterances": [{"speaker", "text", "start", "end"}], …}``; a
+  ``.jsonl`` file holds one call a line, a ``.json`` file one call or a list of calls.
+* **SCA**: ``{"tid": …, "dialogue": [{"role": "客服"|"客户", "words": …, "begin": ms, "end": ms,
+  "identity": …}]}``, alone, in a list, or under ``{"tickets": […]}``; keys in either case.
+* **text**: one utterance a line, ``坐席：您好…``, ``[00:03] 客户: …`` or ``[00:03-00:06] 客户: …``;
+  optional header lines ``# call_id: …`` (also ``direction``, ``agent_id``, ``rings``, ``ring_seconds``,
+  ``hangup_by``, and ``events`` as a JSON list) before the first utterance. A ``.txt`` file is one call; its id defaults to the file name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from csqa.errors import InputError, InputProblem
+from csqa.model import SPEAKER_ALIASES, Call
+from csqa.report import CallError
+
+__all__ = ["load_calls", "parse_call", "parse_text", "CALL_SUFFIXES"]
+
+CALL_SUFFIXES = (".jsonl", ".json", ".txt")
+ErrorMode = Literal["record", "raise"]
+
+_TEXT_LINE = re.compile(
+    r"^\s*(?:[\[【(（]\s*(?P<start>[0-9:.]+)\s*(?:[-–~～]\s*(?P<end>[0-9:.]+)\s*)?[\]】)）]\s*)?"
+    r"(?P<speaker>[^\s:：\[\]【】]{1,12})\s*[:：]\s?(?P<text>.*)$"
+)
+_HEADER = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_]+)\s*[:：=]\s*(?P<value>.*?)\s*$")
+_HEADER_KEYS = {"call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events"}
+
+
+def _loc(loc: tuple[int | str, ...]) -> tuple[str, int | None]:
+    text = ""
+    utterance = None
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            if index and loc[index - 1] == "utterances":
+                utterance = part
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "<call>", utterance
+
+
+def _problems(exc: ValidationError) -> list[InputProblem]:
+    problems = []
+    for err in exc.errors():
+        field, utterance = _loc(tuple(err["loc"]))
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling against MANUAL.md)"
+        problems.append(InputProblem(field=field, message=message, utterance=utterance))
+    return problems
+
+
+def _is_sca(obj: Mapping[str, Any]) -> bool:
+    return any(k in obj for k in ("dialogue", "Dialogue"))
+
+
+def _get(item: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        for key in (name, name[:1].upper() + name[1:]):
+            if key in item:
+                return item[key]
+    return None
+
+
+def _from_sca(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate one SCA dialogue into the native shape (milliseconds become seconds)."""
+    dialogue = _get(obj, "dialogue")
+    call: dict[str, Any] = {"call_id": _get(obj, "tid", "callId", "call_id"), "utterances": []}
+    if not isinstance(dialogue, list):
+        call["utterances"] = dialogue
+        return call
+    agent_id = None
+    for item in dialogue:
+        if not isinstance(item, Mapping):
+            call["utterances"].append(item)
+            continue
+        role = _get(item, "role")
+        begin, end = _get(item, "begin"), _get(item, "end")
+        utterance: dict[str, Any] = {"speaker": role, "text": _get(item, "words")}
+        if isinstance(begin, (int, float)) and not isinstance(begin, bool):
+            utterance["start"] = begin / 1000
+        elif begin is not None:
+            utterance["start"] = begin
+        if isinstance(end, (int, float)) and not isinstance(end, bool):
+            utterance["end"] = end / 1000
+        elif end is not None:
+            utterance["end"] = end
+        identity = _get(item, "identity")
+        if agent_id is None and identity and SPEAKER_ALIASES.get(str(role).strip()) == "agent":
+            agent_id = str(identity)
+        call["utterances"].append(utterance)
+    for key in ("direction", "rings", "ring_seconds", "hangup_by", "events", "agent_id"):
+        value = _get(obj, key)
+        if value is not None:
+            call[key] = value
+    if agent_id is not None and "agent_id" not in call:
+        call["agent_id"] = agent_id
+    return call
+
+
+def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | None = None, line: int | None = None) -> Call:
+    """One call from a :class:`Call`, a dict (native or SCA shape) or JSON text.
+
+    Raises :class:`InputError` naming the call, utterance index and field of every problem.
+    """
+    if isinstance(obj, Call):
+        return obj
+    if isinstance(obj, (str, bytes, bytearray)):
+        try:
+            obj = json.loads(obj)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError([InputProblem("<json>", f"not valid JSON: {exc}")], code="E100", source=source, line=line) from None
+    if not isinstance(obj, Mapping):
+        raise InputError(
+            [InputProblem("<call>", f"a call must be a JSON object, not {type(obj).__name__}")],
+            code="E100",
+            source=source,
+            line=line,
+        )
+    call_id = obj.get("call_id", _get(obj, "tid"))
+    data = _from_sca(obj) if _is_sca(obj) else obj
+    try:
+        return Call.model_validate(data)
+    except ValidationError as exc:
+        shown = call_id if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
+        raise InputError(_problems(exc), call_id=None if shown is None else str(shown), source=source, line=line) from None
+
+
+def _seconds(stamp: str) -> float:
+    value = 0.0
+    for part in stamp.split(":"):
+        value = value * 60 + float(part)
+    return value
+
+
+def parse_text(text: str, *, call_id: str | None = None, source: str | None = None) -> Call:
+    """One call from plain text lines (``坐席：…``, ``[00:03] 客户: …``) with optional ``# key: value`` headers."""
+    header: dict[str, Any] = {}
+    utterances: list[dict[str, Any]] = []
+    problems: list[InputProblem] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        head = _HEADER.match(raw)
+        if head and not utterances:
+            key = head.group("key").lower()
+            if key not in _HEADER_KEYS:
+                problems.append(InputProblem(f"line {number}", f"unknown header {key!r}; known: {', '.join(sorted(_HEADER_KEYS))}"))
+            else:
+                header[key] = head.group("value")
+            continue
+        match = _TEXT_LINE.match(raw)
+        if match is None or match.group("speaker").strip() not in SPEAKER_ALIASES:
+            problems.append(
+                InputProblem(
+                    f"line {number}",
+                    "expected 'speaker: text' with speaker 坐席/座席/客服/agent or 客户/顾客/用户/customer",
+                    utterance=len(utterances),
+                )
+            )
+            continue
+        utterance: dict[str, Any] = {"speaker": match.group("speaker"), "text": match.group("text")}
+        try:
+            if match.group("start"):
+                utterance["start"] = _seconds(match.group("start"))
+            if match.group("end"):
+                utterance["end"] = _seconds(match.group("end"))
+        except ValueError:
+            problems.append(InputProblem(f"line {number}", "the timestamp is not [mm:ss] or [hh:mm:ss]", utterance=len(utterances)))
+        utterances.append(utterance)
+    resolved_id = header.pop("call_id", None) or call_id
+    if problems:
+        raise InputError(problems, call_id=resolved_id, source=source)
+    if "rings" in header and header["rings"].strip().isdigit():
+        header["rings"] = int(header["rings"])
+    if "ring_seconds" in header:
+        try:
+            header["ring_seconds"] = float(header["ring_seconds"])
+        except ValueError:
+            pass  # left as text: validation reports it with the field name
+    if "events" in header:
+        try:
+            header["events"] = json.loads(header["events"])
+        except json.JSONDecodeError:
+            raise InputError([InputProblem("events", "the events header is not a JSON list")], call_id=resolved_id, source=source) from None
+    data = {"call_id": resolved_id, **header, "utterances": utterances}
+    return parse_call(data, source=source)
+
+
+def _records(path: Path) -> Iterator[tuple[Any, int | None]]:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        with path.open("r", encoding="utf-8-sig") as handle:
+            for number, raw in enumerate(handle, 1):
+                if raw.strip():
+                    yield raw, number
+        return
+    text = path.read_text(encoding="utf-8-sig")
+    if suffix == ".txt":
+        yield ("text", text), None
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield text, exc.lineno
+        return
+    if isinstance(data, Mapping) and isinstance(_get(data, "tickets"), list):
+        data = _get(data, "tickets")
+    if isinstance(data, list):
+        for item in data:
+            yield item, None
+    else:
+        yield data, None
+
+
+def _files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CALL_SUFFIXES and not p.name.startswith("."))
+            yield from found
+        else:
+            yield path
+
+
+def load_calls(
+    *paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    errors: ErrorMode = "record",
+) -> Iterator[Call | CallError]:
+    """Calls from files and folders, lazily, in order (folders sorted by path).
+
+    A bad call yields a :class:`CallError` (or raises :class:`InputError` with ``errors="raise"``); a
+    missing file yields one error record for that file.
+    """
+    flat: list[str | os.PathLike[str]] = []
+    for entry in paths:
+        if isinstance(entry, (str, os.PathLike)):
+            flat.append(entry)
+        else:
+            flat.extend(entry)
+    for path in _files(flat):
+        source = str(path)
+        try:
+            for record, line in _records(path):
+                try:
+                    if isinstance(record, tuple):
+                        yield parse_text(record[1], call_id=path.stem, source=source)
+                    else:
+                        yield parse_call(record, source=source, line=line)
+                except InputError as exc:
+                    if errors == "raise":
+                        raise
+                    yield error_record(exc)
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=source)
+            if errors == "raise":
+                raise problem from None
+            yield error_record(problem)
+
+
+def error_record(exc: InputError) -> CallError:
+    """The batch record of an input error."""
+    return CallError(
+        code=exc.code,
+        message=str(exc),
+        call_id=exc.call_id,
+        source=exc.source,
+        line=exc.line,
+        problems=tuple(
+            f"utterances[{p.utterance}]: {p}" if p.utterance is not None and not p.field.startswith("utterances") else str(p)
+            for p in exc.problems
+        ),
+    )

@@ -1,0 +1,135 @@
+"""The input of MANUAL.md as immutable pydantic models.
+
+Unknown fields are rejected rather than ignored: a misspelt ``hangup_by`` silently dropped would turn a
+``fail`` into ``not_assessable`` without anyone noticing. Speaker and party names accept the aliases that
+common exports use (坐席/座席/客服 → agent, 客户/顾客/用户 → customer).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["Call", "Event", "Utterance", "Speaker", "Direction"]
+
+Speaker = Literal["agent", "customer"]
+Direction = Literal["inbound", "outbound"]
+
+SPEAKER_ALIASES: dict[str, str] = {
+    "agent": "agent",
+    "坐席": "agent",
+    "座席": "agent",
+    "客服": "agent",
+    "customer": "customer",
+    "客户": "customer",
+    "顾客": "customer",
+    "用户": "customer",
+    "客戶": "customer",
+    "顧客": "customer",
+    "用戶": "customer",
+}
+
+DIRECTION_ALIASES: dict[str, str] = {
+    "inbound": "inbound",
+    "outbound": "outbound",
+    "呼入": "inbound",
+    "来电": "inbound",
+    "呼出": "outbound",
+    "回访": "outbound",
+    "外呼": "outbound",
+}
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _alias(value: object, table: dict[str, str], what: str) -> object:
+    if isinstance(value, str):
+        key = value.strip()
+        found = table.get(key) or table.get(key.lower())
+        if found is None:
+            allowed = ", ".join(sorted({k for k in table if k.isascii()}))
+            raise ValueError(f"{value!r} is not a {what}; use {allowed} (or a Chinese alias)")
+        return found
+    return value
+
+
+class Utterance(BaseModel):
+    """One stretch of speech by one party, as ASR or a person wrote it."""
+
+    model_config = _FROZEN
+
+    speaker: Speaker
+    text: str
+    start: Seconds | None = None
+    end: Seconds | None = None
+
+    @field_validator("speaker", mode="before")
+    @classmethod
+    def _speaker_alias(cls, value: object) -> object:
+        return _alias(value, SPEAKER_ALIASES, "speaker")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Utterance:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Event(BaseModel):
+    """A CTI event: a ``hold`` (start and end) or a ``transfer`` (start)."""
+
+    model_config = _FROZEN
+
+    type: Literal["hold", "transfer"]
+    start: Seconds
+    end: Seconds | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Event:
+        if self.type == "hold" and self.end is None:
+            raise ValueError("a hold needs an end")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Call(BaseModel):
+    """One call: who spoke, what was said, and what the phone system recorded around it."""
+
+    model_config = _FROZEN
+
+    call_id: Annotated[str, Field(min_length=1)]
+    direction: Direction = "inbound"
+    agent_id: str | None = None
+    rings: Annotated[int, Field(ge=0, strict=True)] | None = None
+    ring_seconds: Seconds | None = None
+    hangup_by: Speaker | None = None
+    utterances: tuple[Utterance, ...]
+    events: tuple[Event, ...] = ()
+
+    @field_validator("call_id", mode="before")
+    @classmethod
+    def _id_not_blank(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("call_id is blank")
+        return value
+
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _direction_alias(cls, value: object) -> object:
+        return _alias(value, DIRECTION_ALIASES, "direction")
+
+    @field_validator("hangup_by", mode="before")
+    @classmethod
+    def _hangup_alias(cls, value: object) -> object:
+        return None if value is None else _alias(value, SPEAKER_ALIASES, "party")
+
+    @property
+    def timed(self) -> bool:
+        """True when every utterance has both a start and an end time."""
+        return bool(self.utterances) and all(u.start is not None and u.end is not None for u in self.utterances)

@@ -1,0 +1,211 @@
+"""Phrase patterns from the rule files, and one multi-pattern pass that finds them all.
+
+A rule file writes a family of phrases compactly: ``有什么{可以|能}帮{您|你}`` expands to four strings,
+``{|请问}`` makes a part optional, and ``{company}`` stands for every configured name of the company. Every
+expanded phrase is normalised the same way as call text and reduced to its content characters (punctuation
+and spaces dropped), so ``请问,有什么能帮您?`` and ``请问有什么能帮您`` are one phrase.
+
+Matching runs once per utterance over its *content key* (see :mod:`csqa.doc`): the utterance's tokens with
+punctuation, spaces and hesitation sounds (嗯, 呃) left out, so a filler inside a phrase does not hide it. An
+Aho-Corasick automaton finds every candidate in one pass; a candidate counts only where it starts and ends
+on jieba token boundaries, so a phrase never matches half a word. Families that allow homophones are also
+matched on the utterance's *sound key*: each character replaced by its toneless pinyin syllable, which is
+how ASR substitutions such as 在见 for 再见 or 南山 for 楠山 are caught.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from csqa.text import Normalizer
+
+__all__ = ["PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
+
+MAX_EXPANSIONS = 512
+_GROUP = re.compile(r"\{([^{}]*)\}")
+
+
+class PatternError(ValueError):
+    """A phrase pattern is malformed (unbalanced braces, unknown placeholder, too many expansions)."""
+
+
+def expand_pattern(pattern: str, placeholders: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every string a pattern stands for, in a stable order.
+
+    ``{a|b}`` is a choice (an empty choice makes the group optional); ``{name}`` is a choice among the
+    values of the placeholder ``name``.
+    """
+    stripped = _GROUP.sub("", pattern)
+    if "{" in stripped or "}" in stripped:
+        raise PatternError(f"unbalanced or nested braces in {pattern!r}")
+    results = [""]
+    position = 0
+    for group in _GROUP.finditer(pattern):
+        literal = pattern[position : group.start()]
+        inner = group.group(1)
+        if "|" in inner:
+            options = inner.split("|")
+        elif inner in placeholders:
+            options = list(placeholders[inner])
+            if not options:
+                raise PatternError(f"placeholder {{{inner}}} has no values")
+        else:
+            known = ", ".join(sorted(placeholders)) or "none"
+            raise PatternError(f"unknown placeholder {{{inner}}} in {pattern!r} (known: {known})")
+        results = [prefix + literal + option for prefix in results for option in options]
+        if len(results) > MAX_EXPANSIONS:
+            raise PatternError(f"{pattern!r} expands to more than {MAX_EXPANSIONS} phrases")
+        position = group.end()
+    tail = pattern[position:]
+    return list(dict.fromkeys(prefix + tail for prefix in results))
+
+
+class SoundTable:
+    """Characters → toneless pinyin syllables, each encoded as one private-use character.
+
+    The sound key of a text has exactly the length of the text, so an offset found in it is an offset in
+    the content key. ``fold_retroflex`` merges zh/ch/sh with z/c/s and ``fold_nasal`` merges -ng with -n,
+    the two confusions ASR and southern accents make most. Syllables are looked up per character and
+    memoised; pypinyin is imported on first use only.
+    """
+
+    __slots__ = ("fold_retroflex", "fold_nasal", "_codes", "_chars", "_lock", "_pinyin")
+
+    def __init__(self, *, fold_retroflex: bool = True, fold_nasal: bool = True) -> None:
+        self.fold_retroflex = fold_retroflex
+        self.fold_nasal = fold_nasal
+        self._codes: dict[str, str] = {}
+        self._chars: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pinyin: object = None
+
+    def __getstate__(self) -> dict[str, bool]:
+        return {"fold_retroflex": self.fold_retroflex, "fold_nasal": self.fold_nasal}
+
+    def __setstate__(self, state: dict[str, bool]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def _syllable(self, ch: str) -> str:
+        if self._pinyin is None:
+            from pypinyin import Style, lazy_pinyin
+
+            self._pinyin = lambda c: lazy_pinyin(c, style=Style.NORMAL, errors="default")
+        out = self._pinyin(ch)  # type: ignore[operator]
+        syllable = out[0] if out else ch
+        if syllable == ch:
+            return ch
+        if self.fold_retroflex and syllable[:2] in ("zh", "ch", "sh"):
+            syllable = syllable[0] + syllable[2:]
+        if self.fold_nasal and syllable.endswith("ng") and len(syllable) > 2:
+            syllable = syllable[:-1]
+        return syllable
+
+    def char(self, ch: str) -> str:
+        code = self._chars.get(ch)
+        if code is not None:
+            return code
+        with self._lock:
+            code = self._chars.get(ch)
+            if code is None:
+                syllable = self._syllable(ch) if "\u3400" <= ch <= "\u9fff" else ch
+                if syllable == ch:
+                    code = ch
+                else:
+                    code = self._codes.setdefault(syllable, chr(0xF0000 + len(self._codes)))
+                self._chars[ch] = code
+        return code
+
+    def key(self, text: str) -> str:
+        char = self.char
+        return "".join(char(ch) for ch in text)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseFamily:
+    """A named set of patterns and how to match them."""
+
+    name: str
+    patterns: tuple[str, ...]
+    homophones: bool = False
+    boundary: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """A phrase found in an utterance's content key (``start``/``end`` are content-key offsets)."""
+
+    family: str
+    phrase: str
+    pattern: str
+    start: int
+    end: int
+    by_sound: bool
+
+
+def content_key(normalizer: Normalizer, text: str) -> str:
+    """A phrase reduced to what matching compares: normalised, letters and digits only."""
+    return "".join(ch for ch in normalizer(text) if ch.isalnum())
+
+
+class PhraseIndex:
+    """Every family of a rule set in two automata (characters and sounds), searched once per utterance."""
+
+    def __init__(
+        self,
+        families: Iterable[PhraseFamily],
+        *,
+        placeholders: Mapping[str, Sequence[str]],
+        normalizer: Normalizer,
+        sounds: SoundTable,
+    ) -> None:
+        self.families = {family.name: family for family in families}
+        exact: dict[str, list[tuple[str, str, str]]] = {}
+        by_sound: dict[str, list[tuple[str, str, str]]] = {}
+        for family in self.families.values():
+            for pattern in family.patterns:
+                for phrase in expand_pattern(pattern, placeholders):
+                    key = content_key(normalizer, phrase)
+                    if not key:
+                        continue
+                    exact.setdefault(key, []).append((family.name, phrase, pattern))
+                    if family.homophones:
+                        by_sound.setdefault(sounds.key(key), []).append((family.name, phrase, pattern))
+        self._exact_keys = list(exact)
+        self._exact_owners = [exact[k] for k in self._exact_keys]
+        self._sound_keys = list(by_sound)
+        self._sound_owners = [by_sound[k] for k in self._sound_keys]
+        self._exact = ahocorasick_rs.AhoCorasick(self._exact_keys) if self._exact_keys else None
+        self._sound = ahocorasick_rs.AhoCorasick(self._sound_keys) if self._sound_keys else None
+
+    def search(self, key: str, sound_key: str | None, starts: frozenset[int], ends: frozenset[int]) -> list[PhraseHit]:
+        """All hits in one content key, exact ones first; a sound hit is kept only where no exact hit of the
+        same family covers the same span."""
+        hits: list[PhraseHit] = []
+        seen: set[tuple[str, int, int]] = set()
+        if self._exact is not None and key:
+            for index, start, end in self._exact.find_matches_as_indexes(key, overlapping=True):
+                for family, phrase, pattern in self._exact_owners[index]:
+                    if self.families[family].boundary and (start not in starts or end not in ends):
+                        continue
+                    seen.add((family, start, end))
+                    hits.append(PhraseHit(family, phrase, pattern, start, end, False))
+        if self._sound is not None and sound_key:
+            for index, start, end in self._sound.find_matches_as_indexes(sound_key, overlapping=True):
+                for family, phrase, pattern in self._sound_owners[index]:
+                    if (family, start, end) in seen:
+                        continue
+                    if self.families[family].boundary and (start not in starts or end not in ends):
+                        continue
+                    seen.add((family, start, end))
+                    hits.append(PhraseHit(family, phrase, pattern, start, end, True))
+        hits.sort(key=lambda h: (h.start, -h.end, h.by_sound, h.family))
+        return hits
+
+    @property
+    def needs_sound(self) -> bool:
+        return self._sound is not None

@@ -1,0 +1,106 @@
+"""What scoring returns: immutable, JSON-serialisable reports with evidence at original character offsets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["CallError", "CheckResult", "Evidence", "Report", "Severity", "Status"]
+
+Status = Literal["pass", "fail", "not_applicable", "not_assessable"]
+Severity = Literal["critical", "major", "minor", "warning"]
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(BaseModel):
+    """Where a finding is: ``call.utterances[utterance].text[start:end] == quote``.
+
+    Findings about the call rather than its words (``rings``, ``hangup_by``, an event) name the input
+    ``field`` as well; when there is no utterance to point at, ``utterance`` is ``None`` and the quote is
+    empty.
+    """
+
+    model_config = _FROZEN
+
+    utterance: int | None
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+    field: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _span(self) -> Evidence:
+        if self.end < self.start:
+            raise ValueError("evidence end before start")
+        if len(self.quote) != self.end - self.start:
+            raise ValueError("quote length differs from its span")
+        return self
+
+
+class CheckResult(BaseModel):
+    """One rule's verdict on one call."""
+
+    model_config = _FROZEN
+
+    rule: str
+    code: str
+    status: Status
+    severity: Severity
+    weight: float
+    message: str
+    suggestion: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+    @model_validator(mode="after")
+    def _fail_has_evidence(self) -> CheckResult:
+        if self.status == "fail" and not self.evidence:
+            raise ValueError(f"{self.rule}: a fail must carry evidence")
+        return self
+
+
+class Report(BaseModel):
+    """The scored call: every rule's status, the score, and whether the call reaches the pass mark.
+
+    ``score`` is ``None`` when no rule could be judged; ``vetoed`` names the critical rules that failed
+    and set the score to 0.
+    """
+
+    model_config = _FROZEN
+
+    call_id: str
+    agent_id: str | None
+    direction: Literal["inbound", "outbound"]
+    score: float | None
+    passed: bool | None
+    pass_mark: float
+    vetoed: tuple[str, ...] = ()
+    scorecard: str
+    checks: tuple[CheckResult, ...]
+
+    def check(self, rule: str) -> CheckResult:
+        """The result of one rule, by its id or its short code."""
+        for result in self.checks:
+            if rule in (result.rule, result.code):
+                return result
+        raise KeyError(rule)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.status == "fail")
+
+
+class CallError(BaseModel):
+    """The record a batch yields for a call it could not read or score; nothing is dropped silently."""
+
+    model_config = _FROZEN
+
+    error: Literal[True] = True
+    code: str
+    message: str
+    call_id: str | None = None
+    source: str | None = None
+    line: int | None = None
+    problems: tuple[str, ...] = ()

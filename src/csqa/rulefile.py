@@ -1,0 +1,339 @@
+"""Rule files: the scorecard, the company, timings, matching lexicons and the agent script, as TOML.
+
+Everything a call centre tunes lives here, not in code. A rule file is read with :mod:`tomllib`, validated
+by pydantic, and then checked for what a schema cannot see: rule ids the library does not know, script
+steps a check needs but the file lacks, patterns with unknown placeholders, and script lines that would not
+pass their own check. Every problem is collected and raised together as one :class:`RuleFileError`, each
+with the file and the dotted path inside it.
+
+A site file usually starts with ``extends = "default"`` and overrides a few keys of the bundled scorecard;
+tables merge key by key, lists and values replace.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from csqa.errors import RuleFileError, RuleProblem
+from csqa.phrases import PatternError, content_key, expand_pattern
+from csqa.report import Severity
+from csqa.text import Normalizer
+
+__all__ = ["RuleSet", "load_rules", "DEFAULT_RULES"]
+
+DEFAULT_RULES = "default"
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class ScorecardConfig(BaseModel):
+    model_config = _STRICT
+
+    name: NonEmpty = "default"
+    pass_mark: Annotated[float, Field(ge=0, le=100)] = 80.0
+    company: NonEmpty
+    company_aliases: tuple[NonEmpty, ...] = ()
+    departments: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+
+
+class TimingConfig(BaseModel):
+    model_config = _STRICT
+
+    ring_cycle_seconds: Annotated[float, Field(gt=0)] = 5.0
+    max_rings: Annotated[int, Field(ge=1)] = 3
+    closing_window: Annotated[int, Field(ge=1)] = 3
+
+
+class MatchingConfig(BaseModel):
+    model_config = _STRICT
+
+    hesitations: tuple[NonEmpty, ...] = ()
+    clitics: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ()
+    fold_retroflex: bool = True
+    fold_nasal: bool = True
+    user_words: tuple[NonEmpty, ...] = ()
+    stopwords: tuple[NonEmpty, ...] = ()
+
+
+class PartConfig(BaseModel):
+    """A family of phrases: one part of a script step, or a lexicon a check uses."""
+
+    model_config = _STRICT
+
+    label: NonEmpty
+    variants: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    homophones: bool = False
+    boundary: Literal["token", "char"] = "token"
+
+
+class StepConfig(BaseModel):
+    """One line of the agent script: the words to say and the parts a check looks for."""
+
+    model_config = _STRICT
+
+    direction: Literal["inbound", "outbound", "both"]
+    title: NonEmpty
+    line: NonEmpty
+    rule: str | None = None
+    parts: dict[str, PartConfig] = {}
+
+
+class RuleConfig(BaseModel):
+    model_config = _STRICT
+
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2,4}[0-9]{2,4}$")]
+    title: NonEmpty
+    weight: Annotated[float, Field(ge=0)]
+    severity: Severity
+    veto: bool | None = None
+    enabled: bool = True
+    fix: str = ""
+    params: dict[str, Any] = {}
+
+    @property
+    def vetoes(self) -> bool:
+        return self.severity == "critical" if self.veto is None else self.veto
+
+
+class RuleFileModel(BaseModel):
+    model_config = _STRICT
+
+    extends: str | None = None
+    scorecard: ScorecardConfig
+    timing: TimingConfig = TimingConfig()
+    matching: MatchingConfig = MatchingConfig()
+    rules: dict[str, RuleConfig]
+    script: dict[str, StepConfig] = {}
+    lexicon: dict[str, PartConfig] = {}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A validated rule file, ready for a :class:`~csqa.Scorer`."""
+
+    model: RuleFileModel
+    sources: tuple[str, ...]
+    params: Mapping[str, BaseModel] = field(default_factory=dict)
+
+    @property
+    def scorecard(self) -> ScorecardConfig:
+        return self.model.scorecard
+
+    @property
+    def timing(self) -> TimingConfig:
+        return self.model.timing
+
+    @property
+    def matching(self) -> MatchingConfig:
+        return self.model.matching
+
+    @property
+    def rules(self) -> dict[str, RuleConfig]:
+        """Enabled rules in file order."""
+        return {rid: cfg for rid, cfg in self.model.rules.items() if cfg.enabled}
+
+    @property
+    def script(self) -> dict[str, StepConfig]:
+        return self.model.script
+
+    @property
+    def placeholders(self) -> dict[str, tuple[str, ...]]:
+        return placeholders_of(self.model.scorecard)
+
+    def step_for(self, rule_id: str) -> StepConfig | None:
+        for step in self.model.script.values():
+            if step.rule == rule_id:
+                return step
+        return None
+
+    def with_company(self, company: str | None = None, departments: Sequence[str] | None = None) -> RuleSet:
+        """The same rules for another company (its aliases are dropped) or other departments."""
+        if company is None and departments is None:
+            return self
+        raw = self.model.model_dump()
+        if company is not None:
+            raw["scorecard"]["company"] = company
+            raw["scorecard"]["company_aliases"] = ()
+        if departments is not None:
+            raw["scorecard"]["departments"] = tuple(departments)
+        label = f"{self.sources[-1]} (company={company!r})" if company else self.sources[-1]
+        return _validate(raw, {}, self.sources[:-1] + (label,), label)
+
+
+def placeholders_of(scorecard: ScorecardConfig) -> dict[str, tuple[str, ...]]:
+    companies = (scorecard.company, *scorecard.company_aliases)
+    return {"company": companies, "department": scorecard.departments}
+
+
+def _bundled_text(name: str) -> tuple[str, str]:
+    resource = resources.files("csqa.rules").joinpath(f"{name}.toml")
+    return resource.read_text(encoding="utf-8"), f"<csqa>/rules/{name}.toml"
+
+
+def _read(source: str | Path) -> tuple[dict[str, Any], str]:
+    if isinstance(source, str) and source == DEFAULT_RULES:
+        text, label = _bundled_text(DEFAULT_RULES)
+    else:
+        path = Path(source)
+        label = str(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise RuleFileError([RuleProblem(label, "", "no such file")]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleFileError([RuleProblem(label, "", f"cannot read: {exc}")]) from None
+    try:
+        return tomllib.loads(text), label
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError([RuleProblem(label, "", f"not valid TOML: {exc}")]) from None
+
+
+def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _owner(loc: Sequence[int | str], overlay: Mapping[str, Any], overlay_label: str, base_label: str) -> str:
+    node: Any = overlay
+    for part in loc:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return base_label if node is not overlay else overlay_label
+    return overlay_label
+
+
+def load_rules(source: str | Path | RuleSet | None = None) -> RuleSet:
+    """Load and validate a rule file (``"default"`` or ``None`` for the bundled scorecard).
+
+    Raises :class:`RuleFileError` listing every problem found, each with file and path.
+    """
+    if isinstance(source, RuleSet):
+        return source
+    raw, label = _read(DEFAULT_RULES if source is None else source)
+    extends = raw.get("extends")
+    if extends is None:
+        return _validate(raw, raw, (label,), label)
+    if extends != DEFAULT_RULES:
+        raise RuleFileError([RuleProblem(label, "extends", f"only {DEFAULT_RULES!r} can be extended, not {extends!r}")])
+    base, base_label = _read(DEFAULT_RULES)
+    merged = _merge(base, {k: v for k, v in raw.items() if k != "extends"})
+    return _validate(merged, raw, (base_label, label), label, base_label)
+
+
+def _validate(
+    raw: dict[str, Any],
+    overlay: Mapping[str, Any],
+    sources: tuple[str, ...],
+    label: str,
+    base_label: str | None = None,
+) -> RuleSet:
+    from csqa.checks import REGISTRY
+
+    def owner(loc: Sequence[int | str]) -> str:
+        return label if base_label is None else _owner(loc, overlay, label, base_label)
+
+    try:
+        model = RuleFileModel.model_validate(raw)
+    except ValidationError as exc:
+        problems = [RuleProblem(owner(err["loc"]), _path(err["loc"]), err["msg"]) for err in exc.errors()]
+        raise RuleFileError(problems) from None
+
+    problems: list[RuleProblem] = []
+    params: dict[str, BaseModel] = {}
+    normalizer = Normalizer()
+    placeholders = placeholders_of(model.scorecard)
+    codes: dict[str, str] = {}
+
+    def problem(loc: Sequence[int | str], message: str) -> None:
+        problems.append(RuleProblem(owner(loc), _path(loc), message))
+
+    for rule_id, cfg in model.rules.items():
+        check = REGISTRY.get(rule_id)
+        if check is None:
+            problem(("rules", rule_id), f"unknown rule id; known ids: {', '.join(REGISTRY)}")
+            continue
+        if cfg.code in codes:
+            problem(("rules", rule_id, "code"), f"code {cfg.code} is already used by {codes[cfg.code]}")
+        codes[cfg.code] = rule_id
+        try:
+            params[rule_id] = check.params.model_validate(cfg.params)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problem(("rules", rule_id, "params", *err["loc"]), err["msg"])
+        if cfg.enabled and check.step_parts:
+            step = next((s for s in model.script.values() if s.rule == rule_id), None)
+            if step is None:
+                problem(("script",), f"no script step has rule = {rule_id!r}, which {rule_id} needs")
+                continue
+            for part in check.step_parts:
+                if part not in step.parts:
+                    step_name = next(n for n, s in model.script.items() if s is step)
+                    problem(("script", step_name, "parts"), f"{rule_id} needs a part named {part!r}")
+        for lexicon in check.lexicons:
+            if cfg.enabled and lexicon not in model.lexicon:
+                problem(("lexicon",), f"{rule_id} needs a lexicon named {lexicon!r}")
+
+    for step_name, step in model.script.items():
+        if step.rule is not None and step.rule not in model.rules:
+            problem(("script", step_name, "rule"), f"names rule {step.rule!r}, which the scorecard does not list")
+        line_slots = {**placeholders, "topic": ("**",), "title": ("**先生/女士",), "days": ("*",)}
+        try:
+            rendered = expand_pattern(step.line, line_slots)[0]
+        except PatternError as exc:
+            problem(("script", step_name, "line"), str(exc))
+            rendered = ""
+        for part_name, part in step.parts.items():
+            keys = _part_keys(part, placeholders, normalizer, ("script", step_name, "parts", part_name), problem)
+            line_key = content_key(normalizer, rendered)
+            if rendered and keys and not any(k in line_key for k in keys):
+                problem(
+                    ("script", step_name, "parts", part_name),
+                    f"the script line {step.line!r} does not contain any variant of {part.label!r}",
+                )
+    for name, part in model.lexicon.items():
+        _part_keys(part, placeholders, normalizer, ("lexicon", name), problem)
+
+    if problems:
+        raise RuleFileError(problems)
+    return RuleSet(model=model, sources=sources, params=params)
+
+
+def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any) -> set[str]:
+    keys: set[str] = set()
+    for index, variant in enumerate(part.variants):
+        try:
+            expanded = expand_pattern(variant, placeholders)
+        except PatternError as exc:
+            problem((*loc, "variants", index), str(exc))
+            continue
+        for phrase in expanded:
+            key = content_key(normalizer, phrase)
+            if key:
+                keys.add(key)
+            else:
+                problem((*loc, "variants", index), f"{phrase!r} has no letters or characters to match")
+    return keys

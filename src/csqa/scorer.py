@@ -1,0 +1,167 @@
+"""The Scorer: rule files in, reports out.
+
+A Scorer is built once from a rule set and then scores any number of calls. It holds no per-call state, so
+one Scorer can be shared by threads; the jieba dictionary loads once, under a lock, on first use. Pickling
+keeps only the rule set and options; a worker process rebuilds the tokenizer and automata from them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from csqa.checks import REGISTRY
+from csqa.checks.base import Context
+from csqa.doc import CallDoc
+from csqa.errors import CsqaError, InputError
+from csqa.loaders import error_record, parse_call
+from csqa.model import Call
+from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
+from csqa.report import CallError, CheckResult, Report
+from csqa.rulefile import RuleSet, load_rules
+from csqa.text import Normalizer
+from csqa.tokenizer import Tokenizer
+
+__all__ = ["Scorer", "ScoringError", "CallInput"]
+
+CallInput = Call | Mapping[str, Any] | str | bytes
+
+
+class ScoringError(CsqaError, RuntimeError):
+    """A check raised while judging a call: a bug in csqa or in a rule file, reported with call and rule."""
+
+    code = "E300"
+
+    def __init__(self, call_id: str, rule: str, cause: BaseException) -> None:
+        self.call_id, self.rule = call_id, rule
+        super().__init__(f"[{self.code}] call {call_id!r}: rule {rule} failed: {type(cause).__name__}: {cause}")
+
+
+class Scorer:
+    """Scores calls against one rule set.
+
+    ``rules`` is a rule file path, ``"default"`` (the bundled scorecard) or a loaded :class:`RuleSet`;
+    ``company`` and ``departments`` override the scorecard's; ``cache_dir`` is where jieba's dictionary
+    cache may be written (nowhere when ``None``).
+    """
+
+    def __init__(
+        self,
+        rules: str | os.PathLike[str] | RuleSet | None = None,
+        *,
+        company: str | None = None,
+        departments: Sequence[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._options = {"company": company, "departments": departments, "cache_dir": cache_dir}
+        self.rules: RuleSet = load_rules(rules if not isinstance(rules, os.PathLike) else Path(rules)).with_company(
+            company, departments
+        )
+        matching = self.rules.matching
+        scorecard = self.rules.scorecard
+        self._normalizer = Normalizer()
+        self._sounds = SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal)
+        words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
+        self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir)
+        self._hesitations = frozenset(self._normalizer("".join(matching.hesitations)))
+        self._clitics = frozenset(self._normalizer("".join(matching.clitics)))
+        self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
+        self._phrases = PhraseIndex(
+            self._families(),
+            placeholders=self.rules.placeholders,
+            normalizer=self._normalizer,
+            sounds=self._sounds,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": self.rules, "options": self._options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        options = dict(state["options"])
+        self.__init__(state["rules"], cache_dir=options["cache_dir"])  # type: ignore[misc]
+        self._options = options
+
+    def __repr__(self) -> str:
+        return f"Scorer(scorecard={self.rules.scorecard.name!r}, company={self.rules.scorecard.company!r}, rules={len(self.rules.rules)})"
+
+    def _families(self) -> Iterator[PhraseFamily]:
+        for step_name, step in self.rules.script.items():
+            for part_name, part in step.parts.items():
+                yield PhraseFamily(f"script.{step_name}.{part_name}", part.variants, part.homophones, part.boundary == "token")
+        for name, part in self.rules.model.lexicon.items():
+            yield PhraseFamily(f"lexicon.{name}", part.variants, part.homophones, part.boundary == "token")
+
+    def warm_up(self) -> None:
+        """Load the tokenizer's dictionary now instead of on the first call."""
+        self._tokenizer.warm_up()
+
+    def prepare(self, call: CallInput) -> CallDoc:
+        """The normalised, tokenised form of a call that the checks read (useful for debugging a rule)."""
+        return CallDoc(
+            parse_call(call),
+            tokenizer=self._tokenizer,
+            normalizer=self._normalizer,
+            phrases=self._phrases,
+            sounds=self._sounds,
+            hesitations=self._hesitations,
+            clitics=self._clitics,
+        )
+
+    def score(self, call: CallInput) -> Report:
+        """Score one call. Raises :class:`InputError` for a bad call, :class:`ScoringError` if a check breaks."""
+        doc = self.prepare(call)
+        results = [self._run(doc, rule_id) for rule_id in self.rules.rules]
+        return self._report(doc.call, results)
+
+    def score_many(self, calls: Iterable[CallInput | CallError]) -> Iterator[Report | CallError]:
+        """Score calls in order; every input yields a :class:`Report` or a :class:`CallError`, never nothing."""
+        for item in calls:
+            if isinstance(item, CallError):
+                yield item
+                continue
+            try:
+                yield self.score(item)
+            except InputError as exc:
+                yield error_record(exc)
+            except ScoringError as exc:
+                yield CallError(code=exc.code, message=str(exc), call_id=exc.call_id, problems=(f"rule {exc.rule}",))
+
+    def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
+        config = self.rules.rules[rule_id]
+        context = Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords)
+        try:
+            return REGISTRY[rule_id].run(context)
+        except Exception as exc:  # a check must never take a batch down; the error names call and rule
+            raise ScoringError(doc.call.call_id, rule_id, exc) from exc
+
+    def _report(self, call: Call, results: list[CheckResult]) -> Report:
+        scorecard = self.rules.scorecard
+        judged = [r for r in results if r.status in ("pass", "fail")]
+        total = sum(r.weight for r in judged)
+        vetoed = tuple(r.rule for r in results if r.status == "fail" and self.rules.rules[r.rule].vetoes)
+        if vetoed:
+            score: float | None = 0.0
+        elif total > 0:
+            score = round(100 * sum(r.weight for r in judged if r.status == "pass") / total, 2)
+        else:
+            score = None
+        return Report(
+            call_id=call.call_id,
+            agent_id=call.agent_id,
+            direction=call.direction,
+            score=score,
+            passed=None if score is None else score >= scorecard.pass_mark,
+            pass_mark=scorecard.pass_mark,
+            vetoed=vetoed,
+            scorecard=scorecard.name,
+            checks=tuple(results),
+        )
+
+    def script(self, direction: str = "inbound") -> str:
+        """The agent script for one direction, rendered for this scorecard's company."""
+        from csqa.script import render_script
+
+        return render_script(self.rules, direction=direction)
+

@@ -1,0 +1,96 @@
+"""Normalisation for matching, keeping every character where it was.
+
+Call text arrives in Simplified or Traditional characters, with full- or half-width letters and digits, and
+Chinese or ASCII punctuation. Checks compare against the script in one canonical form: Simplified, half
+width, ASCII punctuation, lower-case Latin letters. Evidence, though, must quote the *original* text, so the
+canonical form is built character for character: ``normalize(text)[i]`` always stands for ``text[i]``, and an
+offset in the normalised text is the same offset in the original. Where OpenCC would convert a phrase into a
+string of another length (it never does for ``t2s`` today, but its dictionaries are data), the conversion
+falls back to one character at a time so the one-to-one map still holds.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import opencc
+
+__all__ = ["Normalizer", "is_content"]
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII block
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "  # ideographic space
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    for code in range(0xFF21, 0xFF3B):  # full-width capitals fold straight to lower case
+        table[code] = chr(code - 0xFEE0 + 32)
+    punctuation = {
+        "、": ",", "。": ".", "｡": ".", "“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
+        "『": '"', "』": '"', "《": "<", "》": ">", "〈": "<", "〉": ">", "【": "[", "】": "]", "〔": "[",
+        "〕": "]", "…": ".", "—": "-", "–": "-", "～": "~", "·": ".", "\u00a0": " ", "\t": " ",
+        "\r": " ", "\n": " ",
+    }
+    for src, dst in punctuation.items():
+        table[ord(src)] = dst
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def is_content(chars: str) -> bool:
+    """True when the string holds at least one letter or digit (CJK characters are letters)."""
+    return any(ch.isalnum() for ch in chars)
+
+
+class Normalizer:
+    """Traditional→Simplified, width and punctuation folding, one output character per input character.
+
+    OpenCC converters are not picklable and are cheap to rebuild, so the converter is created lazily per
+    process and guarded by a lock for first use from several threads.
+    """
+
+    __slots__ = ("_converter", "_lock")
+
+    def __init__(self) -> None:
+        self._converter: opencc.OpenCC | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._converter = None
+        self._lock = threading.Lock()
+
+    def _opencc(self) -> opencc.OpenCC:
+        if self._converter is None:
+            with self._lock:
+                if self._converter is None:
+                    self._converter = opencc.OpenCC("t2s")
+        return self._converter
+
+    def __call__(self, text: str) -> str:
+        folded = text.translate(_FOLD)
+        if folded.isascii():
+            return folded
+        converted = self._convert(folded)
+        if len(converted) == len(folded):
+            return converted
+        return "".join(self._char(ch) for ch in folded)
+
+    def _convert(self, text: str) -> str:
+        try:
+            return self._opencc().convert(text)
+        except (UnicodeError, ValueError, RuntimeError):
+            return "".join(self._char(ch) for ch in text)
+
+    def _char(self, ch: str) -> str:
+        try:
+            out = self._opencc().convert(ch)
+        except (UnicodeError, ValueError, RuntimeError):
+            return ch
+        return out if len(out) == 1 else ch
