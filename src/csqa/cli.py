@@ -127,12 +127,13 @@ def _rules(args: argparse.Namespace) -> int:
     for rule_id, cfg in rules.model.rules.items():
         check = REGISTRY[rule_id]
         severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
-        state = "on" if cfg.enabled else "off"
+        state = ("on" if cfg.enabled else "off") + ("" if check.implemented else " (not judged yet)")
         rows.append([cfg.code, rule_id, f"{cfg.weight:g}", severity, state, check.summary])
     if args.format == "json":
         payload = [
             {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,
-             "veto": rules.model.rules[r[1]].vetoes, "enabled": r[4] == "on", "checks": r[5]}
+             "veto": rules.model.rules[r[1]].vetoes, "enabled": rules.model.rules[r[1]].enabled,
+             "implemented": REGISTRY[r[1]].implemented, "checks": r[5]}
             for r in rows
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")

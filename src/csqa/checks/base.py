@@ -39,6 +39,7 @@ class Check:
     params: type[BaseModel] = NoParams
     step_parts: tuple[str, ...] = ()
     lexicons: tuple[str, ...] = ()
+    implemented: bool = True
 
 
 @dataclass

@@ -28,4 +28,4 @@ _SUMMARIES = {
     "apologise-after-hold": "After a hold, the agent's next words apologise for the wait.",
 }
 
-PENDING_CHECKS = tuple(Check(rule_id, summary, _pending) for rule_id, summary in _SUMMARIES.items())
+PENDING_CHECKS = tuple(Check(rule_id, summary, _pending, implemented=False) for rule_id, summary in _SUMMARIES.items())

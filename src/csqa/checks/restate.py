@@ -52,6 +52,8 @@ def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int
 
 
 def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
+    if ctx.lexicon_hit(u, "wrong-number") is not None:
+        return False
     skip = _spans(ctx, u, "lexicon.non-matter")
     core = "".join(_core_tokens(ctx, u, skip))
     if len(core) < params.min_matter_chars:
@@ -80,9 +82,8 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
 
 def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that neither answers nor restates: a back-channel, or a question for details."""
-    if not u.key:
-        return True
-    if ctx.lexicon_hit(u, "backchannel") is not None and len(u.key) <= 6:
+    covered = {i for hit in ctx.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
+    if len(covered) == len(u.key):
         return True
     if u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢")):
         return True

@@ -1,0 +1,116 @@
+"""Properties over arbitrary input: nothing crashes, offsets always point at the original characters,
+normalisation keeps a one-to-one map, and scoring is deterministic."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import csqa
+from csqa.text import Normalizer
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# Chinese-heavy text with punctuation, fillers, Traditional characters and arbitrary Unicode mixed in.
+PIECES = ["您好", "楠山農林", "客服部", "請問", "有什么能帮您", "嗯", "呃", "，", "。", "!", "?", " ", "再见", "在見",
+          "謝謝", "我怎麼知道", "ＡＢＣ１２３", "\u3000", "是吗", "树苗", "发货", "\n", "您是咨询", "还有其他问题吗"]
+chinese = st.lists(st.sampled_from(PIECES) | st.text(max_size=4), max_size=12).map("".join)
+any_text = st.text(max_size=60) | chinese
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> dict[str, object]:
+    count = draw(st.integers(0, 8))
+    timed = draw(st.booleans())
+    utterances = []
+    clock = 0.0
+    for _ in range(count):
+        utterance: dict[str, object] = {"speaker": draw(st.sampled_from(["agent", "customer"])), "text": draw(any_text)}
+        if timed:
+            start = clock + draw(st.floats(0, 5))
+            end = start + draw(st.floats(0, 10))
+            utterance.update(start=start, end=end)
+            clock = draw(st.sampled_from([start, end]))
+        utterances.append(utterance)
+    return {
+        "call_id": "p",
+        "direction": draw(st.sampled_from(["inbound", "outbound"])),
+        "rings": draw(st.none() | st.integers(0, 9)),
+        "ring_seconds": draw(st.none() | st.floats(0, 60)),
+        "hangup_by": draw(st.none() | st.sampled_from(["agent", "customer"])),
+        "utterances": utterances,
+        "events": draw(st.sampled_from([[], [{"type": "transfer", "start": 3.0}], [{"type": "hold", "start": 1.0, "end": 30.0}]])),
+    }
+
+
+@SETTINGS
+@given(text=any_text)
+def test_normalisation_is_one_to_one(text: str) -> None:
+    normalize = Normalizer()
+    norm = normalize(text)
+    assert len(norm) == len(text)
+    assert normalize(norm) == norm
+    for original, folded in zip(text, norm):
+        assert len(normalize(original)) == 1
+        if original.isascii() and original.isprintable() and not original.isupper():
+            assert folded == original
+
+
+@SETTINGS
+@given(text=chinese)
+def test_content_key_maps_back_to_the_original(scorer: csqa.Scorer, text: str) -> None:
+    doc = scorer.prepare({"call_id": "k", "utterances": [{"speaker": "agent", "text": text}]})
+    (u,) = doc.utterances
+    assert len(u.key) == len(u.key_map)
+    for index, offset in enumerate(u.key_map):
+        assert u.norm[offset] == u.key[index]
+        assert Normalizer()(text[offset]) == u.key[index]
+    assert sorted(u.key_map) == u.key_map
+    assert "".join(t.text for t in u.tokens) == u.norm
+
+
+@SETTINGS
+@given(text=st.text(max_size=200))
+def test_text_loader_never_crashes(text: str) -> None:
+    try:
+        call = csqa.parse_text(text, call_id="t")
+    except csqa.InputError as exc:
+        assert exc.problems
+    else:
+        assert isinstance(call, csqa.Call)
+
+
+@SETTINGS
+@given(payload=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                            max_leaves=20))
+def test_json_loader_never_crashes(payload: object) -> None:
+    try:
+        csqa.parse_call(json.dumps(payload))
+    except csqa.InputError as exc:
+        assert str(exc).startswith("[E1")
+
+
+@SETTINGS
+@given(call=calls())
+def test_scoring_never_crashes_and_evidence_quotes_the_original(scorer: csqa.Scorer, call: dict[str, object]) -> None:
+    report = scorer.score(call)
+    assert [c.rule for c in report.checks] == list(scorer.rules.rules)
+    texts = [u["text"] for u in call["utterances"]]  # type: ignore[index]
+    for check in report.checks:
+        if check.status == "fail":
+            assert check.evidence
+        for ev in check.evidence:
+            if ev.utterance is not None:
+                assert texts[ev.utterance][ev.start : ev.end] == ev.quote
+            else:
+                assert ev.field
+
+
+@SETTINGS
+@given(call=calls())
+def test_scoring_is_deterministic(scorer: csqa.Scorer, call: dict[str, object]) -> None:
+    first = scorer.score(call).model_dump_json()
+    assert scorer.score(json.dumps(call, ensure_ascii=False)).model_dump_json() == first

@@ -1,0 +1,125 @@
+"""Rule files: the default covers the manual; every problem is reported at once, with file and path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import csqa
+from csqa import RuleFileError, load_rules
+
+
+def problems(tmp_path: Path, text: str) -> list[csqa.RuleProblem]:
+    path = tmp_path / "site.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        load_rules(path)
+    return info.value.problems
+
+
+def test_default_covers_all_sixteen_manual_rules() -> None:
+    rules = load_rules()
+    assert tuple(rules.rules) == csqa.RULE_IDS
+    assert len(csqa.RULE_IDS) == 16
+    assert {r.code for r in rules.rules.values()} and len({r.code for r in rules.rules.values()}) == 16
+    critical = {rid for rid, cfg in rules.rules.items() if cfg.vetoes}
+    assert critical == {"no-forbidden-phrases", "no-arguing"}
+    assert rules.rules["no-absolute-promises"].severity == "warning"
+
+
+def test_repo_rule_file_is_the_bundled_one(root: Path) -> None:
+    assert load_rules(root / "rules" / "default.toml").model == load_rules("default").model
+
+
+def test_every_problem_is_reported_at_once_with_paths(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """
+[scorecard]
+pass_mark = 120
+departments = []
+
+[rules.standard-greeting]
+code = "bad code"
+title = "x"
+weight = -1
+severity = "fatal"
+""",
+    )
+    paths = {p.path for p in found}
+    assert {"scorecard.pass_mark", "scorecard.company", "scorecard.departments", "rules.standard-greeting.code",
+            "rules.standard-greeting.weight", "rules.standard-greeting.severity"} <= paths
+    assert all(p.file.endswith("site.toml") for p in found)
+    assert "6 problems" in str(RuleFileError(found[:6]))
+
+
+def test_semantic_problems_are_collected_too(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """
+extends = "default"
+
+[rules.no-such-rule]
+code = "ZZ01"
+title = "x"
+weight = 1
+severity = "minor"
+
+[rules.offer-further-help]
+code = "ST02"
+
+[rules.restate-question.params]
+fuzzy_threshold = 200
+surprise = 1
+
+[script.greeting.parts.greet]
+variants = ["{greeting}好"]
+
+[script.goodbye.parts.goodbye]
+variants = ["拜拜"]
+""",
+    )
+    by_path = {p.path: p for p in found}
+    assert "unknown rule id" in by_path["rules.no-such-rule"].message
+    assert "already used" in by_path["rules.offer-further-help.code"].message
+    assert "rules.restate-question.params.fuzzy_threshold" in by_path
+    assert "rules.restate-question.params.surprise" in by_path
+    assert "unknown placeholder {greeting}" in by_path["script.greeting.parts.greet.variants[0]"].message
+    assert "does not contain any variant" in by_path["script.goodbye.parts.goodbye"].message
+    assert all(p.file.endswith("site.toml") for p in found)
+
+
+def test_a_rule_without_its_script_step_is_reported(tmp_path: Path, root: Path) -> None:
+    text = (root / "rules" / "default.toml").read_text(encoding="utf-8")
+    text = text.replace('rule = "offer-further-help"\n', "")
+    found = problems(tmp_path, text)
+    assert any("offer-further-help" in p.message and p.path == "script" for p in found)
+
+
+def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, "[scorecard\ncompany = 1\n")
+    assert problem.file.endswith("site.toml") and "not valid TOML" in problem.message
+
+
+def test_missing_file() -> None:
+    with pytest.raises(RuleFileError) as info:
+        load_rules("no/such/rules.toml")
+    assert "no such file" in str(info.value)
+
+
+def test_extends_default_overrides_only_what_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text('extends = "default"\n[scorecard]\ncompany = "顺达快运"\npass_mark = 90\n'
+                    '[rules.no-absolute-promises]\nenabled = false\n', encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.scorecard.company == "顺达快运" and rules.scorecard.pass_mark == 90
+    assert rules.scorecard.departments == load_rules().scorecard.departments
+    assert "no-absolute-promises" not in rules.rules
+    report = csqa.Scorer(path).score({"call_id": "x", "utterances": []})
+    assert "no-absolute-promises" not in {c.rule for c in report.checks}
+
+
+def test_only_default_can_be_extended(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, 'extends = "other"\n')
+    assert problem.path == "extends"
