@@ -104,3 +104,20 @@ def test_jieba_works_without_pkg_resources(tmp_path: Path) -> None:
     result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "pass"
+
+
+def test_each_utterance_is_tokenised_once_per_call(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from csqa.tokenizer import Tokenizer
+
+    scorer = csqa.Scorer()
+    seen: list[str] = []
+    original = Tokenizer.tokenize
+
+    def counting(self: Tokenizer, text: str):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        return original(self, text)
+
+    monkeypatch.setattr(Tokenizer, "tokenize", counting)
+    report = scorer.score(CALL)
+    assert len(seen) == len(CALL["utterances"])  # type: ignore[arg-type]
+    assert len(report.checks) == 16

@@ -126,8 +126,13 @@ def test_greeting_fails_and_names_the_missing_part(scorer: csqa.Scorer, opening:
 
 
 def test_greeting_later_in_the_call_does_not_count(scorer: csqa.Scorer) -> None:
-    call = inbound(("agent", "喂"), ("customer", "喂你好"), ("agent", GREETING), ("customer", MATTER))
+    call = inbound(("agent", "喂"), ("customer", MATTER), ("agent", GREETING))
     assert status(scorer, call, "standard-greeting").status == "fail"
+
+
+def test_greeting_finished_after_a_customer_interjection(scorer: csqa.Scorer) -> None:
+    call = inbound(("agent", "您好,楠山农林客服部"), ("customer", "喂?"), ("agent", "请问有什么可以帮您?"), ("customer", MATTER))
+    assert status(scorer, call, "standard-greeting").status == "pass"
 
 
 def test_company_override_changes_what_counts(scorer: csqa.Scorer) -> None:
@@ -256,6 +261,29 @@ def test_offer_of_help_too_early_does_not_count(scorer: csqa.Scorer) -> None:
 def test_goodbye_fail_names_the_missing_part(scorer: csqa.Scorer) -> None:
     result = status(scorer, inbound(("agent", GREETING), ("customer", MATTER), ("agent", "好的再见")), "thank-and-goodbye")
     assert result.status == "fail" and "thanks" in result.message and "goodbye" not in result.message.split("lacks:")[1]
+
+
+def test_chatter_after_the_goodbye_does_not_push_the_closing_out(scorer: csqa.Scorer) -> None:
+    turns = [("agent", GREETING), ("customer", MATTER), ("agent", RESTATE), ("customer", "对"), ("agent", "明天发货"),
+             ("agent", "请问还需要其它的帮助吗"), ("customer", "没有了"), ("agent", "感谢您的来电,再见"),
+             ("agent", "小李,你过来一下"), ("agent", "这个单子你看看"), ("agent", "放那吧")]
+    report = scorer.score(inbound(*turns))
+    assert report.check("offer-further-help").status == "pass"
+    assert report.check("thank-and-goodbye").status == "pass"
+
+
+def test_a_goodbye_before_a_new_matter_is_not_the_closing(scorer: csqa.Scorer) -> None:
+    turns = [("agent", GREETING), ("customer", MATTER), ("agent", "还有其他问题吗?好的再见"),
+             ("customer", "等一下,我还想问一下发票什么时候开"), ("agent", "发票明天开"), ("agent", "好的")]
+    report = scorer.score(inbound(*turns))
+    assert report.check("thank-and-goodbye").status == "fail"
+    assert report.check("offer-further-help").status == "pass"
+
+
+def test_untimed_transfer_makes_the_closing_not_assessable(scorer: csqa.Scorer) -> None:
+    call = inbound(("agent", GREETING), ("customer", "我要开发票"), ("agent", "发票是财务部负责的,我帮您转到财务部可以吗?"),
+                   ("customer", "行"), events=[{"type": "transfer", "start": 20.0}])
+    assert status(scorer, call, "thank-and-goodbye").status == "not_assessable"
 
 
 def test_closing_after_a_handoff_is_not_applicable(scorer: csqa.Scorer) -> None:

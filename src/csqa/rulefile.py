@@ -50,6 +50,7 @@ class TimingConfig(BaseModel):
 
     ring_cycle_seconds: Annotated[float, Field(gt=0)] = 5.0
     max_rings: Annotated[int, Field(ge=1)] = 3
+    opening_window: Annotated[int, Field(ge=1)] = 3
     closing_window: Annotated[int, Field(ge=1)] = 3
 
 

@@ -115,25 +115,48 @@ class Context:
 
     # --- call structure -------------------------------------------------------------------------------
 
+    def is_interjection(self, u: UtteranceDoc) -> bool:
+        """True for a customer utterance with no substance: 喂? / 你好 / 嗯 / 好的谢谢 (the non-matter lexicon)."""
+        covered = {i for hit in self.doc.hits(u, "lexicon.non-matter") for i in range(hit.start, hit.end)}
+        return len(covered) == len(u.key)
+
     def opening(self) -> list[UtteranceDoc]:
-        """The agent's first turn: its first utterance and any that follow before the customer speaks."""
+        """The agent's opening: its first turn, continued across customer interjections that raise nothing
+        (喂? / 你好), until the customer says something of substance; ``timing.opening_window`` utterances at most."""
         turn: list[UtteranceDoc] = []
         for u in self.doc.utterances:
             if u.speaker == "agent":
                 turn.append(u)
-            elif turn:
+                if len(turn) == self.rules.timing.opening_window:
+                    break
+            elif turn and not self.is_interjection(u):
                 break
         return turn
 
-    def closing(self) -> list[UtteranceDoc]:
-        """The agent's last ``timing.closing_window`` utterances (three by default)."""
-        return self.doc.agent[-self.rules.timing.closing_window :]
+    def last_goodbye(self) -> UtteranceDoc | None:
+        """The agent's final goodbye, unless the customer raised something of substance after it."""
+        for u in reversed(self.doc.utterances):
+            if u.speaker == "customer" and not self.is_interjection(u):
+                return None
+            if u.speaker == "agent" and self.doc.first_hit(u, "lexicon.goodbye") is not None:
+                return u
+        return None
 
-    def handed_off(self) -> bool:
-        """True when a transfer happened and no agent utterance is timed after it: the closing is not ours."""
+    def closing(self) -> list[UtteranceDoc]:
+        """The agent's last ``timing.closing_window`` utterances (three by default), ending at its final goodbye:
+        whatever the agent says after the goodbye is judged by ``no-chatting-before-hangup``, not here."""
+        agent = self.doc.agent
+        goodbye = self.last_goodbye()
+        end = len(agent) if goodbye is None else agent.index(goodbye) + 1
+        return agent[max(0, end - self.rules.timing.closing_window) : end]
+
+    def handed_off(self) -> bool | None:
+        """Whether the call ended in a transfer, the agent not speaking after it; ``None`` when a transfer
+        happened but the utterances carry no times to place it."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
         if not transfers:
             return False
-        first = min(transfers)
         agent = self.doc.agent
-        return bool(agent) and all(u.utterance.start is not None and u.utterance.start < first for u in agent)
+        if any(u.utterance.start is None for u in agent):
+            return None
+        return bool(agent) and all(u.utterance.start is not None and u.utterance.start < min(transfers) for u in agent)

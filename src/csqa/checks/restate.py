@@ -24,7 +24,7 @@ __all__ = ["RESTATE_CHECK", "RestateParams"]
 class RestateParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_matter_chars: Annotated[int, Field(ge=1)] = 4
+    min_matter_chars: Annotated[int, Field(ge=1)] = 3
     min_shared_words: Annotated[int, Field(ge=1)] = 1
     fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
     topic_chars: Annotated[int, Field(ge=2)] = 12
@@ -136,5 +136,5 @@ RESTATE_CHECK = Check(
     restate_question,
     params=RestateParams,
     step_parts=("lead", "tag"),
-    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question"),
+    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye"),
 )

@@ -104,7 +104,10 @@ def _closing_check(ctx: Context, direction: str, parts: tuple[str, ...], what: s
     closing = ctx.closing()
     if not closing:
         return ctx.not_assessable("the agent never speaks in this transcript")
-    if ctx.handed_off():
+    handed_off = ctx.handed_off()
+    if handed_off is None:
+        return ctx.not_assessable("the call was transferred, and without utterance times it cannot be told whether the agent spoke again")
+    if handed_off:
         return ctx.not_applicable("the call was transferred and the agent did not speak again; the closing was not theirs")
     return _judge_parts(ctx, closing, parts, where=f"the agent's closing ({what})", due=closing[-1])
 
@@ -150,6 +153,7 @@ STEP_CHECKS = (
         standard_greeting,
         directions=("inbound",),
         step_parts=("greet", "identify", "offer"),
+        lexicons=("non-matter",),
     ),
     Check(
         "offer-further-help",
@@ -157,6 +161,7 @@ STEP_CHECKS = (
         offer_further_help,
         directions=("inbound",),
         step_parts=("offer",),
+        lexicons=("goodbye", "non-matter"),
     ),
     Check(
         "thank-and-goodbye",
@@ -164,6 +169,7 @@ STEP_CHECKS = (
         thank_and_goodbye,
         directions=("inbound",),
         step_parts=("thanks", "goodbye"),
+        lexicons=("goodbye", "non-matter"),
     ),
     Check(
         "customer-hangs-up-first",
@@ -176,6 +182,7 @@ STEP_CHECKS = (
         callback_introduction,
         directions=("outbound",),
         step_parts=("greet", "identify"),
+        lexicons=("non-matter",),
     ),
     Check(
         "callback-closing",
@@ -183,5 +190,6 @@ STEP_CHECKS = (
         callback_closing,
         directions=("outbound",),
         step_parts=("apology", "thanks", "goodbye"),
+        lexicons=("goodbye", "non-matter"),
     ),
 )
