@@ -44,6 +44,11 @@ def test_compliant_call_passes_every_step(scorer: csqa.Scorer) -> None:
         "offer-further-help": "pass",
         "thank-and-goodbye": "pass",
         "customer-hangs-up-first": "pass",
+        "no-forbidden-phrases": "pass",
+        "no-filler-words": "pass",
+        "no-arguing": "pass",
+        "no-chatting-before-hangup": "pass",
+        "no-absolute-promises": "pass",
     }
     assert report.score == 100.0 and report.passed is True
 
@@ -361,17 +366,11 @@ def test_score_is_weighted_over_judged_rules_only(scorer: csqa.Scorer) -> None:
     assert "customer-hangs-up-first" not in {c.rule for c in judged} and weights
 
 
-def test_taboo_rules_never_pass_before_they_are_implemented(scorer: csqa.Scorer) -> None:
-    report = scorer.score(inbound(*FULL))
-    for rule in ("no-forbidden-phrases", "no-arguing", "no-interrupting", "apologise-after-hold"):
-        assert report.check(rule).status != "pass"
-
-
 def test_critical_fail_vetoes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     site = tmp_path / "site.toml"
     site.write_text('extends = "default"\n[rules.standard-greeting]\nseverity = "critical"\n', encoding="utf-8")
     scorer = csqa.Scorer(site)
-    report = scorer.score(inbound(("agent", "喂"), *FULL[1:]))
+    report = scorer.score(inbound(("agent", "楠山农林客服部"), *FULL[1:]))
     assert report.check("standard-greeting").status == "fail"
     assert report.vetoed == ("standard-greeting",) and report.score == 0.0 and report.passed is False
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from csqa.model import Call, Utterance
-from csqa.phrases import PhraseHit, PhraseIndex, SoundTable
+from csqa.phrases import KeySpans, PhraseHit, PhraseIndex, SoundTable
 from csqa.report import Evidence
 from csqa.text import Normalizer, is_content
 from csqa.tokenizer import Token, Tokenizer
@@ -35,8 +35,7 @@ class UtteranceDoc:
     content: list[Token]
     key: str
     key_map: list[int]
-    key_starts: frozenset[int]
-    key_ends: frozenset[int]
+    spans: KeySpans
     _sound: str | None = None
     _hits: list[PhraseHit] | None = field(default=None)
 
@@ -52,9 +51,11 @@ class UtteranceDoc:
         """Original-text offsets of the content-key span ``[key_start, key_end)``."""
         return self.key_map[key_start], self.key_map[key_end - 1] + 1
 
-    def evidence(self, key_start: int, key_end: int, note: str = "") -> Evidence:
+    def evidence(self, key_start: int, key_end: int, note: str = "", suggestion: str | None = None) -> Evidence:
         start, end = self.original_span(key_start, key_end)
-        return Evidence(utterance=self.index, start=start, end=end, quote=self.text[start:end], note=note)
+        return Evidence(
+            utterance=self.index, start=start, end=end, quote=self.text[start:end], note=note, suggestion=suggestion
+        )
 
     def whole(self, note: str = "") -> Evidence:
         """Evidence pointing at the utterance's text from its first to its last content character."""
@@ -62,8 +63,8 @@ class UtteranceDoc:
             return Evidence(utterance=self.index, start=0, end=len(self.text), quote=self.text, note=note)
         return self.evidence(0, len(self.key), note)
 
-    def hit_evidence(self, hit: PhraseHit, note: str = "") -> Evidence:
-        return self.evidence(hit.start, hit.end, note)
+    def hit_evidence(self, hit: PhraseHit, note: str = "", suggestion: str | None = None) -> Evidence:
+        return self.evidence(hit.start, hit.end, note, suggestion)
 
 
 class CallDoc:
@@ -103,8 +104,13 @@ class CallDoc:
         key_map: list[int] = []
         starts: set[int] = set()
         ends: set[int] = set()
+        breaks: set[int] = set()
         for token in tokens:
-            if not is_content(token.text) or all(ch in hesitations for ch in token.text):
+            if not is_content(token.text):
+                if key_map:
+                    breaks.add(len(key_map))
+                continue
+            if all(ch in hesitations for ch in token.text):
                 continue
             content.append(token)
             starts.add(len(key_map))
@@ -124,8 +130,7 @@ class CallDoc:
             content=content,
             key="".join(key_parts),
             key_map=key_map,
-            key_starts=frozenset(starts),
-            key_ends=frozenset(ends),
+            spans=KeySpans(frozenset(starts), frozenset(ends), frozenset(breaks | {len(key_map)})),
         )
 
     def sound_key(self, u: UtteranceDoc) -> str:
@@ -137,7 +142,7 @@ class CallDoc:
         """Phrase hits in one utterance, all families or one."""
         if u._hits is None:
             sound = self.sound_key(u) if self._phrases.needs_sound else None
-            u._hits = self._phrases.search(u.key, sound, u.key_starts, u.key_ends)
+            u._hits = self._phrases.search(u.key, sound, u.spans)
         if family is None:
             return u._hits
         return [hit for hit in u._hits if hit.family == family]

@@ -24,7 +24,7 @@ import ahocorasick_rs
 
 from csqa.text import Normalizer
 
-__all__ = ["PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
+__all__ = ["KeySpans", "PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
 
 MAX_EXPANSIONS = 512
 _GROUP = re.compile(r"\{([^{}]*)\}")
@@ -127,12 +127,30 @@ class SoundTable:
 
 @dataclass(frozen=True, slots=True)
 class PhraseFamily:
-    """A named set of patterns and how to match them."""
+    """A named set of patterns and how to match them.
+
+    ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
+    content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
+    a clause (followed by punctuation, a space, or the end of the utterance: 不能查。 but not 不能查到).
+    """
 
     name: str
     patterns: tuple[str, ...]
     homophones: bool = False
     boundary: bool = True
+    unless_before: tuple[str, ...] = ()
+    unless_after: tuple[str, ...] = ()
+    window: int = 4
+    clause_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpans:
+    """Where matches may start and end in a content key, and where its clauses end."""
+
+    starts: frozenset[int]
+    ends: frozenset[int]
+    breaks: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +180,16 @@ class PhraseIndex:
         placeholders: Mapping[str, Sequence[str]],
         normalizer: Normalizer,
         sounds: SoundTable,
+        homophone_min_chars: int = 2,
     ) -> None:
         self.families = {family.name: family for family in families}
+        self._unless = {
+            family.name: (
+                self._keys(family.unless_before, placeholders, normalizer),
+                self._keys(family.unless_after, placeholders, normalizer),
+            )
+            for family in self.families.values()
+        }
         exact: dict[str, list[tuple[str, str, str]]] = {}
         by_sound: dict[str, list[tuple[str, str, str]]] = {}
         for family in self.families.values():
@@ -173,7 +199,7 @@ class PhraseIndex:
                     if not key:
                         continue
                     exact.setdefault(key, []).append((family.name, phrase, pattern))
-                    if family.homophones:
+                    if family.homophones and len(key) >= homophone_min_chars:
                         by_sound.setdefault(sounds.key(key), []).append((family.name, phrase, pattern))
         self._exact_keys = list(exact)
         self._exact_owners = [exact[k] for k in self._exact_keys]
@@ -182,27 +208,36 @@ class PhraseIndex:
         self._exact = ahocorasick_rs.AhoCorasick(self._exact_keys) if self._exact_keys else None
         self._sound = ahocorasick_rs.AhoCorasick(self._sound_keys) if self._sound_keys else None
 
-    def search(self, key: str, sound_key: str | None, starts: frozenset[int], ends: frozenset[int]) -> list[PhraseHit]:
+    @staticmethod
+    def _keys(patterns: Sequence[str], placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer) -> tuple[str, ...]:
+        keys = (content_key(normalizer, phrase) for pattern in patterns for phrase in expand_pattern(pattern, placeholders))
+        return tuple(dict.fromkeys(k for k in keys if k))
+
+    def _allowed(self, family: PhraseFamily, key: str, start: int, end: int, spans: KeySpans) -> bool:
+        if family.boundary and (start not in spans.starts or end not in spans.ends):
+            return False
+        if family.clause_end and end not in spans.breaks:
+            return False
+        before, after = self._unless[family.name]
+        if before and any(k in key[max(0, start - family.window) : start] for k in before):
+            return False
+        return not (after and any(k in key[end : end + family.window] for k in after))
+
+    def search(self, key: str, sound_key: str | None, spans: KeySpans) -> list[PhraseHit]:
         """All hits in one content key, exact ones first; a sound hit is kept only where no exact hit of the
         same family covers the same span."""
         hits: list[PhraseHit] = []
         seen: set[tuple[str, int, int]] = set()
-        if self._exact is not None and key:
-            for index, start, end in self._exact.find_matches_as_indexes(key, overlapping=True):
-                for family, phrase, pattern in self._exact_owners[index]:
-                    if self.families[family].boundary and (start not in starts or end not in ends):
+        passes = ((self._exact, key, self._exact_owners, False), (self._sound, sound_key, self._sound_owners, True))
+        for automaton, haystack, owners, by_sound in passes:
+            if automaton is None or not haystack:
+                continue
+            for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
+                for name, phrase, pattern in owners[index]:
+                    if (name, start, end) in seen or not self._allowed(self.families[name], key, start, end, spans):
                         continue
-                    seen.add((family, start, end))
-                    hits.append(PhraseHit(family, phrase, pattern, start, end, False))
-        if self._sound is not None and sound_key:
-            for index, start, end in self._sound.find_matches_as_indexes(sound_key, overlapping=True):
-                for family, phrase, pattern in self._sound_owners[index]:
-                    if (family, start, end) in seen:
-                        continue
-                    if self.families[family].boundary and (start not in starts or end not in ends):
-                        continue
-                    seen.add((family, start, end))
-                    hits.append(PhraseHit(family, phrase, pattern, start, end, True))
+                    seen.add((name, start, end))
+                    hits.append(PhraseHit(name, phrase, pattern, start, end, by_sound))
         hits.sort(key=lambda h: (h.start, -h.end, h.by_sound, h.family))
         return hits
 

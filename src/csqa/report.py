@@ -19,7 +19,8 @@ class Evidence(BaseModel):
 
     Findings about the call rather than its words (``rings``, ``hangup_by``, an event) name the input
     ``field`` as well; when there is no utterance to point at, ``utterance`` is ``None`` and the quote is
-    empty.
+    empty. ``note`` says what the span is; ``suggestion``, where a rule has one per finding (each banned
+    phrase has its own), is what the agent should have said instead.
     """
 
     model_config = _FROZEN
@@ -30,6 +31,7 @@ class Evidence(BaseModel):
     quote: str
     field: str | None = None
     note: str = ""
+    suggestion: str | None = None
 
     @model_validator(mode="after")
     def _span(self) -> Evidence:

@@ -61,6 +61,7 @@ class MatchingConfig(BaseModel):
     clitics: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ()
     fold_retroflex: bool = True
     fold_nasal: bool = True
+    homophone_min_chars: Annotated[int, Field(ge=1)] = 2
     user_words: tuple[NonEmpty, ...] = ()
     stopwords: tuple[NonEmpty, ...] = ()
 
@@ -74,6 +75,20 @@ class PartConfig(BaseModel):
     variants: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     homophones: bool = False
     boundary: Literal["token", "char"] = "token"
+    unless_before: tuple[NonEmpty, ...] = ()
+    unless_after: tuple[NonEmpty, ...] = ()
+    window: Annotated[int, Field(ge=1, le=20)] = 4
+    clause_end: bool = False
+
+
+class BannedConfig(PartConfig):
+    """One banned phrase of 八、服务禁语: the manual's wording, its variants, and what to say instead.
+
+    ``instead`` is a line of text, or ``script.<step>`` for the line of a script step.
+    """
+
+    phrase: NonEmpty
+    instead: NonEmpty
 
 
 class StepConfig(BaseModel):
@@ -115,6 +130,7 @@ class RuleFileModel(BaseModel):
     rules: dict[str, RuleConfig]
     script: dict[str, StepConfig] = {}
     lexicon: dict[str, PartConfig] = {}
+    banned: dict[str, BannedConfig] = {}
 
 
 @dataclass(frozen=True)
@@ -315,8 +331,21 @@ def _validate(
                     ("script", step_name, "parts", part_name),
                     f"the script line {step.line!r} does not contain any variant of {part.label!r}",
                 )
-    for name, part in model.lexicon.items():
-        _part_keys(part, placeholders, normalizer, ("lexicon", name), problem)
+    for table, parts in (("lexicon", model.lexicon), ("banned", model.banned)):
+        for name, part in parts.items():
+            loc = (table, name)
+            _part_keys(part, placeholders, normalizer, loc, problem)
+            for field in ("unless_before", "unless_after"):
+                for index, variant in enumerate(getattr(part, field)):
+                    try:
+                        expand_pattern(variant, placeholders)
+                    except PatternError as exc:
+                        problem((*loc, field, index), str(exc))
+    for name, banned in model.banned.items():
+        if banned.instead.startswith("script.") and banned.instead.removeprefix("script.") not in model.script:
+            problem(("banned", name, "instead"), f"names script step {banned.instead.removeprefix('script.')!r}, which the file does not have")
+    if model.rules.get("no-forbidden-phrases") is not None and model.rules["no-forbidden-phrases"].enabled and not model.banned:
+        problem(("banned",), "no-forbidden-phrases is enabled but the file lists no banned phrases")
 
     if problems:
         raise RuleFileError(problems)

@@ -20,7 +20,7 @@ from csqa.loaders import error_record, parse_call
 from csqa.model import Call
 from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
 from csqa.report import CallError, CheckResult, Report
-from csqa.rulefile import RuleSet, load_rules
+from csqa.rulefile import PartConfig, RuleSet, load_rules
 from csqa.text import Normalizer
 from csqa.tokenizer import Tokenizer
 
@@ -73,6 +73,7 @@ class Scorer:
             placeholders=self.rules.placeholders,
             normalizer=self._normalizer,
             sounds=self._sounds,
+            homophone_min_chars=matching.homophone_min_chars,
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -87,11 +88,25 @@ class Scorer:
         return f"Scorer(scorecard={self.rules.scorecard.name!r}, company={self.rules.scorecard.company!r}, rules={len(self.rules.rules)})"
 
     def _families(self) -> Iterator[PhraseFamily]:
-        for step_name, step in self.rules.script.items():
-            for part_name, part in step.parts.items():
-                yield PhraseFamily(f"script.{step_name}.{part_name}", part.variants, part.homophones, part.boundary == "token")
-        for name, part in self.rules.model.lexicon.items():
-            yield PhraseFamily(f"lexicon.{name}", part.variants, part.homophones, part.boundary == "token")
+        model = self.rules.model
+        parts: list[tuple[str, PartConfig]] = [
+            (f"script.{step_name}.{part_name}", part)
+            for step_name, step in model.script.items()
+            for part_name, part in step.parts.items()
+        ]
+        parts += [(f"lexicon.{name}", part) for name, part in model.lexicon.items()]
+        parts += [(f"banned.{name}", part) for name, part in model.banned.items()]
+        for name, part in parts:
+            yield PhraseFamily(
+                name,
+                part.variants,
+                homophones=part.homophones,
+                boundary=part.boundary == "token",
+                unless_before=part.unless_before,
+                unless_after=part.unless_after,
+                window=part.window,
+                clause_end=part.clause_end,
+            )
 
     def warm_up(self) -> None:
         """Load the tokenizer's dictionary now instead of on the first call."""

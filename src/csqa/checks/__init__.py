@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from csqa.checks.base import Check, Context
-from csqa.checks.pending import PENDING_CHECKS
 from csqa.checks.restate import RESTATE_CHECK
 from csqa.checks.steps import STEP_CHECKS
+from csqa.checks.taboos import TABOO_CHECKS
 
 __all__ = ["Check", "Context", "REGISTRY", "RULE_IDS"]
 
 
 def _ordered() -> dict[str, Check]:
-    by_id = {check.id: check for check in (*STEP_CHECKS, RESTATE_CHECK, *PENDING_CHECKS)}
+    by_id = {check.id: check for check in (*STEP_CHECKS, RESTATE_CHECK, *TABOO_CHECKS)}
     order = (
         "answer-within-three-rings",
         "standard-greeting",

@@ -85,10 +85,20 @@ class Context:
         step = self.rules.step_for(self.rule_id)
         if step is None:
             return self.config.fix or None
+        return self.render(step.line, **slots)
+
+    def render(self, line: str, **slots: str) -> str:
+        """A script line with its placeholders filled: the company, ``**`` for what the call does not say."""
         values = {name: values[:1] for name, values in self.rules.placeholders.items()}
         values.update({"topic": ("**",), "title": ("**先生/女士",), "days": ("*",)})
         values.update({name: (value,) for name, value in slots.items()})
-        return expand_pattern(step.line, values)[0]
+        return expand_pattern(line, values)[0]
+
+    def instead(self, text: str) -> str:
+        """What to say instead: a literal line, or ``script.<step>`` for that step's line."""
+        if text.startswith("script."):
+            return self.render(self.rules.script[text.removeprefix("script.")].line)
+        return self.render(text)
 
     # --- phrase helpers -------------------------------------------------------------------------------
 
@@ -115,10 +125,24 @@ class Context:
 
     # --- call structure -------------------------------------------------------------------------------
 
+    def says_beyond(self, u: UtteranceDoc, family: str, start: int = 0) -> bool:
+        """Whether ``u`` (from content-key offset ``start`` on) says anything beyond the phrases of ``family``
+        and stop words: a content word that no hit of the family covers."""
+        covered = {i for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
+        position = 0
+        for token in u.content:
+            size = sum(1 for ch in token.text if ch.isalnum())
+            span = range(position, position + size)
+            position += size
+            if span.start < start or token.text in self.stopwords:
+                continue
+            if not all(i in covered for i in span):
+                return True
+        return False
+
     def is_interjection(self, u: UtteranceDoc) -> bool:
-        """True for a customer utterance with no substance: 喂? / 你好 / 嗯 / 好的谢谢 (the non-matter lexicon)."""
-        covered = {i for hit in self.doc.hits(u, "lexicon.non-matter") for i in range(hit.start, hit.end)}
-        return len(covered) == len(u.key)
+        """True for a customer utterance with no substance: 喂? / 你好 / 好 再见 (the non-matter lexicon)."""
+        return not self.says_beyond(u, "lexicon.non-matter")
 
     def opening(self) -> list[UtteranceDoc]:
         """The agent's opening: its first turn, continued across customer interjections that raise nothing

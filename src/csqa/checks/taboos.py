@@ -1,0 +1,379 @@
+"""The taboos and banned phrases (七、服务的禁忌, 八、服务禁语, and 3.5 凡事留有余地 of the second seed).
+
+Every check here reads only the agent's speech: a customer who says 我怎么知道 or scolds never costs the agent
+anything. Phrase checks use the one multi-pattern pass of :mod:`csqa.phrases` (token boundaries, hesitations
+skipped inside phrases, homophones where a family allows them, and the ``unless_before`` / ``unless_after``
+context that tells a polite sentence from a rebuff). Timing checks read timestamps and events when the call
+has them and report ``not_assessable`` rather than guess when it does not.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from csqa.checks.base import Check, Context
+from csqa.doc import UtteranceDoc
+from csqa.phrases import PhraseHit
+from csqa.report import CheckResult, Evidence
+
+__all__ = ["TABOO_CHECKS"]
+
+_PARAMS = ConfigDict(extra="forbid", frozen=True)
+
+
+def _covered(ctx: Context, u: UtteranceDoc, family: str) -> set[int]:
+    return {i for hit in ctx.doc.hits(u, family) for i in range(hit.start, hit.end)}
+
+
+def _is_backchannel(ctx: Context, u: UtteranceDoc) -> bool:
+    """An agent utterance that only acknowledges (嗯 / 好的 / 是的 / 您继续讲 / 您说)."""
+    return len(_covered(ctx, u, "lexicon.backchannel")) == len(u.key)
+
+
+def _no_agent(ctx: Context) -> CheckResult | None:
+    return None if ctx.doc.agent else ctx.not_assessable("the agent never speaks in this transcript")
+
+
+def _distinct(hits: list[tuple[UtteranceDoc, PhraseHit]]) -> list[tuple[UtteranceDoc, PhraseHit]]:
+    """One hit per stretch of speech: the longest of overlapping hits in the same utterance."""
+    chosen: list[tuple[UtteranceDoc, PhraseHit]] = []
+    for u, hit in sorted(hits, key=lambda p: (p[0].index, p[1].start, -(p[1].end - p[1].start), p[1].by_sound)):
+        if any(c.index == u.index and c_hit.start < hit.end and hit.start < c_hit.end for c, c_hit in chosen):
+            continue
+        chosen.append((u, hit))
+    return chosen
+
+
+def _agent_hits(ctx: Context, prefix: str) -> list[tuple[UtteranceDoc, PhraseHit]]:
+    return _distinct([(u, hit) for u in ctx.doc.agent for hit in ctx.doc.hits(u) if hit.family.startswith(prefix)])
+
+
+def _event(index: int, note: str) -> Evidence:
+    return Evidence(utterance=None, start=0, end=0, quote="", field=f"events[{index}]", note=note)
+
+
+def _how(hit: PhraseHit) -> str:
+    return f" (heard as {hit.phrase!r}, a homophone)" if hit.by_sound else ""
+
+
+# --- no-forbidden-phrases -------------------------------------------------------------------------------
+
+
+def no_forbidden_phrases(ctx: Context) -> CheckResult:
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    found = _agent_hits(ctx, "banned.")
+    if not found:
+        return ctx.result("pass", "the agent said none of the banned phrases of 八、服务禁语")
+    evidence = []
+    for u, hit in found:
+        banned = ctx.rules.model.banned[hit.family.removeprefix("banned.")]
+        evidence.append(u.hit_evidence(hit, f"banned phrase 「{banned.phrase}」{_how(hit)}", ctx.instead(banned.instead)))
+    phrases = "、".join(dict.fromkeys(f"「{e.quote}」" for e in evidence))
+    return ctx.result("fail", f"the agent said {len(evidence)} banned phrase(s): {phrases}", evidence,
+                      suggestion=evidence[0].suggestion)
+
+
+# --- no-arguing / no-absolute-promises ------------------------------------------------------------------
+
+
+def _lexicon_rule(ctx: Context, lexicon: str, what: str, clean: str) -> CheckResult:
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    found = _agent_hits(ctx, f"lexicon.{lexicon}")
+    if not found:
+        return ctx.result("pass", clean)
+    evidence = [u.hit_evidence(hit, f"{what}{_how(hit)}") for u, hit in found]
+    quotes = "、".join(dict.fromkeys(f"「{e.quote}」" for e in evidence))
+    return ctx.result("fail", f"the agent {what}: {quotes}", evidence)
+
+
+def no_arguing(ctx: Context) -> CheckResult:
+    return _lexicon_rule(ctx, "scolding", "scolded or argued with the customer", "the agent never scolded or argued")
+
+
+def no_absolute_promises(ctx: Context) -> CheckResult:
+    return _lexicon_rule(ctx, "absolute-promise", "made an absolute promise", "the agent made no absolute promise")
+
+
+# --- no-filler-words ------------------------------------------------------------------------------------
+
+
+class FillerParams(BaseModel):
+    model_config = _PARAMS
+
+    threshold: Annotated[int, Field(ge=1)] = 3
+    fillers: tuple[str, ...] = ("嗯", "呃", "额", "唔")
+    particles: tuple[str, ...] = ("喽", "嘛", "呗", "咯")
+    particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
+
+
+def no_filler_words(ctx: Context) -> CheckResult:
+    params = ctx.params
+    assert isinstance(params, FillerParams)
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    fillers = set(params.fillers)
+    evidence: list[Evidence] = []
+    for u in ctx.doc.agent:
+        if _is_backchannel(ctx, u):
+            continue
+        for token in u.tokens:
+            if token.text and all(ch in fillers for ch in token.text):
+                note = "filler"
+            elif token.text in params.particles and token.pos in params.particle_pos:
+                note = "impolite modal particle"
+            else:
+                continue
+            evidence.append(
+                Evidence(utterance=u.index, start=token.start, end=token.end, quote=u.text[token.start : token.end], note=note)
+            )
+    count = len(evidence)
+    if count < params.threshold:
+        detail = f" ({count} found)" if count else ""
+        return ctx.result("pass", f"fewer than {params.threshold} fillers or impolite particles{detail}", evidence)
+    return ctx.result("fail", f"the agent used {count} fillers or impolite particles (threshold {params.threshold})", evidence)
+
+
+# --- no-interrupting ------------------------------------------------------------------------------------
+
+
+class InterruptParams(BaseModel):
+    model_config = _PARAMS
+
+    tolerance_seconds: Annotated[float, Field(ge=0)] = 1.0
+
+
+def no_interrupting(ctx: Context) -> CheckResult:
+    params = ctx.params
+    assert isinstance(params, InterruptParams)
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    if not ctx.doc.call.timed:
+        return ctx.not_assessable("judging interruptions needs start and end times on every utterance")
+    customers = [u for u in ctx.doc.utterances if u.speaker == "customer"]
+    evidence: list[Evidence] = []
+    for a in ctx.doc.agent:
+        if _is_backchannel(ctx, a):
+            continue
+        start = a.utterance.start
+        assert start is not None
+        for c in customers:
+            c_start, c_end = c.utterance.start, c.utterance.end
+            assert c_start is not None and c_end is not None
+            if c_start <= start < c_end - params.tolerance_seconds and c.index != a.index:
+                overlap = c_end - start
+                evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes"))
+                evidence.append(c.whole("the customer was still speaking"))
+                break
+    if not evidence:
+        return ctx.result("pass", "the agent never started speaking over the customer (back-channels aside)")
+    return ctx.result("fail", f"the agent interrupted the customer {len(evidence) // 2} time(s)", evidence)
+
+
+# --- apologise-after-hold -------------------------------------------------------------------------------
+
+
+class HoldParams(BaseModel):
+    model_config = _PARAMS
+
+    hold_gap_seconds: Annotated[float, Field(gt=0)] = 20.0
+
+
+def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | None, Evidence]], str | None]:
+    """Each hold with the agent utterance that should apologise for it (``None`` when the call ends first).
+
+    The second value is a reason the holds cannot be placed, when that is so.
+    """
+    call = ctx.doc.call
+    agent = ctx.doc.agent
+    events = [e for e in call.events if e.type == "hold"]
+    if events:
+        if any(u.utterance.start is None for u in agent):
+            return [], "the call has hold events but its utterances have no times to place them"
+        holds: list[tuple[UtteranceDoc | None, Evidence]] = []
+        for event in events:
+            assert event.end is not None
+            after = next((u for u in agent if u.utterance.start is not None and u.utterance.start >= event.end - 0.5), None)
+            note = f"hold from {event.start:g} s to {event.end:g} s"
+            holds.append((after, _event(call.events.index(event), note)))
+        return holds, None
+    if call.timed:
+        holds = []
+        last_end: float | None = None
+        for u in ctx.doc.utterances:
+            start, end = u.utterance.start, u.utterance.end
+            assert start is not None and end is not None
+            if u.speaker == "agent" and last_end is not None and start - last_end >= params.hold_gap_seconds:
+                holds.append((u, u.whole(f"the agent speaks again after {start - last_end:.0f} s of silence")))
+            last_end = end if last_end is None else max(last_end, end)
+        return holds, None
+    holds = []
+    for position, u in enumerate(agent):
+        hit = ctx.lexicon_hit(u, "wait-request")
+        if hit is not None:
+            after = agent[position + 1] if position + 1 < len(agent) else None
+            holds.append((after, u.hit_evidence(hit, "the agent asks the customer to wait")))
+    return holds, None
+
+
+def apologise_after_hold(ctx: Context) -> CheckResult:
+    params = ctx.params
+    assert isinstance(params, HoldParams)
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    holds, unplaceable = _holds(ctx, params)
+    if unplaceable:
+        return ctx.not_assessable(unplaceable)
+    if not holds:
+        return ctx.not_applicable("the customer was never put on hold")
+    judged = [(after, where) for after, where in holds if after is not None]
+    if not judged:
+        return ctx.not_assessable("the call ends during the hold; the agent never comes back")
+    evidence: list[Evidence] = []
+    found: list[Evidence] = []
+    for after, where in judged:
+        located = ctx.find_part([after], "apology")
+        if located is None:
+            evidence += [after.whole("the agent's first words after the hold, without an apology for the wait"), where]
+        else:
+            found.append(after.hit_evidence(located[1], "apology for the wait"))
+    if evidence:
+        return ctx.result("fail", "after a hold the agent did not apologise for the wait", evidence)
+    return ctx.result("pass", f"the agent apologised after each of {len(judged)} hold(s)", found)
+
+
+# --- no-chatting-before-hangup --------------------------------------------------------------------------
+
+
+def no_chatting_before_hangup(ctx: Context) -> CheckResult:
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
+    goodbye = ctx.last_goodbye()
+    if goodbye is None:
+        return ctx.not_applicable("the agent never ends the call with a goodbye, so there is no 'after the goodbye'")
+    last = ctx.doc.hits(goodbye, "lexicon.goodbye")[-1]
+    evidence: list[Evidence] = []
+    if ctx.says_beyond(goodbye, "lexicon.closing-talk", last.end):
+        evidence.append(goodbye.evidence(last.end, len(goodbye.key), "said after the goodbye"))
+    for u in ctx.doc.utterances[goodbye.index + 1 :]:
+        if u.speaker == "agent" and u.key and ctx.says_beyond(u, "lexicon.closing-talk"):
+            evidence.append(u.whole("said after the goodbye, with the customer still on the line"))
+    if evidence:
+        return ctx.result("fail", "after saying goodbye the agent kept talking about something else before the call ended",
+                          [*evidence, goodbye.hit_evidence(last, "the goodbye")])
+    return ctx.result("pass", "nothing but the closing after the agent's goodbye")
+
+
+# --- no-transfer-without-consent ------------------------------------------------------------------------
+
+
+def no_transfer_without_consent(ctx: Context) -> CheckResult:
+    doc = ctx.doc
+    call = doc.call
+    events = [(index, e) for index, e in enumerate(call.events) if e.type == "transfer"]
+    announced = [u for u in doc.agent if ctx.lexicon_hit(u, "transfer-announce") is not None]
+    if not events and not announced:
+        return ctx.not_applicable("the call was not transferred")
+    evidence: list[Evidence] = []
+    before = list(doc.utterances)
+    if events:
+        index, event = min(events, key=lambda pair: pair[1].start)
+        evidence.append(_event(index, f"transfer at {event.start:g} s"))
+        if all(u.utterance.start is not None for u in doc.utterances):
+            before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
+    # Where the agent raised the transfer: said it was transferring, or explained and asked.
+    raised = next(
+        (
+            u
+            for u in before
+            if u.speaker == "agent"
+            and (
+                ctx.lexicon_hit(u, "transfer-announce") is not None
+                or (ctx.lexicon_hit(u, "transfer-reason") is not None and ctx.lexicon_hit(u, "transfer-ask") is not None)
+            )
+        ),
+        None,
+    )
+    if raised is not None:
+        evidence.insert(0, raised.whole("the agent raises the transfer"))
+    elif any(u.speaker == "agent" for u in before):
+        evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole("the agent's last words before the transfer"))
+    explained = next((u for u in before if u.speaker == "agent" and ctx.lexicon_hit(u, "transfer-reason") is not None), None)
+    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index]
+    refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
+    agreed = next((u for u in answers if ctx.lexicon_hit(u, "consent") is not None), None)
+    missing = []
+    if explained is None:
+        missing.append("no explanation of who is responsible")
+    if refused is not None:
+        evidence.append(refused.whole("the customer objected"))
+        missing.append("the customer objected")
+    elif agreed is None:
+        missing.append("no agreement from the customer")
+    if missing:
+        return ctx.result("fail", f"the call was transferred with {' and '.join(missing)}", evidence)
+    assert agreed is not None and explained is not None
+    return ctx.result(
+        "pass",
+        "the agent explained the transfer and the customer agreed",
+        [explained.whole("explanation"), agreed.whole("the customer agrees"), *evidence],
+    )
+
+
+TABOO_CHECKS = (
+    Check(
+        "no-forbidden-phrases",
+        "The agent never says one of the 14 banned phrases of 八、服务禁语 or a close variant.",
+        no_forbidden_phrases,
+        lexicons=("backchannel",),
+    ),
+    Check(
+        "no-interrupting",
+        "The agent does not start speaking over the customer (back-channels excepted).",
+        no_interrupting,
+        params=InterruptParams,
+        lexicons=("backchannel",),
+    ),
+    Check(
+        "no-filler-words",
+        "The agent does not use filler words or impolite particles (嗯, 喽, 嘛, 呗) frequently.",
+        no_filler_words,
+        params=FillerParams,
+        lexicons=("backchannel",),
+    ),
+    Check(
+        "no-arguing",
+        "The agent does not scold, insult or argue with the customer.",
+        no_arguing,
+        lexicons=("scolding",),
+    ),
+    Check(
+        "no-chatting-before-hangup",
+        "After the goodbye, the agent says nothing outside the closing while the customer is on the line.",
+        no_chatting_before_hangup,
+        lexicons=("goodbye", "closing-talk", "non-matter"),
+    ),
+    Check(
+        "no-transfer-without-consent",
+        "A transfer is explained and agreed to before it happens.",
+        no_transfer_without_consent,
+        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "consent", "refusal"),
+    ),
+    Check(
+        "no-absolute-promises",
+        "The agent makes no absolute promise (肯定, 保证, 绝对).",
+        no_absolute_promises,
+        lexicons=("absolute-promise",),
+    ),
+    Check(
+        "apologise-after-hold",
+        "After a hold, the agent's next words apologise for the wait.",
+        apologise_after_hold,
+        params=HoldParams,
+        step_parts=("apology",),
+        lexicons=("wait-request",),
+    ),
+)
