@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
@@ -24,26 +23,10 @@ from csqa.loaders import load_calls
 from csqa.report import CallError, Report
 from csqa.rulefile import load_rules
 from csqa.scorer import Scorer
+from csqa.tables import table
 from csqa.script import render_script
 
 __all__ = ["main"]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    rows = [list(r) for r in rows]
-    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    return "\n".join(lines)
 
 
 def _demo_paths() -> list[str]:
@@ -96,12 +79,12 @@ def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Sc
         verdict = "-" if result.passed is None else ("PASS" if result.passed else "FAIL")
         score = "-" if result.score is None else f"{result.score:.1f}"
         rows.append([result.call_id, result.agent_id or "-", result.direction, score, verdict, failed])
-    out.write(_table(["call", "agent", "direction", "score", "verdict", "failed rules"], rows) + "\n\n")
+    out.write(table(["call", "agent", "direction", "score", "verdict", "failed rules"], rows) + "\n\n")
     scored = len(rows)
     mean = f"{sum(scores) / len(scores):.1f}" if scores else "-"
     out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; {passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
     if judged:
-        out.write("\n" + _table(
+        out.write("\n" + table(
             ["rule", "code", "fails", "judged", "fail rate"],
             [
                 [rule_id, cfg.code, str(fails[rule_id]), str(judged[rule_id]), f"{fails[rule_id] / judged[rule_id]:.0%}"]
@@ -138,8 +121,25 @@ def _rules(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(_table(["code", "rule", "weight", "severity", "enabled", "what it checks"], rows) + "\n")
+        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "what it checks"], rows) + "\n")
         sys.stdout.write("\n'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.\n")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from csqa.evaluate import evaluate, render_table
+
+    paths = args.paths or [str(resources.files("csqa.corpora").joinpath("annotated"))]
+    result = evaluate(paths, rules=args.rules, examples=not args.no_examples)
+    if args.format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(render_table(result))
+    if args.gate:
+        misses = result.below(precision=args.min_precision, recall=args.min_recall, accuracy=args.min_accuracy)
+        for miss in misses:
+            print(f"csqa: below the gate: {miss}", file=sys.stderr)
+        return 1 if misses else 0
     return 0
 
 
@@ -182,6 +182,25 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--rules", metavar="FILE", help=rules_help)
     rules.add_argument("--format", choices=("table", "json"), default="table")
     rules.set_defaults(run=_rules)
+
+    evaluation = commands.add_parser(
+        "eval",
+        help="score annotated calls and report precision, recall, F1 and accuracy per rule",
+        description="Compare csqa with gold labels: per rule the confusion of gold vs predicted status, precision, "
+        "recall and F1 for 'fail' (a violation is the positive class) and accuracy over the four statuses, then "
+        "every disagreement. Annotated calls are {\"call\": …, \"gold\": {rule: status}, \"note\": …} records "
+        "(.jsonl/.json); every rule's documented examples are included too. With no PATH, evaluates the annotated "
+        "corpus bundled with csqa.",
+    )
+    evaluation.add_argument("paths", nargs="*", metavar="PATH", help="annotated files or folders")
+    evaluation.add_argument("--rules", metavar="FILE", help="rule file to evaluate instead of the bundled one")
+    evaluation.add_argument("--format", choices=("table", "json"), default="table")
+    evaluation.add_argument("--no-examples", action="store_true", help="leave out the rules' documented examples")
+    evaluation.add_argument("--gate", action="store_true", help="exit 1 when any rule is below the thresholds")
+    evaluation.add_argument("--min-precision", type=float, default=0.95, metavar="P")
+    evaluation.add_argument("--min-recall", type=float, default=0.90, metavar="R")
+    evaluation.add_argument("--min-accuracy", type=float, default=0.95, metavar="A")
+    evaluation.set_defaults(run=_eval)
 
     script = commands.add_parser(
         "script",

@@ -11,6 +11,8 @@ Formats:
   ``.jsonl`` file holds one call a line, a ``.json`` file one call or a list of calls.
 * **SCA**: ``{"tid": …, "dialogue": [{"role": "客服"|"客户", "words": …, "begin": ms, "end": ms,
   "identity": …}]}``, alone, in a list, or under ``{"tickets": […]}``; keys in either case.
+* **annotated**: ``{"call": {…native or SCA…}, "gold": {…}, "note": …}`` records of ``corpora/annotated``
+  load as their call, so a labelled corpus can be scored like any other.
 * **text**: one utterance a line, ``坐席：您好…``, ``[00:03] 客户: …`` or ``[00:03-00:06] 客户: …``;
   optional header lines ``# call_id: …`` (also ``direction``, ``agent_id``, ``rings``, ``ring_seconds``,
   ``hangup_by``, and ``events`` as a JSON list) before the first utterance. A ``.txt`` file is one call; its id defaults to the file name.
@@ -135,6 +137,8 @@ def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | Non
             source=source,
             line=line,
         )
+    if "call" in obj and "gold" in obj and isinstance(obj["call"], Mapping):
+        obj = obj["call"]  # an annotated record (corpora/annotated): score its call
     call_id = obj.get("call_id", _get(obj, "tid"))
     data = _from_sca(obj) if _is_sca(obj) else obj
     try:

@@ -129,6 +129,9 @@ class SoundTable:
 class PhraseFamily:
     """A named set of patterns and how to match them.
 
+    ``boundary`` is ``"token"`` (a hit starts and ends on jieba token boundaries), ``"start"`` (it starts on
+    one; its end may fall inside a word jieba glued to the next) or ``"char"`` (anywhere).
+
     ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
     a clause (followed by punctuation, a space, or the end of the utterance: 不能查。 but not 不能查到).
@@ -137,7 +140,7 @@ class PhraseFamily:
     name: str
     patterns: tuple[str, ...]
     homophones: bool = False
-    boundary: bool = True
+    boundary: str = "token"
     unless_before: tuple[str, ...] = ()
     unless_after: tuple[str, ...] = ()
     window: int = 4
@@ -214,7 +217,9 @@ class PhraseIndex:
         return tuple(dict.fromkeys(k for k in keys if k))
 
     def _allowed(self, family: PhraseFamily, key: str, start: int, end: int, spans: KeySpans) -> bool:
-        if family.boundary and (start not in spans.starts or end not in spans.ends):
+        if family.boundary != "char" and start not in spans.starts:
+            return False
+        if family.boundary == "token" and end not in spans.ends:
             return False
         if family.clause_end and end not in spans.breaks:
             return False

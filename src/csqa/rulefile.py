@@ -74,7 +74,7 @@ class PartConfig(BaseModel):
     label: NonEmpty
     variants: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     homophones: bool = False
-    boundary: Literal["token", "char"] = "token"
+    boundary: Literal["token", "start", "char"] = "token"
     unless_before: tuple[NonEmpty, ...] = ()
     unless_after: tuple[NonEmpty, ...] = ()
     window: Annotated[int, Field(ge=1, le=20)] = 4

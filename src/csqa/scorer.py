@@ -101,7 +101,7 @@ class Scorer:
                 name,
                 part.variants,
                 homophones=part.homophones,
-                boundary=part.boundary == "token",
+                boundary=part.boundary,
                 unless_before=part.unless_before,
                 unless_after=part.unless_after,
                 window=part.window,

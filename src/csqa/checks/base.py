@@ -125,16 +125,16 @@ class Context:
 
     # --- call structure -------------------------------------------------------------------------------
 
-    def says_beyond(self, u: UtteranceDoc, family: str, start: int = 0) -> bool:
+    def says_beyond(self, u: UtteranceDoc, family: str, start: int = 0, *, stopwords: bool = True) -> bool:
         """Whether ``u`` (from content-key offset ``start`` on) says anything beyond the phrases of ``family``
-        and stop words: a content word that no hit of the family covers."""
+        (and stop words, unless ``stopwords`` is false): a word that no hit of the family covers."""
         covered = {i for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
         position = 0
         for token in u.content:
             size = sum(1 for ch in token.text if ch.isalnum())
             span = range(position, position + size)
             position += size
-            if span.start < start or token.text in self.stopwords:
+            if span.start < start or (stopwords and token.text in self.stopwords):
                 continue
             if not all(i in covered for i in span):
                 return True
@@ -145,15 +145,16 @@ class Context:
         return not self.says_beyond(u, "lexicon.non-matter")
 
     def opening(self) -> list[UtteranceDoc]:
-        """The agent's opening: its first turn, continued across customer interjections that raise nothing
-        (喂? / 你好), until the customer says something of substance; ``timing.opening_window`` utterances at most."""
+        """The agent's opening: its first turn, continued across a customer's greeting or check of the line
+        (喂? / 你好 / 听不清), but not past an answer or a question (是我 / 哪位?);
+        ``timing.opening_window`` utterances at most."""
         turn: list[UtteranceDoc] = []
         for u in self.doc.utterances:
             if u.speaker == "agent":
                 turn.append(u)
                 if len(turn) == self.rules.timing.opening_window:
                     break
-            elif turn and not self.is_interjection(u):
+            elif turn and self.says_beyond(u, "lexicon.line-check", stopwords=False):
                 break
         return turn
 

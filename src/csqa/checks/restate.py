@@ -26,6 +26,7 @@ class RestateParams(BaseModel):
 
     min_matter_chars: Annotated[int, Field(ge=1)] = 3
     min_shared_words: Annotated[int, Field(ge=1)] = 1
+    min_shared_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
     topic_chars: Annotated[int, Field(ge=2)] = 12
 
@@ -51,16 +52,20 @@ def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int
     return [(h.start, h.end) for family in families for h in ctx.doc.hits(u, family)]
 
 
+def _is_question(u: UtteranceDoc) -> bool:
+    return u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢"))
+
+
 def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
-    if ctx.lexicon_hit(u, "wrong-number") is not None:
-        return False
+    """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
+    when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
+    since there the agent asks the questions."""
     skip = _spans(ctx, u, "lexicon.non-matter")
     core = "".join(_core_tokens(ctx, u, skip))
-    if len(core) < params.min_matter_chars:
+    asks = ctx.lexicon_hit(u, "customer-matter") is not None
+    if len(core) < (2 if asks else params.min_matter_chars):
         return False
-    if ctx.doc.call.direction == "outbound":
-        return ctx.lexicon_hit(u, "customer-matter") is not None
-    return True
+    return ctx.doc.call.direction == "inbound" or asks or _is_question(u)
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
@@ -77,6 +82,9 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
     mine_text, their_text = "".join(mine), "".join(theirs)
     if len(mine_text) < 2 or not their_text:
         return False
+    in_theirs = sum(1 for ch in mine_text if ch in their_text)
+    if in_theirs >= 2 and in_theirs / len(mine_text) >= params.min_shared_share:
+        return True
     return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
 
 
@@ -85,9 +93,7 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     covered = {i for hit in ctx.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
     if len(covered) == len(u.key):
         return True
-    if u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢")):
-        return True
-    return ctx.lexicon_hit(u, "clarifying-question") is not None
+    return _is_question(u) or ctx.lexicon_hit(u, "clarifying-question") is not None
 
 
 def restate_question(ctx: Context) -> CheckResult:
@@ -95,10 +101,10 @@ def restate_question(ctx: Context) -> CheckResult:
     assert isinstance(params, RestateParams)
     doc = ctx.doc
     customer = list(doc.by("customer"))
+    if any(ctx.lexicon_hit(u, "wrong-number") for u in doc.utterances):
+        return ctx.not_applicable("the call reached a wrong number; there is no matter to restate")
     matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
     if matter is None:
-        if any(ctx.lexicon_hit(u, "wrong-number") for u in customer):
-            return ctx.not_applicable("the customer reached a wrong number; no matter was raised")
         return ctx.not_applicable("the customer raised no matter of their own")
     said: list[UtteranceDoc] = []
     mismatched: UtteranceDoc | None = None

@@ -153,7 +153,7 @@ STEP_CHECKS = (
         standard_greeting,
         directions=("inbound",),
         step_parts=("greet", "identify", "offer"),
-        lexicons=("non-matter",),
+        lexicons=("line-check",),
     ),
     Check(
         "offer-further-help",
@@ -182,7 +182,7 @@ STEP_CHECKS = (
         callback_introduction,
         directions=("outbound",),
         step_parts=("greet", "identify"),
-        lexicons=("non-matter",),
+        lexicons=("line-check",),
     ),
     Check(
         "callback-closing",

@@ -17,6 +17,7 @@ from csqa.checks.base import Check, Context
 from csqa.doc import UtteranceDoc
 from csqa.phrases import PhraseHit
 from csqa.report import CheckResult, Evidence
+from csqa.tokenizer import Token
 
 __all__ = ["TABOO_CHECKS"]
 
@@ -110,6 +111,25 @@ class FillerParams(BaseModel):
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
 
 
+def _fillers_in(token: Token, fillers: set[str], params: FillerParams) -> list[tuple[int, int, str]]:
+    """Fillers in one token: the whole token (嗯, 嗯嗯, 嘛), or — in a word jieba's HMM made up (分嘛, 呃我),
+    never in a dictionary word (干嘛, 额度) — a filler or particle at its edge."""
+    text = token.text
+    if text and all(ch in fillers for ch in text):
+        return [(token.start, token.end, "filler")]
+    if text in params.particles and token.pos in params.particle_pos:
+        return [(token.start, token.end, "impolite modal particle")]
+    found: list[tuple[int, int, str]] = []
+    if len(text) > 1 and token.pos == "x":
+        if text[0] in fillers:
+            found.append((token.start, token.start + 1, "filler"))
+        if text[-1] in fillers:
+            found.append((token.end - 1, token.end, "filler"))
+        elif text[-1] in params.particles:
+            found.append((token.end - 1, token.end, "impolite modal particle"))
+    return found
+
+
 def no_filler_words(ctx: Context) -> CheckResult:
     params = ctx.params
     assert isinstance(params, FillerParams)
@@ -121,15 +141,8 @@ def no_filler_words(ctx: Context) -> CheckResult:
         if _is_backchannel(ctx, u):
             continue
         for token in u.tokens:
-            if token.text and all(ch in fillers for ch in token.text):
-                note = "filler"
-            elif token.text in params.particles and token.pos in params.particle_pos:
-                note = "impolite modal particle"
-            else:
-                continue
-            evidence.append(
-                Evidence(utterance=u.index, start=token.start, end=token.end, quote=u.text[token.start : token.end], note=note)
-            )
+            for start, end, note in _fillers_in(token, fillers, params):
+                evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
     count = len(evidence)
     if count < params.threshold:
         detail = f" ({count} found)" if count else ""

@@ -1,0 +1,248 @@
+"""Accuracy against labelled calls: per-rule confusion, precision / recall / F1 on ``fail``, status accuracy.
+
+An annotated call is ``{"call": {…}, "gold": {rule id: status, …}, "note": "…", "company": "…"}`` (one per
+line of a ``.jsonl`` file, or one or a list per ``.json`` file). ``company``, when present, configures the
+scorer for that call centre. A violation is the positive class: precision is the share of predicted fails
+that are gold fails (how often csqa accuses rightly), recall the share of gold fails csqa found.
+
+The documented examples of every rule (``rules/docs/``) are fixtures of the evaluation too: each is an
+annotated call with a gold label for its own rule only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from csqa.checks import REGISTRY
+from csqa.docs import rule_examples
+from csqa.errors import InputError, InputProblem
+from csqa.loaders import CALL_SUFFIXES, parse_call
+from csqa.model import Call
+from csqa.report import Evidence, Status
+from csqa.rulefile import RuleSet, load_rules
+from csqa.scorer import Scorer
+from csqa.tables import table
+
+__all__ = ["AnnotatedCall", "Disagreement", "Evaluation", "RuleMetrics", "evaluate", "load_annotated"]
+
+STATUSES: tuple[Status, ...] = ("pass", "fail", "not_applicable", "not_assessable")
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnnotatedCall(BaseModel):
+    """A call with the statuses a careful reviewer gives it."""
+
+    model_config = _FROZEN
+
+    call: Call
+    gold: dict[str, Status]
+    note: str = ""
+    company: str | None = None
+    source: str = ""
+
+
+class Disagreement(BaseModel):
+    model_config = _FROZEN
+
+    call_id: str
+    rule: str
+    gold: Status
+    predicted: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    note: str = ""
+    source: str = ""
+
+
+class RuleMetrics(BaseModel):
+    """One rule's figures. ``confusion[gold][predicted]`` counts calls."""
+
+    model_config = _FROZEN
+
+    rule: str
+    code: str
+    support: int
+    confusion: dict[str, dict[str, int]]
+    precision: float | None = Field(description="of predicted fails, the share that are gold fails; None when nothing was predicted to fail")
+    recall: float | None = Field(description="of gold fails, the share predicted; None when no call fails in gold")
+    f1: float | None
+    accuracy: float
+
+    @property
+    def gold_fails(self) -> int:
+        return sum(self.confusion["fail"].values())
+
+    @property
+    def predicted_fails(self) -> int:
+        return sum(row["fail"] for row in self.confusion.values())
+
+
+class Evaluation(BaseModel):
+    """The figures of one evaluation run, per rule, with every disagreement."""
+
+    model_config = _FROZEN
+
+    calls: int
+    rules: dict[str, RuleMetrics]
+    disagreements: tuple[Disagreement, ...]
+    sources: tuple[str, ...]
+
+    def below(self, *, precision: float = 0.95, recall: float = 0.90, accuracy: float = 0.95) -> list[str]:
+        """The rules that miss the gate, each with the figure it misses."""
+        misses = []
+        for rule, m in self.rules.items():
+            if m.precision is not None and m.precision < precision:
+                misses.append(f"{rule}: precision {m.precision:.3f} < {precision}")
+            if m.recall is not None and m.recall < recall:
+                misses.append(f"{rule}: recall {m.recall:.3f} < {recall}")
+            if m.accuracy < accuracy:
+                misses.append(f"{rule}: accuracy {m.accuracy:.3f} < {accuracy}")
+        return misses
+
+
+def _records(path: Path) -> Iterator[tuple[Any, str]]:
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    yield line, f"{path}:{number}"
+        return
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    for index, item in enumerate(data if isinstance(data, list) else [data]):
+        yield item, f"{path}[{index}]"
+
+
+def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
+    """Annotated calls from files and folders (``.jsonl`` / ``.json``), in path order.
+
+    Raises :class:`InputError` for a malformed record, naming the file and line.
+    """
+    files: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix.lower() in CALL_SUFFIXES[:2] and p.is_file())
+        else:
+            files.append(path)
+    for path in files:
+        for raw, where in _records(path):
+            record = json.loads(raw) if isinstance(raw, str) else raw
+            if not isinstance(record, dict) or "call" not in record:
+                raise InputError([InputProblem("<record>", "an annotated call needs 'call' and 'gold'")], source=where)
+            call = parse_call(record["call"], source=where)
+            unknown = [rule for rule in record.get("gold", {}) if rule not in REGISTRY]
+            if unknown:
+                raise InputError([InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md") for rule in unknown],
+                                 call_id=call.call_id, source=where)
+            try:
+                yield AnnotatedCall.model_validate({**record, "call": call, "source": where})
+            except ValidationError as exc:
+                problems = [InputProblem(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+                raise InputError(problems, call_id=call.call_id, source=where) from None
+
+
+def documented_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
+    """Every rule's documented examples, as annotated calls with a gold label for their own rule."""
+    for rule_id in rules.rules:
+        for example in rule_examples(rule_id):
+            yield AnnotatedCall(
+                call=example.call,
+                gold={rule_id: example.expect},
+                note=example.why,
+                source=f"rules/docs/{rule_id}.md example {example.number}",
+            )
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+def evaluate(
+    paths: Sequence[str | os.PathLike[str]] = (),
+    *,
+    rules: str | os.PathLike[str] | RuleSet | None = None,
+    examples: bool = True,
+    annotated: Iterable[AnnotatedCall] = (),
+) -> Evaluation:
+    """Score annotated calls and compare with their gold labels.
+
+    ``paths`` are annotated files or folders; ``annotated`` adds calls already loaded; ``examples`` adds
+    every rule's documented examples. ``rules`` is the rule file to evaluate (the bundled one by default).
+    """
+    ruleset = load_rules(rules)
+    items = [*load_annotated(*paths), *annotated, *(documented_examples(ruleset) if examples else ())]
+    scorers: dict[str | None, Scorer] = {None: Scorer(ruleset)}
+    confusion = {rule: {g: dict.fromkeys(STATUSES, 0) for g in STATUSES} for rule in ruleset.rules}
+    disagreements: list[Disagreement] = []
+    for item in items:
+        if item.company not in scorers:
+            scorers[item.company] = Scorer(ruleset, company=item.company)
+        report = scorers[item.company].score(item.call)
+        for rule, gold in item.gold.items():
+            if rule not in confusion:
+                continue
+            result = report.check(rule)
+            confusion[rule][gold][result.status] += 1
+            if result.status != gold:
+                disagreements.append(
+                    Disagreement(
+                        call_id=item.call.call_id,
+                        rule=rule,
+                        gold=gold,
+                        predicted=result.status,
+                        message=result.message,
+                        evidence=result.evidence,
+                        note=item.note,
+                        source=item.source,
+                    )
+                )
+    metrics = {}
+    for rule, table in confusion.items():
+        support = sum(sum(row.values()) for row in table.values())
+        true_fail = table["fail"]["fail"]
+        predicted = sum(row["fail"] for row in table.values())
+        gold_fails = sum(table["fail"].values())
+        precision, recall = _ratio(true_fail, predicted), _ratio(true_fail, gold_fails)
+        f1 = None if precision is None or recall is None or precision + recall == 0 else 2 * precision * recall / (precision + recall)
+        correct = sum(table[s][s] for s in STATUSES)
+        metrics[rule] = RuleMetrics(
+            rule=rule,
+            code=ruleset.rules[rule].code,
+            support=support,
+            confusion=table,
+            precision=precision,
+            recall=recall,
+            f1=f1,
+            accuracy=correct / support if support else 1.0,
+        )
+    sources = tuple(dict.fromkeys(str(p) for p in paths)) + (("rules/docs examples",) if examples else ())
+    return Evaluation(calls=len(items), rules=metrics, disagreements=tuple(disagreements), sources=sources)
+
+
+def render_table(evaluation: Evaluation) -> str:
+    """The evaluation as a terminal table, then every disagreement."""
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = []
+    for m in evaluation.rules.values():
+        c = m.confusion
+        rows.append([m.code, m.rule, str(m.support), str(m.gold_fails), str(m.predicted_fails), str(c["fail"]["fail"]),
+                     pct(m.precision), pct(m.recall), pct(m.f1), pct(m.accuracy)])
+    lines = [f"{evaluation.calls} annotated calls ({', '.join(evaluation.sources)})", ""]
+    lines.append(table(["code", "rule", "labels", "gold fail", "pred fail", "both", "precision", "recall", "F1", "accuracy"], rows))
+    if evaluation.disagreements:
+        lines += ["", f"{len(evaluation.disagreements)} disagreements:"]
+        for d in evaluation.disagreements:
+            lines.append(f"- {d.call_id} {d.rule}: gold {d.gold}, predicted {d.predicted} — {d.message} [{d.source}]")
+            for ev in d.evidence:
+                where = f"utterance {ev.utterance} [{ev.start}:{ev.end}] 「{ev.quote}」" if ev.utterance is not None else ev.field
+                lines.append(f"    {where}: {ev.note}")
+    return "\n".join(lines) + "\n"
+
