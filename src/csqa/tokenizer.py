@@ -5,11 +5,13 @@ The module-level ``jieba.cut`` shares one dictionary with every other user in th
 reads jieba's bundled ``dict.txt`` once per tokenizer (word, frequency and part-of-speech tag in one pass),
 adds the user words the rule files name (company names, script phrases), and writes a cache only to the
 folder the caller names. Part-of-speech tags come from the same dictionary, so tagging a token is a lookup
-rather than a second HMM pass.
+rather than a second HMM pass. The parsed dictionary is kept once per process (it is read-only; each
+tokenizer copies the frequency table before adding its words), so a second scorer starts in milliseconds.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -71,7 +73,10 @@ def _read_dictionary(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
     return freq, total, tags
 
 
+@functools.lru_cache(maxsize=4)
 def _load_dictionary(cache_dir: Path | None) -> tuple[dict[str, int], int, dict[str, str]]:
+    """jieba's dictionary, parsed once per process and cache folder. Callers must not mutate the result:
+    a tokenizer copies the frequency table before adding its own words."""
     path = _dictionary_path()
     if cache_dir is None:
         return _read_dictionary(path)
@@ -128,11 +133,10 @@ class Tokenizer:
         jieba = _import_jieba()
         freq, total, tags = _load_dictionary(self.cache_dir)
         inner = jieba.Tokenizer()
-        inner.FREQ, inner.total, inner.initialized = freq, total, True
+        inner.FREQ, inner.total, inner.initialized = dict(freq), total, True
         for word in self.user_words:
             inner.add_word(word, tag="nz")
-            tags[word] = "nz"
-        self._tags = tags
+        self._tags = {**tags, **dict.fromkeys(self.user_words, "nz")} if self.user_words else tags
         return inner
 
     def tokenize(self, text: str) -> list[Token]:
