@@ -19,7 +19,7 @@ from csqa import __version__
 from csqa.checks import REGISTRY
 from csqa.docs import rule_doc
 from csqa.errors import CsqaError, RuleFileError
-from csqa.loaders import load_calls
+from csqa.loaders import iter_raw
 from csqa.report import CallError, Report
 from csqa.rulefile import load_rules
 from csqa.scorer import Scorer
@@ -34,9 +34,11 @@ def _demo_paths() -> list[str]:
 
 
 def _score(args: argparse.Namespace) -> int:
-    scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir)
+    scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir,
+                    include_transcript=not args.no_transcript)
     paths = args.paths or _demo_paths()
-    results = scorer.score_many(load_calls(*paths))
+    progress = not args.quiet and sys.stderr.isatty()
+    results = scorer.score_many(iter_raw(*paths), workers=args.workers, progress=progress)
     with ExitStack() as stack:
         out: IO[str] = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
         if args.format == "jsonl":
@@ -171,6 +173,10 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     score.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     score.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
+    score.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="score in N processes (input order is kept; default 1)")
+    score.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
+    score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of JSON reports")
     score.set_defaults(run=_score)
 
     rules = commands.add_parser(

@@ -24,6 +24,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +34,7 @@ from csqa.errors import InputError, InputProblem
 from csqa.model import SPEAKER_ALIASES, Call
 from csqa.report import CallError
 
-__all__ = ["load_calls", "parse_call", "parse_text", "CALL_SUFFIXES"]
+__all__ = ["CALL_SUFFIXES", "RawCall", "iter_raw", "load_calls", "parse_call", "parse_text"]
 
 CALL_SUFFIXES = (".jsonl", ".json", ".txt")
 ErrorMode = Literal["record", "raise"]
@@ -245,15 +246,27 @@ def _files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             yield path
 
 
-def load_calls(
-    *paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    errors: ErrorMode = "record",
-) -> Iterator[Call | CallError]:
-    """Calls from files and folders, lazily, in order (folders sorted by path).
+@dataclass(frozen=True, slots=True)
+class RawCall:
+    """One call as read from a file, not yet parsed: what a worker process parses and scores.
 
-    A bad call yields a :class:`CallError` (or raises :class:`InputError` with ``errors="raise"``); a
-    missing file yields one error record for that file.
+    ``payload`` is a JSON line, a decoded JSON value, or the text of a ``.txt`` call.
     """
+
+    payload: Any
+    source: str
+    line: int | None = None
+    text_id: str | None = None
+
+    def parse(self) -> Call:
+        """The validated call; raises :class:`InputError` naming source, line and field."""
+        if self.text_id is not None:
+            return parse_text(self.payload, call_id=self.text_id, source=self.source)
+        return parse_call(self.payload, source=self.source, line=self.line)
+
+
+def iter_raw(*paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Iterator[RawCall | CallError]:
+    """Unparsed calls from files and folders, lazily, in order; an unreadable file yields an error record."""
     flat: list[str | os.PathLike[str]] = []
     for entry in paths:
         if isinstance(entry, (str, os.PathLike)):
@@ -264,20 +277,35 @@ def load_calls(
         source = str(path)
         try:
             for record, line in _records(path):
-                try:
-                    if isinstance(record, tuple):
-                        yield parse_text(record[1], call_id=path.stem, source=source)
-                    else:
-                        yield parse_call(record, source=source, line=line)
-                except InputError as exc:
-                    if errors == "raise":
-                        raise
-                    yield error_record(exc)
+                if isinstance(record, tuple):
+                    yield RawCall(record[1], source, None, path.stem)
+                else:
+                    yield RawCall(record, source, line)
         except (OSError, UnicodeDecodeError) as exc:
-            problem = InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=source)
+            yield error_record(InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=source))
+
+
+def load_calls(
+    *paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    errors: ErrorMode = "record",
+) -> Iterator[Call | CallError]:
+    """Calls from files and folders, lazily, in order (folders sorted by path).
+
+    A bad call yields a :class:`CallError` (or raises :class:`InputError` with ``errors="raise"``); a
+    missing file yields one error record for that file.
+    """
+    for raw in iter_raw(*paths):
+        if isinstance(raw, CallError):
             if errors == "raise":
-                raise problem from None
-            yield error_record(problem)
+                raise InputError([InputProblem("<file>", raw.message)], code=raw.code, source=raw.source)
+            yield raw
+            continue
+        try:
+            yield raw.parse()
+        except InputError as exc:
+            if errors == "raise":
+                raise
+            yield error_record(exc)
 
 
 def error_record(exc: InputError) -> CallError:

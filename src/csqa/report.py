@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from csqa.model import Utterance
+
 __all__ = ["CallError", "CheckResult", "Evidence", "Report", "Severity", "Status"]
 
 Status = Literal["pass", "fail", "not_applicable", "not_assessable"]
@@ -67,7 +69,8 @@ class Report(BaseModel):
     """The scored call: every rule's status, the score, and whether the call reaches the pass mark.
 
     ``score`` is ``None`` when no rule could be judged; ``vetoed`` names the critical rules that failed
-    and set the score to 0.
+    and set the score to 0. ``utterances`` carries the transcript so that a report is self-contained: an
+    HTML page or a reviewer can show every evidence span in place.
     """
 
     model_config = _FROZEN
@@ -81,6 +84,9 @@ class Report(BaseModel):
     vetoed: tuple[str, ...] = ()
     scorecard: str
     checks: tuple[CheckResult, ...]
+    utterances: tuple[Utterance, ...] = Field(
+        default=(), description="the transcript the evidence points into (left out with include_transcript=False)"
+    )
 
     def check(self, rule: str) -> CheckResult:
         """The result of one rule, by its id or its short code."""

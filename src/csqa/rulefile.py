@@ -13,6 +13,7 @@ tables merge key by key, lists and values replace.
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -196,7 +197,7 @@ def _bundled_text(name: str) -> tuple[str, str]:
     return resource.read_text(encoding="utf-8"), f"<csqa>/rules/{name}.toml"
 
 
-def _read(source: str | Path) -> tuple[dict[str, Any], str]:
+def _read(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
     if isinstance(source, str) and source == DEFAULT_RULES:
         text, label = _bundled_text(DEFAULT_RULES)
     else:
@@ -243,7 +244,7 @@ def _owner(loc: Sequence[int | str], overlay: Mapping[str, Any], overlay_label: 
     return overlay_label
 
 
-def load_rules(source: str | Path | RuleSet | None = None) -> RuleSet:
+def load_rules(source: str | os.PathLike[str] | RuleSet | None = None) -> RuleSet:
     """Load and validate a rule file (``"default"`` or ``None`` for the bundled scorecard).
 
     Raises :class:`RuleFileError` listing every problem found, each with file and path.

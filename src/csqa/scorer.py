@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from csqa.checks import REGISTRY
 from csqa.checks.base import Context
 from csqa.doc import CallDoc
 from csqa.errors import CsqaError, InputError
-from csqa.loaders import error_record, parse_call
+from csqa.loaders import RawCall, error_record, parse_call
 from csqa.model import Call
 from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
 from csqa.report import CallError, CheckResult, Report
@@ -44,7 +43,8 @@ class Scorer:
 
     ``rules`` is a rule file path, ``"default"`` (the bundled scorecard) or a loaded :class:`RuleSet`;
     ``company`` and ``departments`` override the scorecard's; ``cache_dir`` is where jieba's dictionary
-    cache may be written (nowhere when ``None``).
+    cache may be written (nowhere when ``None``); ``include_transcript`` puts the call's utterances in each
+    report (turn it off to keep stored reports small).
     """
 
     def __init__(
@@ -54,11 +54,11 @@ class Scorer:
         company: str | None = None,
         departments: Sequence[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        include_transcript: bool = True,
     ) -> None:
-        self._options = {"company": company, "departments": departments, "cache_dir": cache_dir}
-        self.rules: RuleSet = load_rules(rules if not isinstance(rules, os.PathLike) else Path(rules)).with_company(
-            company, departments
-        )
+        self._options = {"cache_dir": cache_dir, "include_transcript": include_transcript}
+        self.include_transcript = include_transcript
+        self.rules: RuleSet = load_rules(rules).with_company(company, departments)
         matching = self.rules.matching
         scorecard = self.rules.scorecard
         self._normalizer = Normalizer()
@@ -80,9 +80,7 @@ class Scorer:
         return {"rules": self.rules, "options": self._options}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        options = dict(state["options"])
-        self.__init__(state["rules"], cache_dir=options["cache_dir"])  # type: ignore[misc]
-        self._options = options
+        self.__init__(state["rules"], **state["options"])  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"Scorer(scorecard={self.rules.scorecard.name!r}, company={self.rules.scorecard.company!r}, rules={len(self.rules.rules)})"
@@ -130,18 +128,43 @@ class Scorer:
         results = [self._run(doc, rule_id) for rule_id in self.rules.rules]
         return self._report(doc.call, results)
 
-    def score_many(self, calls: Iterable[CallInput | CallError]) -> Iterator[Report | CallError]:
-        """Score calls in order; every input yields a :class:`Report` or a :class:`CallError`, never nothing."""
-        for item in calls:
-            if isinstance(item, CallError):
-                yield item
-                continue
-            try:
-                yield self.score(item)
-            except InputError as exc:
-                yield error_record(exc)
-            except ScoringError as exc:
-                yield CallError(code=exc.code, message=str(exc), call_id=exc.call_id, problems=(f"rule {exc.rule}",))
+    def score_many(
+        self,
+        calls: Iterable[CallInput | RawCall | CallError],
+        *,
+        workers: int = 1,
+        chunk_size: int = 32,
+        progress: bool = False,
+    ) -> Iterator[Report | CallError]:
+        """Score calls in input order; every input yields a :class:`Report` or a :class:`CallError`.
+
+        ``workers`` > 1 scores in that many processes (see :mod:`csqa.batch`), streaming with bounded memory;
+        ``progress`` shows a tqdm progress bar on standard error.
+        """
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
+        if workers == 1:
+            results: Iterator[Report | CallError] = (self.score_item(item) for item in calls)
+        else:
+            from csqa.batch import score_parallel
+
+            results = score_parallel(self, calls, workers=workers, chunk_size=chunk_size)
+        if progress:
+            from tqdm import tqdm
+
+            results = iter(tqdm(results, unit=" calls", desc="csqa", dynamic_ncols=True, mininterval=0.5))
+        return results
+
+    def score_item(self, item: CallInput | RawCall | CallError) -> Report | CallError:
+        """One batch item scored, or the error record that stands for it; never raises for bad input."""
+        if isinstance(item, CallError):
+            return item
+        try:
+            return self.score(item.parse() if isinstance(item, RawCall) else item)
+        except InputError as exc:
+            return error_record(exc)
+        except ScoringError as exc:
+            return CallError(code=exc.code, message=str(exc), call_id=exc.call_id, problems=(f"rule {exc.rule}",))
 
     def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
         config = self.rules.rules[rule_id]
@@ -172,6 +195,7 @@ class Scorer:
             vetoed=vetoed,
             scorecard=scorecard.name,
             checks=tuple(results),
+            utterances=call.utterances if self.include_transcript else (),
         )
 
     def script(self, direction: str = "inbound") -> str:
