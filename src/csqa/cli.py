@@ -1,4 +1,5 @@
-"""The ``csqa`` command: score calls, list the rules, print the agent script.
+"""The ``csqa`` command: score calls, summarise stored reports or render them as HTML, list the rules, print
+the agent script.
 
 Exit status: 0 when every call was scored, 1 when any call could not be read or scored (its error record
 is still written), 2 for a usage or rule-file error.
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from importlib import resources
 from typing import IO
@@ -18,11 +19,13 @@ from typing import IO
 from csqa import __version__
 from csqa.checks import REGISTRY
 from csqa.docs import rule_doc
-from csqa.errors import CsqaError, RuleFileError
+from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError
+from csqa.html import write_site
 from csqa.loaders import iter_raw
 from csqa.report import CallError, Report
 from csqa.rulefile import load_rules
 from csqa.scorer import Scorer
+from csqa.summary import read_reports, summarize
 from csqa.tables import table
 from csqa.script import render_script
 
@@ -97,6 +100,32 @@ def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Sc
     for error in errors:
         print(f"csqa: {error.message}", file=sys.stderr)
     return len(errors)
+
+
+def _stored_reports(paths: Sequence[str]) -> Iterator[Report | CallError]:
+    """Reports and error records from ``csqa score --format jsonl`` files, streamed; an unreadable file is an
+    input error (E102), a line that is not a report one too (E103)."""
+    for path in paths:
+        try:
+            yield from read_reports(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=path) from None
+
+
+def _summary(args: argparse.Namespace) -> int:
+    summary = summarize(_stored_reports(args.paths))
+    sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if args.format == "json" else summary.table())
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    try:
+        index = write_site(_stored_reports(args.paths), args.output)
+    except OSError as exc:  # reading problems are InputErrors: this is the output folder
+        print(f"csqa: cannot write the site to {args.output}: {exc}", file=sys.stderr)
+        return 1
+    print(index)
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -178,6 +207,29 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of JSON reports")
     score.set_defaults(run=_score)
+
+    reports_help = "a JSON Lines file written by 'csqa score --format jsonl'"
+    summary = commands.add_parser(
+        "summary",
+        help="summarise stored reports: fail rate per rule, score and pass rate per agent",
+        description="Summarise reports written by 'csqa score --format jsonl': per rule the fail rate over the calls "
+        "it judged, per agent the calls, mean score, pass rate and the rules failed most. Error records are counted.",
+    )
+    summary.add_argument("paths", nargs="+", metavar="REPORTS.jsonl", help=reports_help)
+    summary.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    summary.set_defaults(run=_summary)
+
+    report = commands.add_parser(
+        "report",
+        help="write HTML pages: one per call with its evidence highlighted, and an index",
+        description="Write a self-contained HTML site from reports written by 'csqa score --format jsonl': "
+        "OUT_DIR/calls/<call>.html for each call (the transcript with every evidence span highlighted and linked "
+        "to its rule) and OUT_DIR/index.html (overall figures, fail rate per rule, scores per agent, every call, "
+        "the error records). Prints the index path.",
+    )
+    report.add_argument("paths", nargs="+", metavar="REPORTS.jsonl", help=reports_help)
+    report.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="folder to write the site to")
+    report.set_defaults(run=_report)
 
     rules = commands.add_parser(
         "rules",

@@ -3,11 +3,14 @@
 Each utterance is normalised and tokenised exactly once per call, however many rules look at it; phrase
 search results are computed on first request and kept for the other rules. The *content key* of an
 utterance is its content tokens (no punctuation, spaces or hesitation sounds) joined together, with
-``key_map[i]`` the offset in the original text of key character ``i``. Match boundaries are the token boundaries, plus the point before a *clitic* (您, 了, 吗…)
-that jieba glued to the word before it (感谢您 → 感谢|您), so a phrase still ends where a person would
-say the word ends. Because normalisation is
-one-to-one, that offset is directly an offset into ``Utterance.text`` and evidence built from it quotes the
-original characters.
+``key_map[i]`` the offset in the original text of key character ``i``. Because normalisation is one-to-one,
+that offset is directly an offset into ``Utterance.text``, and evidence built from it quotes the original
+characters. Match boundaries are the token boundaries, plus the point before a *clitic* (您, 了, 吗…) that
+jieba glued to the word before it (感谢您 → 感谢|您), so a phrase still ends where a person would say the word
+ends.
+
+This is the hot path of scoring (it runs for every utterance of every call), so tokens stay the plain
+``(text, start, end)`` tuples jieba yields and the common case, a token of letters only, takes a fast path.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from csqa.report import Evidence
 from csqa.text import Normalizer, is_content
 from csqa.tokenizer import Token, Tokenizer
 
-__all__ = ["CallDoc", "UtteranceDoc"]
+__all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
+
+ContentWord = tuple[str, int, int]
+"""A content token and its span in the content key: ``(text, key_start, key_end)``."""
 
 
 @dataclass(slots=True)
@@ -32,7 +38,7 @@ class UtteranceDoc:
     utterance: Utterance
     norm: str
     tokens: list[Token]
-    content: list[Token]
+    content: list[ContentWord]
     key: str
     key_map: list[int]
     spans: KeySpans
@@ -78,10 +84,11 @@ class CallDoc:
         normalizer: Normalizer,
         phrases: PhraseIndex,
         sounds: SoundTable,
-        hesitations: frozenset[str],
+        hesitations: str,
         clitics: frozenset[str],
     ) -> None:
         self.call = call
+        self.pos = tokenizer.pos
         self._phrases = phrases
         self._sounds = sounds
         self.utterances = [
@@ -94,34 +101,40 @@ class CallDoc:
         utterance: Utterance,
         tokenizer: Tokenizer,
         normalizer: Normalizer,
-        hesitations: frozenset[str],
+        hesitations: str,
         clitics: frozenset[str],
     ) -> UtteranceDoc:
         norm = normalizer(utterance.text)
         tokens = tokenizer.tokenize(norm)
-        content: list[Token] = []
+        content: list[ContentWord] = []
         key_parts: list[str] = []
         key_map: list[int] = []
         starts: set[int] = set()
         ends: set[int] = set()
         breaks: set[int] = set()
-        for token in tokens:
-            if not is_content(token.text):
-                if key_map:
-                    breaks.add(len(key_map))
+        size = 0
+        for word, start, end in tokens:
+            if word.isalnum():
+                if not word.strip(hesitations):
+                    continue
+                key_parts.append(word)
+                key_map.extend(range(start, end))
+                if len(word) > 1 and not clitics.isdisjoint(word[1:]):
+                    inner = {size + offset for offset, ch in enumerate(word) if offset and ch in clitics}
+                    starts |= inner
+                    ends |= inner
+            elif is_content(word):
+                kept = [(offset, ch) for offset, ch in enumerate(word) if ch.isalnum()]
+                key_parts.extend(ch for _, ch in kept)
+                key_map.extend(start + offset for offset, _ in kept)
+            else:
+                if size:
+                    breaks.add(size)
                 continue
-            if all(ch in hesitations for ch in token.text):
-                continue
-            content.append(token)
-            starts.add(len(key_map))
-            for offset, ch in enumerate(token.text):
-                if ch.isalnum():
-                    if offset and ch in clitics:
-                        starts.add(len(key_map))
-                        ends.add(len(key_map))
-                    key_parts.append(ch)
-                    key_map.append(token.start + offset)
-            ends.add(len(key_map))
+            starts.add(size)
+            content.append((word, size, len(key_map)))
+            size = len(key_map)
+            ends.add(size)
         return UtteranceDoc(
             index=index,
             utterance=utterance,

@@ -99,6 +99,12 @@ class Report(BaseModel):
     def failed(self) -> tuple[CheckResult, ...]:
         return tuple(c for c in self.checks if c.status == "fail")
 
+    def _repr_html_(self) -> str:
+        """The call view (transcript with highlighted evidence, one row per rule), for Jupyter."""
+        from csqa.html import render_fragment  # here, not at the top: csqa.html imports this module
+
+        return render_fragment(self)
+
 
 class CallError(BaseModel):
     """The record a batch yields for a call it could not read or score; nothing is dropped silently."""

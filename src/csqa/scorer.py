@@ -65,7 +65,7 @@ class Scorer:
         self._sounds = SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal)
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir)
-        self._hesitations = frozenset(self._normalizer("".join(matching.hesitations)))
+        self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
         self._clitics = frozenset(self._normalizer("".join(matching.clitics)))
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
         self._phrases = PhraseIndex(

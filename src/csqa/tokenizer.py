@@ -19,7 +19,6 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,8 @@ __all__ = ["Token", "Tokenizer"]
 _CACHE_FORMAT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A jieba token with its character offsets in the (normalised, hence also original) text."""
-
-    text: str
-    start: int
-    end: int
-    pos: str
+Token = tuple[str, int, int]
+"""A jieba token and its character offsets in the (normalised, hence also original) text: ``(text, start, end)``."""
 
 
 def _import_jieba() -> Any:
@@ -141,9 +134,12 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[Token]:
         """Tokens covering ``text`` end to end (spaces and punctuation are tokens too)."""
-        inner = self._ensure()
-        tags = self._tags
-        return [Token(word, start, end, tags.get(word, "x")) for word, start, end in inner.tokenize(text)]
+        return list(self._ensure().tokenize(text))
+
+    def pos(self, word: str) -> str:
+        """The part of speech jieba's dictionary gives ``word`` (``nz`` for user words, ``x`` when unknown)."""
+        self._ensure()
+        return self._tags.get(word, "x")
 
     def warm_up(self) -> None:
         """Load the dictionary now rather than on the first call (e.g. before timing, or in a worker)."""

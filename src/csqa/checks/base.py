@@ -129,14 +129,10 @@ class Context:
         """Whether ``u`` (from content-key offset ``start`` on) says anything beyond the phrases of ``family``
         (and stop words, unless ``stopwords`` is false): a word that no hit of the family covers."""
         covered = {i for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
-        position = 0
-        for token in u.content:
-            size = sum(1 for ch in token.text if ch.isalnum())
-            span = range(position, position + size)
-            position += size
-            if span.start < start or (stopwords and token.text in self.stopwords):
+        for word, key_start, key_end in u.content:
+            if key_start < start or (stopwords and word in self.stopwords):
                 continue
-            if not all(i in covered for i in span):
+            if not covered.issuperset(range(key_start, key_end)):
                 return True
         return False
 

@@ -33,19 +33,11 @@ class RestateParams(BaseModel):
 
 def _core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
     """Content words of an utterance: no stopwords, nothing inside the ``skip`` content-key spans."""
-    stop = ctx.stopwords
-    words: list[str] = []
-    position = 0
-    for token in u.content:
-        size = sum(1 for ch in token.text if ch.isalnum())
-        start, end = position, position + size
-        position = end
-        if any(s < end and start < e for s, e in skip):
-            continue
-        if token.text in stop:
-            continue
-        words.append(token.text)
-    return words
+    return [
+        word
+        for word, start, end in u.content
+        if word not in ctx.stopwords and not any(s < end and start < e for s, e in skip)
+    ]
 
 
 def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int]]:

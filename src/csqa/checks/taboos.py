@@ -9,6 +9,7 @@ has them and report ``not_assessable`` rather than guess when it does not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,7 @@ from csqa.tokenizer import Token
 __all__ = ["TABOO_CHECKS"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
+Char = Annotated[str, Field(min_length=1, max_length=1)]
 
 
 def _covered(ctx: Context, u: UtteranceDoc, family: str) -> set[int]:
@@ -106,28 +108,43 @@ class FillerParams(BaseModel):
     model_config = _PARAMS
 
     threshold: Annotated[int, Field(ge=1)] = 3
-    fillers: tuple[str, ...] = ("嗯", "呃", "额", "唔")
-    particles: tuple[str, ...] = ("喽", "嘛", "呗", "咯")
+    fillers: tuple[Char, ...] = ("嗯", "呃", "额", "唔")
+    particles: tuple[Char, ...] = ("喽", "嘛", "呗", "咯")
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
 
 
-def _fillers_in(token: Token, fillers: set[str], params: FillerParams) -> list[tuple[int, int, str]]:
+def _fillers_in(
+    token: Token, pos: Callable[[str], str], fillers: str, params: FillerParams
+) -> list[tuple[int, int, str]]:
     """Fillers in one token: the whole token (嗯, 嗯嗯, 嘛), or — in a word jieba's HMM made up (分嘛, 呃我),
     never in a dictionary word (干嘛, 额度) — a filler or particle at its edge."""
-    text = token.text
-    if text and all(ch in fillers for ch in text):
-        return [(token.start, token.end, "filler")]
-    if text in params.particles and token.pos in params.particle_pos:
-        return [(token.start, token.end, "impolite modal particle")]
+    text, start, end = token
+    if not text.strip(fillers):
+        return [(start, end, "filler")] if text else []
+    if text in params.particles:
+        return [(start, end, "impolite modal particle")] if pos(text) in params.particle_pos else []
+    edges = text[0] + text[-1]
+    if len(text) == 1 or edges.strip(fillers + "".join(params.particles)) == edges or pos(text) != "x":
+        return []
     found: list[tuple[int, int, str]] = []
-    if len(text) > 1 and token.pos == "x":
-        if text[0] in fillers:
-            found.append((token.start, token.start + 1, "filler"))
-        if text[-1] in fillers:
-            found.append((token.end - 1, token.end, "filler"))
-        elif text[-1] in params.particles:
-            found.append((token.end - 1, token.end, "impolite modal particle"))
+    if text[0] in fillers:
+        found.append((start, start + 1, "filler"))
+    if text[-1] in fillers:
+        found.append((end - 1, end, "filler"))
+    elif text[-1] in params.particles:
+        found.append((end - 1, end, "impolite modal particle"))
     return found
+
+
+def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Adjacent hesitations (呃呃呃 split into three tokens) are one hesitation."""
+    runs: list[tuple[int, int, str]] = []
+    for start, end, note in found:
+        if runs and runs[-1][1] == start and runs[-1][2] == note == "filler":
+            runs[-1] = (runs[-1][0], end, note)
+        else:
+            runs.append((start, end, note))
+    return runs
 
 
 def no_filler_words(ctx: Context) -> CheckResult:
@@ -135,14 +152,14 @@ def no_filler_words(ctx: Context) -> CheckResult:
     assert isinstance(params, FillerParams)
     if (missing := _no_agent(ctx)) is not None:
         return missing
-    fillers = set(params.fillers)
+    fillers = "".join(params.fillers)
     evidence: list[Evidence] = []
     for u in ctx.doc.agent:
         if _is_backchannel(ctx, u):
             continue
-        for token in u.tokens:
-            for start, end, note in _fillers_in(token, fillers, params):
-                evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
+        found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, params)]
+        for start, end, note in _runs(found):
+            evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
     count = len(evidence)
     if count < params.threshold:
         detail = f" ({count} found)" if count else ""
@@ -166,7 +183,7 @@ def no_interrupting(ctx: Context) -> CheckResult:
         return missing
     if not ctx.doc.call.timed:
         return ctx.not_assessable("judging interruptions needs start and end times on every utterance")
-    customers = [u for u in ctx.doc.utterances if u.speaker == "customer"]
+    customers = [u for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)]
     evidence: list[Evidence] = []
     for a in ctx.doc.agent:
         if _is_backchannel(ctx, a):
@@ -193,6 +210,7 @@ class HoldParams(BaseModel):
     model_config = _PARAMS
 
     hold_gap_seconds: Annotated[float, Field(gt=0)] = 20.0
+    short_segment_chars: Annotated[int, Field(ge=0)] = 6
 
 
 def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | None, Evidence]], str | None]:
@@ -216,11 +234,16 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
     if call.timed:
         holds = []
         last_end: float | None = None
+        customer_waits = False
         for u in ctx.doc.utterances:
             start, end = u.utterance.start, u.utterance.end
             assert start is not None and end is not None
-            if u.speaker == "agent" and last_end is not None and start - last_end >= params.hold_gap_seconds:
-                holds.append((u, u.whole(f"the agent speaks again after {start - last_end:.0f} s of silence")))
+            if u.speaker == "customer" and not ctx.says_beyond(u, "lexicon.line-check", stopwords=False):
+                continue  # 喂?还在吗? during a hold does not end the agent's silence
+            gap = None if last_end is None else start - last_end
+            if u.speaker == "agent" and gap is not None and gap >= params.hold_gap_seconds and not customer_waits:
+                holds.append((u, u.whole(f"the agent speaks again after {gap:.0f} s of silence")))
+            customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
             last_end = end if last_end is None else max(last_end, end)
         return holds, None
     holds = []
@@ -247,12 +270,17 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
         return ctx.not_assessable("the call ends during the hold; the agent never comes back")
     evidence: list[Evidence] = []
     found: list[Evidence] = []
+    agent = ctx.doc.agent
     for after, where in judged:
-        located = ctx.find_part([after], "apology")
+        position = agent.index(after)
+        # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one
+        span = 2 if len(after.key) <= params.short_segment_chars else 1
+        located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
             evidence += [after.whole("the agent's first words after the hold, without an apology for the wait"), where]
         else:
-            found.append(after.hit_evidence(located[1], "apology for the wait"))
+            said, hit = located
+            found.append(said.hit_evidence(hit, "apology for the wait"))
     if evidence:
         return ctx.result("fail", "after a hold the agent did not apologise for the wait", evidence)
     return ctx.result("pass", f"the agent apologised after each of {len(judged)} hold(s)", found)
@@ -284,6 +312,8 @@ def no_chatting_before_hangup(ctx: Context) -> CheckResult:
 
 
 def no_transfer_without_consent(ctx: Context) -> CheckResult:
+    if (missing := _no_agent(ctx)) is not None:
+        return missing
     doc = ctx.doc
     call = doc.call
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "transfer"]
@@ -314,10 +344,20 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         evidence.insert(0, raised.whole("the agent raises the transfer"))
     elif any(u.speaker == "agent" for u in before):
         evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole("the agent's last words before the transfer"))
-    explained = next((u for u in before if u.speaker == "agent" and ctx.lexicon_hit(u, "transfer-reason") is not None), None)
+    requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
+    if requested is not None:
+        return ctx.result("pass", "the customer asked to be transferred", [requested.whole("the customer asks for the transfer"), *evidence])
+    # An explanation answers the customer: 我是专门负责回访的 in a self-introduction explains nothing.
+    spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
+    explained = next(
+        (u for u in before if u.speaker == "agent" and u.index > spoke and ctx.lexicon_hit(u, "transfer-reason") is not None),
+        None,
+    )
     answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index]
     refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
-    agreed = next((u for u in answers if ctx.lexicon_hit(u, "consent") is not None), None)
+    agreed = next((u for u in answers if _assents(ctx, u)), None)
+    if refused is not None and not events and all(_is_offer(ctx, u) for u in announced):
+        return ctx.not_applicable("the agent offered a transfer, the customer declined, and no transfer happened")
     missing = []
     if explained is None:
         missing.append("no explanation of who is responsible")
@@ -336,6 +376,18 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     )
 
 
+def _assents(ctx: Context, u: UtteranceDoc) -> bool:
+    """好 / 可以 / 行 (the consent lexicon), or a bare 嗯, which the content key leaves out as a hesitation."""
+    if u.key:
+        return ctx.lexicon_hit(u, "consent") is not None
+    return any(ch in "嗯恩" for ch in u.norm)
+
+
+def _is_offer(ctx: Context, u: UtteranceDoc) -> bool:
+    """An agent utterance that asks whether to transfer (需要帮您转过去吗?) rather than announcing it."""
+    return u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢")) or ctx.lexicon_hit(u, "transfer-ask") is not None
+
+
 TABOO_CHECKS = (
     Check(
         "no-forbidden-phrases",
@@ -348,7 +400,7 @@ TABOO_CHECKS = (
         "The agent does not start speaking over the customer (back-channels excepted).",
         no_interrupting,
         params=InterruptParams,
-        lexicons=("backchannel",),
+        lexicons=("backchannel", "non-matter"),
     ),
     Check(
         "no-filler-words",
@@ -373,7 +425,7 @@ TABOO_CHECKS = (
         "no-transfer-without-consent",
         "A transfer is explained and agreed to before it happens.",
         no_transfer_without_consent,
-        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "consent", "refusal"),
+        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal"),
     ),
     Check(
         "no-absolute-promises",
@@ -387,6 +439,6 @@ TABOO_CHECKS = (
         apologise_after_hold,
         params=HoldParams,
         step_parts=("apology",),
-        lexicons=("wait-request",),
+        lexicons=("wait-request", "line-check"),
     ),
 )
