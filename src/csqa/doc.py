@@ -15,35 +15,69 @@ This is the hot path of scoring (it runs for every utterance of every call), so 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from csqa.model import Call, Utterance
 from csqa.phrases import KeySpans, PhraseHit, PhraseIndex, SoundTable
 from csqa.report import Evidence
-from csqa.text import Normalizer, is_content
+from csqa.text import Normalizer
 from csqa.tokenizer import Token, Tokenizer
 
 __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 
+_CONTENT = re.compile(r"[^\W_]")
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
 
 
 @dataclass(slots=True)
 class UtteranceDoc:
-    """One utterance with its normalised text, tokens and content key."""
+    """One utterance with its normalised text, tokens and content key.
+
+    ``content`` (the content words with their key spans) and ``key_map`` are built on first use from the
+    indexes of the tokens that made the key: most utterances are only searched, never quoted.
+    """
 
     index: int
     utterance: Utterance
     norm: str
     tokens: list[Token]
-    content: list[ContentWord]
     key: str
-    key_map: list[int]
     spans: KeySpans
+    kept: list[int]
     _sound: str | None = None
     _hits: list[PhraseHit] | None = field(default=None)
+    _content: list[ContentWord] | None = None
+    _key_map: list[int] | None = None
+
+    @property
+    def content(self) -> list[ContentWord]:
+        if self._content is None:
+            content: list[ContentWord] = []
+            size = 0
+            for position in self.kept:
+                word = self.tokens[position][0]
+                width = len(word) if word.isalnum() else sum(1 for ch in word if ch.isalnum())
+                content.append((word, size, size + width))
+                size += width
+            self._content = content
+        return self._content
+
+    @property
+    def key_map(self) -> list[int]:
+        """``key_map[i]``: the offset in the original text of content-key character ``i``."""
+        if self._key_map is None:
+            key_map: list[int] = []
+            for position in self.kept:
+                word, start, end = self.tokens[position]
+                if word.isalnum():
+                    key_map.extend(range(start, end))
+                else:
+                    key_map.extend(start + offset for offset, ch in enumerate(word) if ch.isalnum())
+            self._key_map = key_map
+        return self._key_map
 
     @property
     def speaker(self) -> str:
@@ -106,44 +140,36 @@ class CallDoc:
     ) -> UtteranceDoc:
         norm = normalizer(utterance.text)
         tokens = tokenizer.tokenize(norm)
-        content: list[ContentWord] = []
         key_parts: list[str] = []
-        key_map: list[int] = []
-        starts: set[int] = set()
-        ends: set[int] = set()
+        kept: list[int] = []
+        bounds = {0}
         breaks: set[int] = set()
         size = 0
-        for word, start, end in tokens:
+        for position, (word, _, _) in enumerate(tokens):
             if word.isalnum():
                 if not word.strip(hesitations):
                     continue
-                key_parts.append(word)
-                key_map.extend(range(start, end))
                 if len(word) > 1 and not clitics.isdisjoint(word[1:]):
-                    inner = {size + offset for offset, ch in enumerate(word) if offset and ch in clitics}
-                    starts |= inner
-                    ends |= inner
-            elif is_content(word):
-                kept = [(offset, ch) for offset, ch in enumerate(word) if ch.isalnum()]
-                key_parts.extend(ch for _, ch in kept)
-                key_map.extend(start + offset for offset, _ in kept)
+                    bounds.update(size + offset for offset, ch in enumerate(word) if offset and ch in clitics)
+            elif _CONTENT.search(word):
+                word = "".join(ch for ch in word if ch.isalnum())
             else:
                 if size:
                     breaks.add(size)
                 continue
-            starts.add(size)
-            content.append((word, size, len(key_map)))
-            size = len(key_map)
-            ends.add(size)
+            key_parts.append(word)
+            kept.append(position)
+            size += len(word)
+            bounds.add(size)
+        breaks.add(size)
         return UtteranceDoc(
             index=index,
             utterance=utterance,
             norm=norm,
             tokens=tokens,
-            content=content,
             key="".join(key_parts),
-            key_map=key_map,
-            spans=KeySpans(frozenset(starts), frozenset(ends), frozenset(breaks | {len(key_map)})),
+            spans=KeySpans(bounds, breaks),
+            kept=kept,
         )
 
     def sound_key(self, u: UtteranceDoc) -> str:

@@ -74,13 +74,14 @@ class SoundTable:
     memoised; pypinyin is imported on first use only.
     """
 
-    __slots__ = ("fold_retroflex", "fold_nasal", "_codes", "_chars", "_lock", "_pinyin")
+    __slots__ = ("fold_retroflex", "fold_nasal", "_codes", "_table", "_known", "_lock", "_pinyin")
 
     def __init__(self, *, fold_retroflex: bool = True, fold_nasal: bool = True) -> None:
         self.fold_retroflex = fold_retroflex
         self.fold_nasal = fold_nasal
         self._codes: dict[str, str] = {}
-        self._chars: dict[str, str] = {}
+        self._table: dict[int, str] = {}
+        self._known: set[str] = set()
         self._lock = threading.Lock()
         self._pinyin: object = None
 
@@ -105,24 +106,21 @@ class SoundTable:
             syllable = syllable[:-1]
         return syllable
 
-    def char(self, ch: str) -> str:
-        code = self._chars.get(ch)
-        if code is not None:
-            return code
+    def _learn(self, chars: set[str]) -> None:
         with self._lock:
-            code = self._chars.get(ch)
-            if code is None:
+            for ch in chars - self._known:
                 syllable = self._syllable(ch) if "\u3400" <= ch <= "\u9fff" else ch
-                if syllable == ch:
-                    code = ch
-                else:
-                    code = self._codes.setdefault(syllable, chr(0xF0000 + len(self._codes)))
-                self._chars[ch] = code
-        return code
+                if syllable != ch:
+                    self._table[ord(ch)] = self._codes.setdefault(syllable, chr(0xF0000 + len(self._codes)))
+                self._known.add(ch)
 
     def key(self, text: str) -> str:
-        char = self.char
-        return "".join(char(ch) for ch in text)
+        """The sound key of ``text``: one character per character (``str.translate`` over a table that
+        learns each new character once)."""
+        unseen = set(text).difference(self._known)
+        if unseen:
+            self._learn(unseen)
+        return text.translate(self._table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +147,10 @@ class PhraseFamily:
 
 @dataclass(frozen=True, slots=True)
 class KeySpans:
-    """Where matches may start and end in a content key, and where its clauses end."""
+    """Where matches may start or end in a content key (token boundaries), and where its clauses end."""
 
-    starts: frozenset[int]
-    ends: frozenset[int]
-    breaks: frozenset[int]
+    bounds: set[int]
+    breaks: set[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +214,9 @@ class PhraseIndex:
         return tuple(dict.fromkeys(k for k in keys if k))
 
     def _allowed(self, family: PhraseFamily, key: str, start: int, end: int, spans: KeySpans) -> bool:
-        if family.boundary != "char" and start not in spans.starts:
+        if family.boundary != "char" and start not in spans.bounds:
             return False
-        if family.boundary == "token" and end not in spans.ends:
+        if family.boundary == "token" and end not in spans.bounds:
             return False
         if family.clause_end and end not in spans.breaks:
             return False

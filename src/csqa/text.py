@@ -15,7 +15,7 @@ import threading
 
 import opencc
 
-__all__ = ["Normalizer", "is_content"]
+__all__ = ["Normalizer"]
 
 
 def _fold_table() -> dict[int, str]:
@@ -39,11 +39,6 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
-
-
-def is_content(chars: str) -> bool:
-    """True when the string holds at least one letter or digit (CJK characters are letters)."""
-    return any(ch.isalnum() for ch in chars)
 
 
 class Normalizer:

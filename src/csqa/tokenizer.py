@@ -104,6 +104,7 @@ class Tokenizer:
 
     def __init__(self, user_words: Iterable[str] = (), *, cache_dir: str | os.PathLike[str] | None = None) -> None:
         self.user_words = tuple(sorted({w for w in user_words if w.strip()}))
+        self._user_set = frozenset(self.user_words)
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self._lock = threading.Lock()
         self._jieba: Any = None
@@ -129,7 +130,7 @@ class Tokenizer:
         inner.FREQ, inner.total, inner.initialized = dict(freq), total, True
         for word in self.user_words:
             inner.add_word(word, tag="nz")
-        self._tags = {**tags, **dict.fromkeys(self.user_words, "nz")} if self.user_words else tags
+        self._tags = tags  # shared and read-only; user words are looked up first (see pos)
         return inner
 
     def tokenize(self, text: str) -> list[Token]:
@@ -139,7 +140,7 @@ class Tokenizer:
     def pos(self, word: str) -> str:
         """The part of speech jieba's dictionary gives ``word`` (``nz`` for user words, ``x`` when unknown)."""
         self._ensure()
-        return self._tags.get(word, "x")
+        return "nz" if word in self._user_set else self._tags.get(word, "x")
 
     def warm_up(self) -> None:
         """Load the dictionary now rather than on the first call (e.g. before timing, or in a worker)."""

@@ -114,13 +114,15 @@ class FillerParams(BaseModel):
 
 
 def _fillers_in(
-    token: Token, pos: Callable[[str], str], fillers: str, params: FillerParams
+    token: Token, pos: Callable[[str], str], fillers: str, edges: frozenset[str], params: FillerParams
 ) -> list[tuple[int, int, str]]:
     """Fillers in one token: the whole token (嗯, 嗯嗯, 嘛), or — in a word jieba's HMM made up (分嘛, 呃我),
     never in a dictionary word (干嘛, 额度) — a filler or particle at its edge."""
     text, start, end = token
+    if not text or (text[0] not in edges and text[-1] not in edges):
+        return []
     if not text.strip(fillers):
-        return [(start, end, "filler")] if text else []
+        return [(start, end, "filler")]
     if text in params.particles:
         return [(start, end, "impolite modal particle")] if pos(text) in params.particle_pos else []
     edges = text[0] + text[-1]
@@ -153,11 +155,12 @@ def no_filler_words(ctx: Context) -> CheckResult:
     if (missing := _no_agent(ctx)) is not None:
         return missing
     fillers = "".join(params.fillers)
+    edges = frozenset(params.fillers + params.particles)
     evidence: list[Evidence] = []
     for u in ctx.doc.agent:
         if _is_backchannel(ctx, u):
             continue
-        found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, params)]
+        found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
         for start, end, note in _runs(found):
             evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
     count = len(evidence)
@@ -183,7 +186,7 @@ def no_interrupting(ctx: Context) -> CheckResult:
         return missing
     if not ctx.doc.call.timed:
         return ctx.not_assessable("judging interruptions needs start and end times on every utterance")
-    customers = [u for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)]
+    customers = [u for u in ctx.doc.utterances if u.speaker == "customer"]
     evidence: list[Evidence] = []
     for a in ctx.doc.agent:
         if _is_backchannel(ctx, a):
@@ -193,7 +196,7 @@ def no_interrupting(ctx: Context) -> CheckResult:
         for c in customers:
             c_start, c_end = c.utterance.start, c.utterance.end
             assert c_start is not None and c_end is not None
-            if c_start <= start < c_end - params.tolerance_seconds and c.index != a.index:
+            if c_start <= start < c_end - params.tolerance_seconds and not ctx.is_interjection(c):
                 overlap = c_end - start
                 evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes"))
                 evidence.append(c.whole("the customer was still speaking"))
