@@ -114,3 +114,16 @@ def test_scoring_never_crashes_and_evidence_quotes_the_original(scorer: csqa.Sco
 def test_scoring_is_deterministic(scorer: csqa.Scorer, call: dict[str, object]) -> None:
     first = scorer.score(call).model_dump_json()
     assert scorer.score(json.dumps(call, ensure_ascii=False)).model_dump_json() == first
+
+
+def test_sound_table_reads_characters_as_pypinyin_does() -> None:
+    from pypinyin import Style, lazy_pinyin
+
+    from csqa.phrases import SoundTable
+
+    table = SoundTable(fold_retroflex=False, fold_nasal=False)
+    sample = [chr(code) for code in range(0x4E00, 0x9FA5, 7)]
+    assert [table._syllable(ch) for ch in sample] == [lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in sample]
+    folded = SoundTable()
+    assert folded.key("再见") == folded.key("在见") and folded.key("楠山") == folded.key("南山")
+    assert folded.key("是") == folded.key("四") and folded.key("绿") != folded.key("路")

@@ -15,10 +15,14 @@ how ASR substitutions such as 在见 for 再见 or 南山 for 楠山 are caught.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick_rs
 
@@ -65,13 +69,37 @@ def expand_pattern(pattern: str, placeholders: Mapping[str, Sequence[str]]) -> l
     return list(dict.fromkeys(prefix + tail for prefix in results))
 
 
+def _readings() -> dict[int, str]:
+    """pypinyin's table of character readings (code point → "lǜ,lù"), without its phrase dictionary.
+
+    ``import pypinyin`` loads both its character and its phrase dictionaries (about 55 MB); per-character
+    readings are all csqa needs, so the character table is read from the package's data file directly, and
+    the package is imported only if that file is not where pypinyin keeps it.
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        path = Path(folder) / "pinyin_dict.json"
+        if path.is_file():
+            return {int(code): value for code, value in json.loads(path.read_text(encoding="utf-8")).items()}
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return dict(pinyin_dict)
+
+
+def _toneless(reading: str) -> str:
+    """lǜ → lv, zhōng → zhong: pypinyin's ``Style.NORMAL``."""
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 class SoundTable:
     """Characters → toneless pinyin syllables, each encoded as one private-use character.
 
     The sound key of a text has exactly the length of the text, so an offset found in it is an offset in
     the content key. ``fold_retroflex`` merges zh/ch/sh with z/c/s and ``fold_nasal`` merges -ng with -n,
-    the two confusions ASR and southern accents make most. Syllables are looked up per character and
-    memoised; pypinyin is imported on first use only.
+    the two confusions ASR and southern accents make most. Syllables are looked up per character (the first
+    reading pypinyin lists) and memoised; the reading table is loaded on first use only.
     """
 
     __slots__ = ("fold_retroflex", "fold_nasal", "_codes", "_table", "_known", "_lock", "_pinyin")
@@ -93,13 +121,11 @@ class SoundTable:
 
     def _syllable(self, ch: str) -> str:
         if self._pinyin is None:
-            from pypinyin import Style, lazy_pinyin
-
-            self._pinyin = lambda c: lazy_pinyin(c, style=Style.NORMAL, errors="default")
-        out = self._pinyin(ch)  # type: ignore[operator]
-        syllable = out[0] if out else ch
-        if syllable == ch:
+            self._pinyin = _readings()
+        readings = self._pinyin.get(ord(ch))  # type: ignore[attr-defined]
+        if not readings:
             return ch
+        syllable = _toneless(readings.split(",")[0])
         if self.fold_retroflex and syllable[:2] in ("zh", "ch", "sh"):
             syllable = syllable[0] + syllable[2:]
         if self.fold_nasal and syllable.endswith("ng") and len(syllable) > 2:
