@@ -141,18 +141,18 @@ def _rules(args: argparse.Namespace) -> int:
     for rule_id, cfg in rules.model.rules.items():
         check = REGISTRY[rule_id]
         severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
-        state = ("on" if cfg.enabled else "off") + ("" if check.implemented else " (not judged yet)")
-        rows.append([cfg.code, rule_id, f"{cfg.weight:g}", severity, state, check.summary])
+        calls = "both" if len(check.directions) == 2 else check.directions[0]
+        rows.append([cfg.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.summary])
     if args.format == "json":
         payload = [
             {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,
              "veto": rules.model.rules[r[1]].vetoes, "enabled": rules.model.rules[r[1]].enabled,
-             "implemented": REGISTRY[r[1]].implemented, "checks": r[5]}
+             "directions": list(REGISTRY[r[1]].directions), "checks": r[6]}
             for r in rows
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "what it checks"], rows) + "\n")
+        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "calls", "what it checks"], rows) + "\n")
         sys.stdout.write("\n'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.\n")
     return 0
 

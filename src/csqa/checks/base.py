@@ -30,7 +30,7 @@ class NoParams(BaseModel):
 
 @dataclass(frozen=True)
 class Check:
-    """A registered rule: its id, what it reads, and the function that judges a call."""
+    """A registered rule: its id, the directions it applies to, what it reads, and the function that judges a call."""
 
     id: str
     summary: str
@@ -39,7 +39,6 @@ class Check:
     params: type[BaseModel] = NoParams
     step_parts: tuple[str, ...] = ()
     lexicons: tuple[str, ...] = ()
-    implemented: bool = True
 
 
 @dataclass
