@@ -80,6 +80,11 @@ class UtteranceDoc:
         return self._key_map
 
     @property
+    def is_question(self) -> bool:
+        """Asked as a question: ends with ?, or (raw ASR has no punctuation) with 吗 / 呢."""
+        return self.norm.rstrip().endswith("?") or self.key.endswith(("吗", "呢"))
+
+    @property
     def speaker(self) -> str:
         return self.utterance.speaker
 

@@ -167,6 +167,10 @@ class RuleSet:
     def placeholders(self) -> dict[str, tuple[str, ...]]:
         return placeholders_of(self.model.scorecard)
 
+    def render(self, line: str, **slots: str) -> str:
+        """A script line with the company, department and ``slots`` filled in (see :func:`render_line`)."""
+        return render_line(line, self.placeholders, **slots)
+
     def step_for(self, rule_id: str) -> StepConfig | None:
         for step in self.model.script.values():
             if step.rule == rule_id:
@@ -185,6 +189,17 @@ class RuleSet:
             raw["scorecard"]["departments"] = tuple(departments)
         label = f"{self.sources[-1]} (company={company!r})" if company else self.sources[-1]
         return _validate(raw, {}, self.sources[:-1] + (label,), label)
+
+
+LINE_SLOTS = {"topic": "**", "title": "**先生/女士", "days": "*"}
+"""What the call-specific placeholders of a script line show when the call does not supply them (the manual's **)."""
+
+
+def render_line(line: str, placeholders: Mapping[str, Sequence[str]], **slots: str) -> str:
+    """``line`` with each configured placeholder's first value and each call-specific slot filled in."""
+    values = {name: tuple(values[:1]) for name, values in placeholders.items()}
+    values.update({name: (value,) for name, value in {**LINE_SLOTS, **slots}.items()})
+    return expand_pattern(line, values)[0]
 
 
 def placeholders_of(scorecard: ScorecardConfig) -> dict[str, tuple[str, ...]]:
@@ -318,9 +333,8 @@ def _validate(
     for step_name, step in model.script.items():
         if step.rule is not None and step.rule not in model.rules:
             problem(("script", step_name, "rule"), f"names rule {step.rule!r}, which the scorecard does not list")
-        line_slots = {**placeholders, "topic": ("**",), "title": ("**先生/女士",), "days": ("*",)}
         try:
-            rendered = expand_pattern(step.line, line_slots)[0]
+            rendered = render_line(step.line, placeholders)
         except PatternError as exc:
             problem(("script", step_name, "line"), str(exc))
             rendered = ""

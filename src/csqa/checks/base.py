@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from csqa.doc import CallDoc, UtteranceDoc
-from csqa.phrases import PhraseHit, expand_pattern
+from csqa.phrases import PhraseHit
 from csqa.report import CheckResult, Evidence, Status
 
 if TYPE_CHECKING:
@@ -88,10 +88,7 @@ class Context:
 
     def render(self, line: str, **slots: str) -> str:
         """A script line with its placeholders filled: the company, ``**`` for what the call does not say."""
-        values = {name: values[:1] for name, values in self.rules.placeholders.items()}
-        values.update({"topic": ("**",), "title": ("**先生/女士",), "days": ("*",)})
-        values.update({name: (value,) for name, value in slots.items()})
-        return expand_pattern(line, values)[0]
+        return self.rules.render(line, **slots)
 
     def instead(self, text: str) -> str:
         """What to say instead: a literal line, or ``script.<step>`` for that step's line."""
@@ -134,6 +131,12 @@ class Context:
             if not covered.issuperset(range(key_start, key_end)):
                 return True
         return False
+
+    def is_backchannel(self, u: UtteranceDoc) -> bool:
+        """An agent utterance that only acknowledges (嗯 / 好的 / 对对 / 您继续讲): every content character is
+        covered by the back-channel lexicon."""
+        covered = {i for hit in self.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
+        return len(covered) == len(u.key)
 
     def is_interjection(self, u: UtteranceDoc) -> bool:
         """True for a customer utterance with no substance: 喂? / 你好 / 好 再见 (the non-matter lexicon)."""

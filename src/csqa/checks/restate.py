@@ -44,10 +44,6 @@ def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int
     return [(h.start, h.end) for family in families for h in ctx.doc.hits(u, family)]
 
 
-def _is_question(u: UtteranceDoc) -> bool:
-    return u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢"))
-
-
 def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
@@ -57,7 +53,7 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     asks = ctx.lexicon_hit(u, "customer-matter") is not None
     if len(core) < (2 if asks else params.min_matter_chars):
         return False
-    return ctx.doc.call.direction == "inbound" or asks or _is_question(u)
+    return ctx.doc.call.direction == "inbound" or asks or u.is_question
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
@@ -82,10 +78,7 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
 
 def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that neither answers nor restates: a back-channel, or a question for details."""
-    covered = {i for hit in ctx.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
-    if len(covered) == len(u.key):
-        return True
-    return _is_question(u) or ctx.lexicon_hit(u, "clarifying-question") is not None
+    return ctx.is_backchannel(u) or u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
 
 
 def restate_question(ctx: Context) -> CheckResult:

@@ -26,15 +26,6 @@ _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
 
 
-def _covered(ctx: Context, u: UtteranceDoc, family: str) -> set[int]:
-    return {i for hit in ctx.doc.hits(u, family) for i in range(hit.start, hit.end)}
-
-
-def _is_backchannel(ctx: Context, u: UtteranceDoc) -> bool:
-    """An agent utterance that only acknowledges (嗯 / 好的 / 是的 / 您继续讲 / 您说)."""
-    return len(_covered(ctx, u, "lexicon.backchannel")) == len(u.key)
-
-
 def _no_agent(ctx: Context) -> CheckResult | None:
     return None if ctx.doc.agent else ctx.not_assessable("the agent never speaks in this transcript")
 
@@ -158,7 +149,7 @@ def no_filler_words(ctx: Context) -> CheckResult:
     edges = frozenset(params.fillers + params.particles)
     evidence: list[Evidence] = []
     for u in ctx.doc.agent:
-        if _is_backchannel(ctx, u):
+        if ctx.is_backchannel(u):
             continue
         found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
         for start, end, note in _runs(found):
@@ -189,7 +180,7 @@ def no_interrupting(ctx: Context) -> CheckResult:
     customers = [u for u in ctx.doc.utterances if u.speaker == "customer"]
     evidence: list[Evidence] = []
     for a in ctx.doc.agent:
-        if _is_backchannel(ctx, a):
+        if ctx.is_backchannel(a):
             continue
         start = a.utterance.start
         assert start is not None
@@ -388,7 +379,7 @@ def _assents(ctx: Context, u: UtteranceDoc) -> bool:
 
 def _is_offer(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that asks whether to transfer (需要帮您转过去吗?) rather than announcing it."""
-    return u.norm.rstrip().endswith("?") or u.key.endswith(("吗", "呢")) or ctx.lexicon_hit(u, "transfer-ask") is not None
+    return u.is_question or ctx.lexicon_hit(u, "transfer-ask") is not None
 
 
 TABOO_CHECKS = (
