@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from csqa.model import Call, Utterance
-from csqa.phrases import KeySpans, PhraseHit, PhraseIndex, SoundTable
+from csqa.phrases import Candidate, KeySpans, PhraseHit, PhraseIndex
 from csqa.report import Evidence
 from csqa.text import Normalizer
 from csqa.tokenizer import Token, Tokenizer
@@ -47,22 +48,18 @@ class UtteranceDoc:
     key: str
     spans: KeySpans
     kept: list[int]
-    _sound: str | None = None
-    _hits: list[PhraseHit] | None = field(default=None)
+    parts: list[str]
+    sizes: list[int]
+    _candidates: dict[str, list[Candidate]] | None = None
+    _hits: dict[str, list[PhraseHit]] = field(default_factory=dict)
     _content: list[ContentWord] | None = None
     _key_map: list[int] | None = None
 
     @property
     def content(self) -> list[ContentWord]:
+        """The content words (letters and digits of each kept token) with their spans in the content key."""
         if self._content is None:
-            content: list[ContentWord] = []
-            size = 0
-            for position in self.kept:
-                word = self.tokens[position][0]
-                width = len(word) if word.isalnum() else sum(1 for ch in word if ch.isalnum())
-                content.append((word, size, size + width))
-                size += width
-            self._content = content
+            self._content = list(zip(self.parts, self.sizes, self.sizes[1:]))
         return self._content
 
     @property
@@ -122,79 +119,91 @@ class CallDoc:
         tokenizer: Tokenizer,
         normalizer: Normalizer,
         phrases: PhraseIndex,
-        sounds: SoundTable,
         hesitations: str,
-        clitics: frozenset[str],
+        clitics: re.Pattern[str] | None,
     ) -> None:
         self.call = call
         self.pos = tokenizer.pos
         self._phrases = phrases
-        self._sounds = sounds
+        norms = normalizer.many([u.text for u in call.utterances])
         self.utterances = [
-            self._prepare(i, u, tokenizer, normalizer, hesitations, clitics) for i, u in enumerate(call.utterances)
+            self._prepare(i, u, norm, tokenizer, hesitations, clitics)
+            for i, (u, norm) in enumerate(zip(call.utterances, norms))
         ]
 
     @staticmethod
     def _prepare(
         index: int,
         utterance: Utterance,
+        norm: str,
         tokenizer: Tokenizer,
-        normalizer: Normalizer,
         hesitations: str,
-        clitics: frozenset[str],
+        clitics: re.Pattern[str] | None,
     ) -> UtteranceDoc:
-        norm = normalizer(utterance.text)
         tokens = tokenizer.tokenize(norm)
-        key_parts: list[str] = []
+        parts: list[str] = []
         kept: list[int] = []
-        bounds = {0}
-        breaks: set[int] = set()
-        size = 0
-        for position, (word, _, _) in enumerate(tokens):
+        cuts: list[int] = []  # len(parts) at each punctuation or space token
+        for position, token in enumerate(tokens):
+            word = token[0]
             if word.isalnum():
-                if not word.strip(hesitations):
+                if word[-1] in hesitations and not word.strip(hesitations):
                     continue
-                if len(word) > 1 and not clitics.isdisjoint(word[1:]):
-                    bounds.update(size + offset for offset, ch in enumerate(word) if offset and ch in clitics)
             elif _CONTENT.search(word):
                 word = "".join(ch for ch in word if ch.isalnum())
             else:
-                if size:
-                    breaks.add(size)
+                cuts.append(len(parts))
                 continue
-            key_parts.append(word)
+            parts.append(word)
             kept.append(position)
-            size += len(word)
-            bounds.add(size)
-        breaks.add(size)
+        sizes = list(accumulate(map(len, parts), initial=0))
+        key = "".join(parts)
+        bounds = set(sizes)
+        if clitics is not None:
+            bounds.update(match.start() for match in clitics.finditer(key))
+        breaks = {sizes[cut] for cut in cuts if cut}
+        breaks.add(len(key))
         return UtteranceDoc(
             index=index,
             utterance=utterance,
             norm=norm,
             tokens=tokens,
-            key="".join(key_parts),
+            key=key,
             spans=KeySpans(bounds, breaks),
             kept=kept,
+            parts=parts,
+            sizes=sizes,
         )
 
-    def sound_key(self, u: UtteranceDoc) -> str:
-        if u._sound is None:
-            u._sound = self._sounds.key(u.key)
-        return u._sound
+    def hits(self, u: UtteranceDoc, family: str) -> list[PhraseHit]:
+        """The hits of one phrase family in one utterance, in order of position.
 
-    def hits(self, u: UtteranceDoc, family: str | None = None) -> list[PhraseHit]:
-        """Phrase hits in one utterance, all families or one."""
-        if u._hits is None:
-            sound = self.sound_key(u) if self._phrases.needs_sound else None
-            u._hits = self._phrases.search(u.key, sound, u.spans)
-        if family is None:
-            return u._hits
-        return [hit for hit in u._hits if hit.family == family]
+        The automata run once per call and their candidates are grouped by utterance and family; a
+        family's boundary and context filters run only when some rule asks for that family.
+        """
+        found = u._hits.get(family)
+        if found is None:
+            candidates = self._candidates(u).get(family)
+            found = self._phrases.select(family, candidates, u.key, u.spans) if candidates else []
+            u._hits[family] = found
+        return found
+
+    def hits_in(self, u: UtteranceDoc, prefix: str) -> list[PhraseHit]:
+        """The hits of every family whose name starts with ``prefix`` (``banned.``), in order of position."""
+        found = [hit for family in self._candidates(u) if family.startswith(prefix) for hit in self.hits(u, family)]
+        found.sort(key=PhraseIndex.order)
+        return found
+
+    def _candidates(self, u: UtteranceDoc) -> dict[str, list[Candidate]]:
+        if u._candidates is None:  # the first phrase query of the call searches every utterance
+            for each, found in zip(self.utterances, self._phrases.candidates([v.key for v in self.utterances])):
+                each._candidates = found
+        assert u._candidates is not None
+        return u._candidates
 
     def first_hit(self, u: UtteranceDoc, family: str) -> PhraseHit | None:
-        for hit in self.hits(u, family):
-            return hit
-        return None
+        found = self.hits(u, family)
+        return found[0] if found else None
 
     def by(self, speaker: str) -> Iterator[UtteranceDoc]:
         return (u for u in self.utterances if u.speaker == speaker)

@@ -15,14 +15,17 @@ how ASR substitutions such as 在见 for 再见 or 南山 for 楠山 are caught.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
-import threading
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -93,25 +96,47 @@ def _toneless(reading: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_SOUND_RANGE = range(0x3400, 0xA000)  # CJK Extension A and the Unified Ideographs: the characters ASR writes
+
+
+@functools.lru_cache(maxsize=4)
+def _sound_table(fold_retroflex: bool, fold_nasal: bool) -> list[str | int]:
+    """Code point → private-use character of its folded toneless syllable, or the code point itself outside
+    :data:`_SOUND_RANGE` and where pypinyin has no reading. Built once per process and folding; read-only.
+
+    A list rather than a dict because ``str.translate`` looks a list up by index, without hashing (and
+    leaves characters past its end as they are).
+    """
+    toneless = functools.lru_cache(maxsize=None)(_toneless)
+    codes: dict[str, str] = {}
+    table: list[str | int] = list(range(_SOUND_RANGE.stop))
+    for code, readings in sorted(_readings().items()):
+        if code not in _SOUND_RANGE or not readings:
+            continue
+        syllable = toneless(readings.split(",")[0])
+        if fold_retroflex and syllable[:2] in ("zh", "ch", "sh"):
+            syllable = syllable[0] + syllable[2:]
+        if fold_nasal and syllable.endswith("ng") and len(syllable) > 2:
+            syllable = syllable[:-1]
+        table[code] = codes.setdefault(syllable, chr(0xF0000 + len(codes)))
+    return table
+
+
 class SoundTable:
     """Characters → toneless pinyin syllables, each encoded as one private-use character.
 
     The sound key of a text has exactly the length of the text, so an offset found in it is an offset in
     the content key. ``fold_retroflex`` merges zh/ch/sh with z/c/s and ``fold_nasal`` merges -ng with -n,
-    the two confusions ASR and southern accents make most. Syllables are looked up per character (the first
-    reading pypinyin lists) and memoised; the reading table is loaded on first use only.
+    the two confusions ASR and southern accents make most. Each character takes the first reading pypinyin
+    lists; the table is built on first use, once per process.
     """
 
-    __slots__ = ("fold_retroflex", "fold_nasal", "_codes", "_table", "_known", "_lock", "_pinyin")
+    __slots__ = ("fold_retroflex", "fold_nasal", "_table")
 
     def __init__(self, *, fold_retroflex: bool = True, fold_nasal: bool = True) -> None:
         self.fold_retroflex = fold_retroflex
         self.fold_nasal = fold_nasal
-        self._codes: dict[str, str] = {}
-        self._table: dict[int, str] = {}
-        self._known: set[str] = set()
-        self._lock = threading.Lock()
-        self._pinyin: object = None
+        self._table: list[str | int] | None = None
 
     def __getstate__(self) -> dict[str, bool]:
         return {"fold_retroflex": self.fold_retroflex, "fold_nasal": self.fold_nasal}
@@ -119,33 +144,10 @@ class SoundTable:
     def __setstate__(self, state: dict[str, bool]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
-    def _syllable(self, ch: str) -> str:
-        if self._pinyin is None:
-            self._pinyin = _readings()
-        readings = self._pinyin.get(ord(ch))  # type: ignore[attr-defined]
-        if not readings:
-            return ch
-        syllable = _toneless(readings.split(",")[0])
-        if self.fold_retroflex and syllable[:2] in ("zh", "ch", "sh"):
-            syllable = syllable[0] + syllable[2:]
-        if self.fold_nasal and syllable.endswith("ng") and len(syllable) > 2:
-            syllable = syllable[:-1]
-        return syllable
-
-    def _learn(self, chars: set[str]) -> None:
-        with self._lock:
-            for ch in chars - self._known:
-                syllable = self._syllable(ch) if "\u3400" <= ch <= "\u9fff" else ch
-                if syllable != ch:
-                    self._table[ord(ch)] = self._codes.setdefault(syllable, chr(0xF0000 + len(self._codes)))
-                self._known.add(ch)
-
     def key(self, text: str) -> str:
-        """The sound key of ``text``: one character per character (``str.translate`` over a table that
-        learns each new character once)."""
-        unseen = set(text).difference(self._known)
-        if unseen:
-            self._learn(unseen)
+        """The sound key of ``text``: one character per character."""
+        if self._table is None:
+            self._table = _sound_table(self.fold_retroflex, self.fold_nasal)
         return text.translate(self._table)
 
 
@@ -179,8 +181,7 @@ class KeySpans:
     breaks: set[int]
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseHit:
+class PhraseHit(NamedTuple):
     """A phrase found in an utterance's content key (``start``/``end`` are content-key offsets)."""
 
     family: str
@@ -189,6 +190,14 @@ class PhraseHit:
     start: int
     end: int
     by_sound: bool
+
+
+Owner = tuple[str, str, str]
+"""Who a key of an automaton stands for: ``(family, phrase, pattern)``."""
+
+Candidate = tuple[int, int, Owner, bool]
+"""A raw automaton match not yet checked against its family's boundaries and context:
+``(start, end, owner, by_sound)``."""
 
 
 def content_key(normalizer: Normalizer, text: str) -> str:
@@ -209,6 +218,7 @@ class PhraseIndex:
         homophone_min_chars: int = 2,
     ) -> None:
         self.families = {family.name: family for family in families}
+        self._sounds = sounds
         self._unless = {
             family.name: (
                 self._keys(family.unless_before, placeholders, normalizer),
@@ -216,8 +226,8 @@ class PhraseIndex:
             )
             for family in self.families.values()
         }
-        exact: dict[str, list[tuple[str, str, str]]] = {}
-        by_sound: dict[str, list[tuple[str, str, str]]] = {}
+        exact: dict[str, list[Owner]] = {}
+        by_sound: dict[str, list[Owner]] = {}
         for family in self.families.values():
             for pattern in family.patterns:
                 for phrase in expand_pattern(pattern, placeholders):
@@ -228,16 +238,20 @@ class PhraseIndex:
                     if family.homophones and len(key) >= homophone_min_chars:
                         by_sound.setdefault(sounds.key(key), []).append((family.name, phrase, pattern))
         self._exact_keys = list(exact)
-        self._exact_owners = [exact[k] for k in self._exact_keys]
+        self._exact_owners = [tuple(exact[k]) for k in self._exact_keys]
         self._sound_keys = list(by_sound)
-        self._sound_owners = [by_sound[k] for k in self._sound_keys]
+        self._sound_owners = [tuple(by_sound[k]) for k in self._sound_keys]
         self._exact = ahocorasick_rs.AhoCorasick(self._exact_keys) if self._exact_keys else None
         self._sound = ahocorasick_rs.AhoCorasick(self._sound_keys) if self._sound_keys else None
 
     @staticmethod
-    def _keys(patterns: Sequence[str], placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer) -> tuple[str, ...]:
+    def _keys(
+        patterns: Sequence[str], placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer
+    ) -> re.Pattern[str] | None:
+        """One regular expression for a family's context phrases (searched inside a few characters)."""
         keys = (content_key(normalizer, phrase) for pattern in patterns for phrase in expand_pattern(pattern, placeholders))
-        return tuple(dict.fromkeys(k for k in keys if k))
+        unique = sorted(dict.fromkeys(k for k in keys if k), key=lambda k: (-len(k), k))
+        return re.compile("|".join(map(re.escape, unique))) if unique else None
 
     def _allowed(self, family: PhraseFamily, key: str, start: int, end: int, spans: KeySpans) -> bool:
         if family.boundary != "char" and start not in spans.bounds:
@@ -247,28 +261,58 @@ class PhraseIndex:
         if family.clause_end and end not in spans.breaks:
             return False
         before, after = self._unless[family.name]
-        if before and any(k in key[max(0, start - family.window) : start] for k in before):
+        if before is not None and before.search(key, max(0, start - family.window), start):
             return False
-        return not (after and any(k in key[end : end + family.window] for k in after))
+        return not (after is not None and after.search(key, end, end + family.window))
 
-    def search(self, key: str, sound_key: str | None, spans: KeySpans) -> list[PhraseHit]:
-        """All hits in one content key, exact ones first; a sound hit is kept only where no exact hit of the
-        same family covers the same span."""
-        hits: list[PhraseHit] = []
-        seen: set[tuple[str, int, int]] = set()
-        passes = ((self._exact, key, self._exact_owners, False), (self._sound, sound_key, self._sound_owners, True))
+    def candidates(self, keys: Sequence[str]) -> list[dict[str, list[Candidate]]]:
+        """Every automaton match in each of ``keys`` (the content keys of one call), grouped by family,
+        exact matches before sound matches.
+
+        The keys are searched as one text joined by line breaks (content keys and phrases hold letters and
+        digits only, so no match crosses a join): two automaton passes per call rather than two per
+        utterance, and one sound key for the whole call.
+        """
+        found: list[dict[str, list[Candidate]]] = [{} for _ in keys]
+        if not keys:
+            return found
+        joined = "\n".join(keys)
+        starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
+        passes = [(self._exact, joined, self._exact_owners, False)]
+        if self._sound is not None:
+            passes.append((self._sound, self._sounds.key(joined), self._sound_owners, True))
         for automaton, haystack, owners, by_sound in passes:
-            if automaton is None or not haystack:
+            if automaton is None:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
-                for name, phrase, pattern in owners[index]:
-                    if (name, start, end) in seen or not self._allowed(self.families[name], key, start, end, spans):
-                        continue
-                    seen.add((name, start, end))
-                    hits.append(PhraseHit(name, phrase, pattern, start, end, by_sound))
-        hits.sort(key=lambda h: (h.start, -h.end, h.by_sound, h.family))
+                position = bisect_right(starts, start) - 1
+                base = starts[position]
+                groups = found[position]
+                for owner in owners[index]:
+                    group = groups.get(owner[0])
+                    if group is None:
+                        groups[owner[0]] = [(start - base, end - base, owner, by_sound)]
+                    else:
+                        group.append((start - base, end - base, owner, by_sound))
+        return found
+
+    def select(self, name: str, candidates: Iterable[Candidate], key: str, spans: KeySpans) -> list[PhraseHit]:
+        """The candidates of family ``name`` that pass its boundary and context filters, in position order;
+        a sound hit is kept only where no exact hit covers the same span."""
+        family = self.families[name]
+        hits: list[PhraseHit] = []
+        seen: set[tuple[int, int]] = set()
+        for start, end, (_, phrase, pattern), by_sound in candidates:
+            if (start, end) in seen or not self._allowed(family, key, start, end, spans):
+                continue
+            seen.add((start, end))
+            hits.append(PhraseHit(name, phrase, pattern, start, end, by_sound))
+        if len(hits) > 1:
+            hits.sort(key=self.order)
         return hits
 
-    @property
-    def needs_sound(self) -> bool:
-        return self._sound is not None
+    @staticmethod
+    def order(hit: PhraseHit) -> tuple[int, int, bool, str]:
+        """Hits sort by position, the longest first where they start together, exact before sound."""
+        return hit.start, -hit.end, hit.by_sound, hit.family
+

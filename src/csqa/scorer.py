@@ -8,6 +8,7 @@ keeps only the rule set and options; a worker process rebuilds the tokenizer and
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -66,7 +67,8 @@ class Scorer:
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir)
         self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
-        self._clitics = frozenset(self._normalizer("".join(matching.clitics)))
+        clitics = "".join(sorted(set(self._normalizer("".join(matching.clitics)))))
+        self._clitics = re.compile(f"[{re.escape(clitics)}]") if clitics else None
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
         self._phrases = PhraseIndex(
             self._families(),
@@ -117,7 +119,6 @@ class Scorer:
             tokenizer=self._tokenizer,
             normalizer=self._normalizer,
             phrases=self._phrases,
-            sounds=self._sounds,
             hesitations=self._hesitations,
             clitics=self._clitics,
         )

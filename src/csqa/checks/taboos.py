@@ -41,7 +41,7 @@ def _distinct(hits: list[tuple[UtteranceDoc, PhraseHit]]) -> list[tuple[Utteranc
 
 
 def _agent_hits(ctx: Context, prefix: str) -> list[tuple[UtteranceDoc, PhraseHit]]:
-    return _distinct([(u, hit) for u in ctx.doc.agent for hit in ctx.doc.hits(u) if hit.family.startswith(prefix)])
+    return _distinct([(u, hit) for u in ctx.doc.agent for hit in ctx.doc.hits_in(u, prefix)])
 
 
 def _event(index: int, note: str) -> Evidence:
@@ -149,7 +149,7 @@ def no_filler_words(ctx: Context) -> CheckResult:
     edges = frozenset(params.fillers + params.particles)
     evidence: list[Evidence] = []
     for u in ctx.doc.agent:
-        if ctx.is_backchannel(u):
+        if edges.isdisjoint(u.norm) or ctx.is_backchannel(u):
             continue
         found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
         for start, end, note in _runs(found):
