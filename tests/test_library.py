@@ -10,6 +10,9 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 import csqa
 from tests.conftest import make_call
 
@@ -35,6 +38,26 @@ def test_public_surface_is_curated() -> None:
         assert name in csqa.__all__
     assert issubclass(csqa.InputError, csqa.CsqaError) and issubclass(csqa.RuleFileError, csqa.CsqaError)
     assert issubclass(csqa.ScoringError, csqa.CsqaError)
+
+
+def test_reports_and_calls_pickle_to_equal_objects(scorer: csqa.Scorer) -> None:
+    """Reports cross processes in every parallel batch with csqa's compact pickling; nothing may change on
+    the way: values, which fields were set (exclude_unset), frozenness, and evidence still validated."""
+    calls = list(csqa.load_calls(Path(__file__).resolve().parents[1] / "corpora" / "demo"))
+    assert len(calls) >= 10
+    for call in calls:
+        report = scorer.score(call)
+        for original in (report, call):
+            clone = pickle.loads(pickle.dumps(original))
+            assert clone == original and type(clone) is type(original)
+            assert clone.model_dump_json(exclude_unset=True) == original.model_dump_json(exclude_unset=True)
+            assert clone.model_fields_set == original.model_fields_set
+        clone = pickle.loads(pickle.dumps(report))
+        assert [c.evidence for c in clone.checks] == [c.evidence for c in report.checks]
+        with pytest.raises(ValidationError, match="frozen"):
+            clone.score = 1.0  # type: ignore[misc]
+    error = csqa.CallError(code="E100", message="bad", line=3)
+    assert pickle.loads(pickle.dumps(error)).model_dump(exclude_unset=True) == {"code": "E100", "message": "bad", "line": 3}
 
 
 def test_scorer_pickles_and_scores_the_same(scorer: csqa.Scorer) -> None:

@@ -43,6 +43,7 @@ class UtteranceDoc:
 
     index: int
     utterance: Utterance
+    speaker: str
     norm: str
     tokens: list[Token]
     key: str
@@ -80,10 +81,6 @@ class UtteranceDoc:
     def is_question(self) -> bool:
         """Asked as a question: ends with ?, or (raw ASR has no punctuation) with 吗 / 呢."""
         return self.norm.rstrip().endswith("?") or self.key.endswith(("吗", "呢"))
-
-    @property
-    def speaker(self) -> str:
-        return self.utterance.speaker
 
     @property
     def text(self) -> str:
@@ -130,6 +127,8 @@ class CallDoc:
             self._prepare(i, u, norm, tokenizer, hesitations, clitics)
             for i, (u, norm) in enumerate(zip(call.utterances, norms))
         ]
+        self.agent = [u for u in self.utterances if u.speaker == "agent"]
+        """The agent's utterances, in order."""
 
     @staticmethod
     def _prepare(
@@ -166,6 +165,7 @@ class CallDoc:
         return UtteranceDoc(
             index=index,
             utterance=utterance,
+            speaker=utterance.speaker,
             norm=norm,
             tokens=tokens,
             key=key,
@@ -208,6 +208,4 @@ class CallDoc:
     def by(self, speaker: str) -> Iterator[UtteranceDoc]:
         return (u for u in self.utterances if u.speaker == speaker)
 
-    @property
-    def agent(self) -> list[UtteranceDoc]:
-        return [u for u in self.utterances if u.speaker == "agent"]
+

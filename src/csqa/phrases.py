@@ -226,17 +226,17 @@ class PhraseIndex:
             )
             for family in self.families.values()
         }
-        exact: dict[str, list[Owner]] = {}
-        by_sound: dict[str, list[Owner]] = {}
+        exact: dict[str, list[tuple[Owner, None]]] = {}
+        by_sound: dict[str, list[tuple[Owner, str]]] = {}
         for family in self.families.values():
             for pattern in family.patterns:
                 for phrase in expand_pattern(pattern, placeholders):
                     key = content_key(normalizer, phrase)
                     if not key:
                         continue
-                    exact.setdefault(key, []).append((family.name, phrase, pattern))
+                    exact.setdefault(key, []).append(((family.name, phrase, pattern), None))
                     if family.homophones and len(key) >= homophone_min_chars:
-                        by_sound.setdefault(sounds.key(key), []).append((family.name, phrase, pattern))
+                        by_sound.setdefault(sounds.key(key), []).append(((family.name, phrase, pattern), key))
         self._exact_keys = list(exact)
         self._exact_owners = [tuple(exact[k]) for k in self._exact_keys]
         self._sound_keys = list(by_sound)
@@ -277,7 +277,7 @@ class PhraseIndex:
         if not keys:
             return found
         joined = "\n".join(keys)
-        starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
+        ends = list(accumulate(len(k) + 1 for k in keys))  # where each key's successor starts
         passes = [(self._exact, joined, self._exact_owners, False)]
         if self._sound is not None:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, True))
@@ -285,15 +285,19 @@ class PhraseIndex:
             if automaton is None:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
-                position = bisect_right(starts, start) - 1
-                base = starts[position]
+                position = bisect_right(ends, start)
+                base = ends[position] - len(keys[position]) - 1
                 groups = found[position]
-                for owner in owners[index]:
+                text = joined[start:end] if by_sound else None
+                for owner, exact_key in owners[index]:
+                    if by_sound and text == exact_key:
+                        continue  # a sound match where the words are the phrase itself: the exact pass has it
+                    candidate = (start - base, end - base, owner, by_sound)
                     group = groups.get(owner[0])
                     if group is None:
-                        groups[owner[0]] = [(start - base, end - base, owner, by_sound)]
+                        groups[owner[0]] = [candidate]
                     else:
-                        group.append((start - base, end - base, owner, by_sound))
+                        group.append(candidate)
         return found
 
     def select(self, name: str, candidates: Iterable[Candidate], key: str, spans: KeySpans) -> list[PhraseHit]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from csqa.model import Utterance
+from csqa.model import Record, Utterance
 
 __all__ = ["CallError", "CheckResult", "Evidence", "Report", "Severity", "Status"]
 
@@ -16,7 +16,7 @@ Severity = Literal["critical", "major", "minor", "warning"]
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 
-class Evidence(BaseModel):
+class Evidence(Record):
     """Where a finding is: ``call.utterances[utterance].text[start:end] == quote``.
 
     Findings about the call rather than its words (``rings``, ``hangup_by``, an event) name the input
@@ -44,7 +44,7 @@ class Evidence(BaseModel):
         return self
 
 
-class CheckResult(BaseModel):
+class CheckResult(Record):
     """One rule's verdict on one call."""
 
     model_config = _FROZEN
@@ -65,7 +65,7 @@ class CheckResult(BaseModel):
         return self
 
 
-class Report(BaseModel):
+class Report(Record):
     """The scored call: every rule's status, the score, and whether the call reaches the pass mark.
 
     ``score`` is ``None`` when no rule could be judged; ``vetoed`` names the critical rules that failed
@@ -106,7 +106,7 @@ class Report(BaseModel):
         return render_fragment(self)
 
 
-class CallError(BaseModel):
+class CallError(Record):
     """The record a batch yields for a call it could not read or score; nothing is dropped silently."""
 
     model_config = _FROZEN

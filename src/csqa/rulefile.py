@@ -13,6 +13,7 @@ tables merge key by key, lists and values replace.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -154,9 +155,9 @@ class RuleSet:
     def matching(self) -> MatchingConfig:
         return self.model.matching
 
-    @property
+    @functools.cached_property
     def rules(self) -> dict[str, RuleConfig]:
-        """Enabled rules in file order."""
+        """Enabled rules in file order (computed once: scoring looks them up for every call)."""
         return {rid: cfg for rid, cfg in self.model.rules.items() if cfg.enabled}
 
     @property

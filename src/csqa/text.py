@@ -39,7 +39,19 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
-_FOLD_KEEP_LINES = {code: out for code, out in _FOLD.items() if code != ord("\n")}
+
+
+def _fold_list(table: dict[int, str]) -> list[str | int]:
+    """The table as a list indexed by code point: ``str.translate`` looks a list up without hashing."""
+    folded: list[str | int] = list(range(max(table) + 1))
+    for code, out in table.items():
+        folded[code] = out
+    return folded
+
+
+_FOLD_LIST = _fold_list(_FOLD)
+_FOLD_KEEP_LINES = list(_FOLD_LIST)
+_FOLD_KEEP_LINES[ord("\n")] = ord("\n")
 
 
 class Normalizer:
@@ -70,7 +82,7 @@ class Normalizer:
         return self._converter
 
     def __call__(self, text: str) -> str:
-        folded = text.translate(_FOLD)
+        folded = text.translate(_FOLD_LIST)
         if folded.isascii():
             return folded
         converted = self._convert(folded)
