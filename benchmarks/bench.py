@@ -1,22 +1,28 @@
 """csqa benchmark: scoring cost against the floor of reading and tokenising, cold start, memory, scaling.
 
-    python benchmarks/bench.py                       # 10,000 calls; 100,000-call memory stream
-    python benchmarks/bench.py --calls 2000 --stream 20000 --json results.json
+    python benchmarks/bench.py                                  # 10,000 calls, both backends, 100,000-call stream
+    python benchmarks/bench.py --calls 2000 --stream 20000 --backends jieba --json results.json
 
-Figures, in one run on one corpus (see corpus.py; the seed fixes it):
+Every tokenizer backend (``jieba``, and ``rjieba`` when it is installed) is measured in a process of its own,
+on the same corpus (see corpus.py; the seed fixes it):
 
-* full: ``Scorer.score_many`` over the JSON Lines file on one core (parse, validate, normalise, tokenise,
-  every rule, the report objects);
-* floor: ``json.loads`` of every line and tokenisation of every utterance with the same tokenizer (same
-  backend, same user words) and nothing else; the ratio full ÷ floor is the price of the rules;
-* cold start: a fresh ``python -c "import csqa; csqa.score(call)"``, median of five;
-* memory: peak RSS of a process scoring a stream of calls, sampled along the way to show it stays flat;
-* scaling: the same corpus with ``workers=2`` against one worker.
+* full: ``Scorer.score_many`` on one core (parse, validate, normalise, tokenise, every rule, the reports);
+* floor: ``json.loads`` of every line and tokenisation of every utterance with the scorer's own tokenizer
+  object (same backend, same user words) and nothing else. Full and floor take turns over blocks of
+  ``--block`` calls, so both see the same machine: on a shared machine the speed drifts by tens of per cent
+  over minutes, and timing one whole pass after the other would put that drift into the ratio;
+* ratio: full ÷ floor, summed over the blocks: what csqa costs on top of reading and tokenising;
+* workers: the whole file with ``score_many(workers=2)`` against a one-worker pass, best of ``--repeat``
+  alternating pairs;
+* cold start: a fresh ``python -c "import csqa; csqa.Scorer(tokenizer_backend=…).score(call)"``, median of five;
+* memory: the peak RSS of that backend's process, and (default backend) RSS sampled every tenth of a
+  ``--stream``-call generated stream in a process of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -32,12 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
 import csqa  # noqa: E402
-from csqa.loaders import iter_raw  # noqa: E402
+from csqa.loaders import RawCall  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-COLD = (
-    "import csqa; csqa.score({'call_id': 'c', 'rings': 1, 'hangup_by': 'customer', 'utterances': ["
-    "{'speaker': 'agent', 'text': '您好!楠山农林客服部,请问有什么能帮您?'}, {'speaker': 'customer', 'text': '我想问一下发货'}]})"
+CALL = (
+    "{'call_id': 'c', 'rings': 1, 'hangup_by': 'customer', 'utterances': ["
+    "{'speaker': 'agent', 'text': '您好!楠山农林客服部,请问有什么能帮您?'}, {'speaker': 'customer', 'text': '我想问一下发货'}]}"
 )
 
 
@@ -49,34 +55,77 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def full(scorer: csqa.Scorer, path: Path) -> float:
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def raw_calls(lines: list[str], path: Path, first_line: int = 1) -> list[RawCall]:
+    """The lines as ``iter_raw`` would give them: unparsed, each parsed by the scorer."""
+    return [RawCall(line, str(path), first_line + i) for i, line in enumerate(lines)]
+
+
+def time_full(scorer: csqa.Scorer, items: list[RawCall], workers: int = 1) -> float:
     start = time.perf_counter()
-    for _ in scorer.score_many(iter_raw(path)):
+    for _ in scorer.score_many(items, workers=workers, chunk_size=64):
         pass
     return time.perf_counter() - start
 
 
-def floor(scorer: csqa.Scorer, path: Path) -> float:
-    tokenize = scorer._tokenizer.tokenize  # the same tokenizer object the scorer uses
+def time_floor(scorer: csqa.Scorer, lines: list[str]) -> float:
+    tokenize = scorer._tokenizer.tokenize  # the very tokenizer object the scorer uses
     start = time.perf_counter()
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            for utterance in json.loads(line)["utterances"]:
-                tokenize(utterance["text"])
+    for line in lines:
+        for utterance in json.loads(line)["utterances"]:
+            tokenize(utterance["text"])
     return time.perf_counter() - start
 
 
-def cold_start(runs: int = 5) -> float:
+def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[str, object]:
+    """Every per-backend figure, in this (child) process."""
+    scorer = csqa.Scorer(tokenizer_backend=backend)
+    scorer.warm_up()
+    with path.open(encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    calls = len(lines)
+    chars = sum(len(u["text"]) for line in lines for u in json.loads(line)["utterances"])
+    time_full(scorer, raw_calls(lines[:block], path))  # warm: pinyin table, automata, page cache
+    t_full = t_floor = 0.0
+    for offset in range(0, calls, block):
+        part = lines[offset : offset + block]
+        t_floor += time_floor(scorer, part)
+        t_full += time_full(scorer, raw_calls(part, path, offset + 1))
+    items = raw_calls(lines, path)
+    ones, twos = [], []
+    for _ in range(repeat):
+        ones.append(time_full(scorer, items))
+        twos.append(time_full(scorer, items, workers=2))
+    return {
+        "backend": scorer._tokenizer.backend,
+        "full": {"seconds": round(t_full, 2), "calls_per_s": round(calls / t_full, 1), "chars_per_s": round(chars / t_full)},
+        "floor": {"seconds": round(t_floor, 2), "calls_per_s": round(calls / t_floor, 1), "chars_per_s": round(chars / t_floor)},
+        "ratio_full_to_floor": round(t_full / t_floor, 3),
+        "workers": {
+            "one_seconds": round(min(ones), 2),
+            "two_seconds": round(min(twos), 2),
+            "speedup": round(min(ones) / min(twos), 2),
+            "runs": {"one": [round(t, 2) for t in ones], "two": [round(t, 2) for t in twos]},
+        },
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def cold_start(code: str, runs: int = 5) -> float:
+    """Median wall time of a fresh interpreter running ``code``."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", COLD], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return round(statistics.median(times), 3)
 
 
 def stream_memory(count: int) -> dict[str, object]:
-    """Peak RSS of this process while scoring ``count`` generated calls as a stream (run in a child)."""
+    """RSS of this (child) process along a stream of ``count`` generated calls, scored by the default scorer."""
     scorer = csqa.Scorer()
     scorer.warm_up()
     samples = []
@@ -84,63 +133,60 @@ def stream_memory(count: int) -> dict[str, object]:
     for index, _ in enumerate(scorer.score_many(corpus.calls(count, seed=7)), 1):
         if index % step == 0:
             samples.append(round(rss_mb(), 1))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"calls": count, "rss_mb_every_tenth": samples, "peak_rss_mb": round(peak, 1)}
+    return {"calls": count, "backend": scorer._tokenizer.backend, "rss_mb_every_tenth": samples, "peak_rss_mb": peak_rss_mb()}
+
+
+def child(*args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def main() -> None:
+    installed = ["jieba"] + (["rjieba"] if importlib.util.find_spec("rjieba") else [])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10_000)
+    parser.add_argument("--backends", nargs="+", choices=["jieba", "rjieba"], default=installed)
+    parser.add_argument("--block", type=int, default=250, help="calls per turn of full and floor")
+    parser.add_argument("--repeat", type=int, default=2, help="one- and two-worker pairs; the best of each counts")
     parser.add_argument("--stream", type=int, default=100_000, help="calls in the memory stream (0 to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--backend-child", nargs=2, metavar=("BACKEND", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         print(json.dumps(stream_memory(args.memory_child)))
         return
+    if args.backend_child:
+        backend, data = args.backend_child
+        print(json.dumps(measure_backend(backend, Path(data), args.block, args.repeat)))
+        return
 
     path = corpus.write(HERE / "data" / f"calls-{args.calls}.jsonl", args.calls)
-    size = path.stat().st_size
-    chars = 0
-    utterances = 0
+    utterances = chars = 0
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             for u in json.loads(line)["utterances"]:
                 chars += len(u["text"])
                 utterances += 1
-    scorer = csqa.Scorer()
-    scorer.warm_up()
-    full(scorer, path)  # one warm pass (pinyin table, page cache)
-    t_full = full(scorer, path)
-    t_floor = floor(scorer, path)
-    t_two = time_workers(scorer, path, 2)
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "csqa": csqa.__version__,
-        "corpus": {"calls": args.calls, "utterances": utterances, "chars": chars, "bytes": size},
-        "full": {"seconds": round(t_full, 2), "calls_per_s": round(args.calls / t_full, 1), "chars_per_s": round(chars / t_full)},
-        "floor": {"seconds": round(t_floor, 2), "calls_per_s": round(args.calls / t_floor, 1), "chars_per_s": round(chars / t_floor)},
-        "ratio_full_to_floor": round(t_full / t_floor, 3),
-        "workers_2": {"seconds": round(t_two, 2), "speedup": round(t_full / t_two, 2)},
-        "cold_start_s": round(cold_start(), 3),
-        "peak_rss_mb_one_core": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "corpus": {"calls": args.calls, "utterances": utterances, "chars": chars, "bytes": path.stat().st_size},
+        "block": args.block,
+        "backends": {},
     }
+    for backend in args.backends:
+        figures = child("--backend-child", backend, str(path), "--block", str(args.block), "--repeat", str(args.repeat))
+        figures["cold_start_s"] = cold_start(f"import csqa; csqa.Scorer(tokenizer_backend={backend!r}).score({CALL})")
+        results["backends"][backend] = figures  # type: ignore[index]
+    results["cold_start_default_s"] = cold_start(f"import csqa; csqa.score({CALL})")  # what a notebook waits for
     if args.stream:
-        child = subprocess.run([sys.executable, __file__, "--memory-child", str(args.stream)], check=True,
-                               capture_output=True, text=True)
-        results["stream"] = json.loads(child.stdout)
+        results["stream"] = child("--memory-child", str(args.stream))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
-
-
-def time_workers(scorer: csqa.Scorer, path: Path, workers: int) -> float:
-    start = time.perf_counter()
-    for _ in scorer.score_many(iter_raw(path), workers=workers, chunk_size=64):
-        pass
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

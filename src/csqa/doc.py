@@ -207,5 +207,3 @@ class CallDoc:
 
     def by(self, speaker: str) -> Iterator[UtteranceDoc]:
         return (u for u in self.utterances if u.speaker == speaker)
-
-

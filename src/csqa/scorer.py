@@ -22,7 +22,7 @@ from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
 from csqa.report import CallError, CheckResult, Report
 from csqa.rulefile import PartConfig, RuleSet, load_rules
 from csqa.text import Normalizer
-from csqa.tokenizer import Tokenizer
+from csqa.tokenizer import Backend, Tokenizer
 
 __all__ = ["Scorer", "ScoringError", "CallInput"]
 
@@ -56,8 +56,9 @@ class Scorer:
         departments: Sequence[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         include_transcript: bool = True,
+        tokenizer_backend: Backend = "auto",
     ) -> None:
-        self._options = {"cache_dir": cache_dir, "include_transcript": include_transcript}
+        self._options = {"cache_dir": cache_dir, "include_transcript": include_transcript, "tokenizer_backend": tokenizer_backend}
         self.include_transcript = include_transcript
         self.rules: RuleSet = load_rules(rules).with_company(company, departments)
         matching = self.rules.matching
@@ -65,7 +66,7 @@ class Scorer:
         self._normalizer = Normalizer()
         self._sounds = SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal)
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
-        self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir)
+        self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
         self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
         clitics = "".join(sorted(set(self._normalizer("".join(matching.clitics)))))
         self._clitics = re.compile(f"[{re.escape(clitics)}]") if clitics else None
