@@ -167,3 +167,16 @@ def test_scoring_the_demo_corpus_is_the_same_with_either_backend() -> None:
         reports[backend] = [r.model_dump() for r in scorer.score_many(calls)]
     assert len(reports["jieba"]) == len(calls) >= 12
     assert reports["rjieba"] == reports["jieba"]
+
+
+def test_user_word_frequencies_are_jiebas_own() -> None:
+    """The rjieba backend takes each user word's frequency and the final total from jieba run on a small
+    table of the words' substrings; they must be what jieba gives over its whole dictionary."""
+    from csqa.tokenizer import _load_dictionary, _read_dictionary, _dictionary_path, _user_word_frequencies, _with_user_words
+
+    words = ("楠山农林", "客服部", "中国", "顺达快运", "ABC物流", "C++课程", "南山", "南山南", "的", "售后服务部")
+    freq, total = _with_user_words(None, words)
+    counts, base_total, _ = _read_dictionary(_dictionary_path())
+    mine, my_total = _user_word_frequencies(counts, base_total, words)
+    assert mine == {w: freq[w] for w in words}
+    assert my_total == total > _load_dictionary(None)[1]
