@@ -196,7 +196,8 @@ class CallDoc:
 
     def _candidates(self, u: UtteranceDoc) -> dict[str, list[Candidate]]:
         if u._candidates is None:  # the first phrase query of the call searches every utterance
-            for each, found in zip(self.utterances, self._phrases.candidates([v.key for v in self.utterances])):
+            keys = [v.key for v in self.utterances]
+            for each, found in zip(self.utterances, self._phrases.candidates(keys, [v.spans for v in self.utterances])):
                 each._candidates = found
         assert u._candidates is not None
         return u._candidates

@@ -241,8 +241,15 @@ class PhraseIndex:
         self._exact_owners = [tuple(exact[k]) for k in self._exact_keys]
         self._sound_keys = list(by_sound)
         self._sound_owners = [tuple(by_sound[k]) for k in self._sound_keys]
+        self._exact_bounded = [self._bounded(owners) for owners in self._exact_owners]
+        self._sound_bounded = [self._bounded(owners) for owners in self._sound_owners]
         self._exact = ahocorasick_rs.AhoCorasick(self._exact_keys) if self._exact_keys else None
         self._sound = ahocorasick_rs.AhoCorasick(self._sound_keys) if self._sound_keys else None
+
+    def _bounded(self, owners: Sequence[tuple[Owner, str | None]]) -> bool:
+        """Whether every family a key stands for needs a match to start on a token boundary, so a match that
+        does not can be dropped before anything else is looked at (是 inside 但是, 好 inside 好像)."""
+        return all(self.families[owner[0]].boundary != "char" for owner, _ in owners)
 
     @staticmethod
     def _keys(
@@ -265,7 +272,7 @@ class PhraseIndex:
             return False
         return not (after is not None and after.search(key, end, end + family.window))
 
-    def candidates(self, keys: Sequence[str]) -> list[dict[str, list[Candidate]]]:
+    def candidates(self, keys: Sequence[str], spans: Sequence[KeySpans]) -> list[dict[str, list[Candidate]]]:
         """Every automaton match in each of ``keys`` (the content keys of one call), grouped by family,
         exact matches before sound matches.
 
@@ -278,15 +285,17 @@ class PhraseIndex:
             return found
         joined = "\n".join(keys)
         ends = list(accumulate(len(k) + 1 for k in keys))  # where each key's successor starts
-        passes = [(self._exact, joined, self._exact_owners, False)]
+        passes = [(self._exact, joined, self._exact_owners, self._exact_bounded, False)]
         if self._sound is not None:
-            passes.append((self._sound, self._sounds.key(joined), self._sound_owners, True))
-        for automaton, haystack, owners, by_sound in passes:
+            passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
+        for automaton, haystack, owners, bounded, by_sound in passes:
             if automaton is None:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
                 position = bisect_right(ends, start)
                 base = ends[position] - len(keys[position]) - 1
+                if bounded[index] and start - base not in spans[position].bounds:
+                    continue
                 groups = found[position]
                 text = joined[start:end] if by_sound else None
                 for owner, exact_key in owners[index]:
