@@ -25,6 +25,16 @@ def test_score_without_path_scores_the_bundled_demo(capsys: pytest.CaptureFixtur
     assert "demo-sca-01" in capsys.readouterr().out
 
 
+def test_score_with_either_tokenizer_writes_the_same_reports(tmp_path: Path, root: Path) -> None:
+    pytest.importorskip("rjieba")
+    outputs = []
+    for backend in ("jieba", "rjieba"):
+        out = tmp_path / f"{backend}.jsonl"
+        assert main(["score", str(root / "corpora" / "demo"), "--tokenizer", backend, "--format", "jsonl", "-o", str(out)]) == 0
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 12
+
+
 def test_score_jsonl_to_file_with_error_records(tmp_path: Path, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"call_id": "b1", "utterances": [{"speaker": "x", "text": "y"}]}\n{"call_id": "b2", "utterances": []}\n',

@@ -38,7 +38,7 @@ def _demo_paths() -> list[str]:
 
 def _score(args: argparse.Namespace) -> int:
     scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir,
-                    include_transcript=not args.no_transcript)
+                    include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer)
     paths = args.paths or _demo_paths()
     progress = not args.quiet and sys.stderr.isatty()
     results = scorer.score_many(iter_raw(*paths), workers=args.workers, progress=progress)
@@ -202,6 +202,8 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     score.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     score.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
+    score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
+                       help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
     score.add_argument("--workers", type=int, default=1, metavar="N",
                        help="score in N processes (input order is kept; default 1)")
     score.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")

@@ -45,7 +45,9 @@ class Scorer:
     ``rules`` is a rule file path, ``"default"`` (the bundled scorecard) or a loaded :class:`RuleSet`;
     ``company`` and ``departments`` override the scorecard's; ``cache_dir`` is where jieba's dictionary
     cache may be written (nowhere when ``None``); ``include_transcript`` puts the call's utterances in each
-    report (turn it off to keep stored reports small).
+    report (turn it off to keep stored reports small); ``tokenizer_backend`` is ``"auto"`` (rjieba when
+    ``csqa[fast]`` is installed, else jieba: the tokens are the same, see :mod:`csqa.tokenizer`), ``"jieba"``
+    or ``"rjieba"``.
     """
 
     def __init__(
@@ -58,7 +60,11 @@ class Scorer:
         include_transcript: bool = True,
         tokenizer_backend: Backend = "auto",
     ) -> None:
-        self._options = {"cache_dir": cache_dir, "include_transcript": include_transcript, "tokenizer_backend": tokenizer_backend}
+        self._options = {
+            "cache_dir": cache_dir,
+            "include_transcript": include_transcript,
+            "tokenizer_backend": tokenizer_backend,
+        }
         self.include_transcript = include_transcript
         self.rules: RuleSet = load_rules(rules).with_company(company, departments)
         matching = self.rules.matching
