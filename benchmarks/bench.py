@@ -15,8 +15,8 @@ on the same corpus (see corpus.py; the seed fixes it):
 * workers: the whole file with ``score_many(workers=2)`` against a one-worker pass, best of ``--repeat``
   alternating pairs;
 * cold start: a fresh ``python -c "import csqa; csqa.Scorer(tokenizer_backend=…).score(call)"``, median of five;
-* memory: the peak RSS of that backend's process, and (default backend) RSS sampled every tenth of a
-  ``--stream``-call generated stream in a process of its own.
+* memory: RSS sampled every tenth of a ``--stream``-call generated stream, and the peak, in a process of
+  its own per backend (after the timings, which it would otherwise disturb).
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[s
             "speedup": round(min(ones) / min(twos), 2),
             "runs": {"one": [round(t, 2) for t in ones], "two": [round(t, 2) for t in twos]},
         },
-        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -124,16 +123,16 @@ def cold_start(code: str, runs: int = 5) -> float:
     return round(statistics.median(times), 3)
 
 
-def stream_memory(count: int) -> dict[str, object]:
-    """RSS of this (child) process along a stream of ``count`` generated calls, scored by the default scorer."""
-    scorer = csqa.Scorer()
+def stream_memory(count: int, backend: str) -> dict[str, object]:
+    """RSS of this (child) process along a stream of ``count`` generated calls, and its peak."""
+    scorer = csqa.Scorer(tokenizer_backend=backend)
     scorer.warm_up()
     samples = []
     step = max(1, count // 10)
     for index, _ in enumerate(scorer.score_many(corpus.calls(count, seed=7)), 1):
         if index % step == 0:
             samples.append(round(rss_mb(), 1))
-    return {"calls": count, "backend": scorer._tokenizer.backend, "rss_mb_every_tenth": samples, "peak_rss_mb": peak_rss_mb()}
+    return {"calls": count, "rss_mb_every_tenth": samples, "peak_rss_mb": peak_rss_mb()}
 
 
 def child(*args: str) -> dict[str, object]:
@@ -151,10 +150,10 @@ def main() -> None:
     parser.add_argument("--stream", type=int, default=100_000, help="calls in the memory stream (0 to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--backend-child", nargs=2, metavar=("BACKEND", "PATH"), help=argparse.SUPPRESS)
-    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", nargs=2, metavar=("CALLS", "BACKEND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
-        print(json.dumps(stream_memory(args.memory_child)))
+        print(json.dumps(stream_memory(int(args.memory_child[0]), args.memory_child[1])))
         return
     if args.backend_child:
         backend, data = args.backend_child
@@ -180,9 +179,10 @@ def main() -> None:
         figures = child("--backend-child", backend, str(path), "--block", str(args.block), "--repeat", str(args.repeat))
         figures["cold_start_s"] = cold_start(f"import csqa; csqa.Scorer(tokenizer_backend={backend!r}).score({CALL})")
         results["backends"][backend] = figures  # type: ignore[index]
+    for backend in args.backends:
+        if args.stream:
+            results["backends"][backend]["stream"] = child("--memory-child", str(args.stream), backend)  # type: ignore[index]
     results["cold_start_default_s"] = cold_start(f"import csqa; csqa.score({CALL})")  # what a notebook waits for
-    if args.stream:
-        results["stream"] = child("--memory-child", str(args.stream))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     print(text)
     if args.json:

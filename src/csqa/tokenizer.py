@@ -113,28 +113,24 @@ def _dictionary_path() -> Path:
 
 def _read_dictionary(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
     """jieba's ``dict.txt``: word → frequency, the total (duplicate lines counted, as jieba counts them), and
-    the POS tags. Every line of jieba's file is ``word frequency tag``, which one ``split`` of the whole
-    file reads at C speed; a file with any other line shape is read line by line."""
-    text = path.read_text(encoding="utf-8")
-    fields = text.split()
-    if len(fields) == 3 * (text.count("\n") + (not text.endswith("\n"))):
-        numbers = list(map(int, fields[1::3]))
-        shared: dict[int, int] = {}
-        numbers = list(map(shared.setdefault, numbers, numbers))  # one object per distinct count: 8 MB less
-        # and one string per distinct tag (there are a few dozen) rather than one per line: 17 MB less
-        return dict(zip(fields[0::3], numbers)), sum(numbers), dict(zip(fields[0::3], map(sys.intern, fields[2::3])))
+    the POS tags. Read line by line, so that no more than a line's strings exist besides what is kept; each
+    distinct count and tag is kept once (there are a few thousand and a few dozen), not once per line."""
     counts: dict[str, int] = {}
     tags: dict[str, str] = {}
+    numbers: dict[str, int] = {}
     total = 0
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
-            continue
-        word, count = parts[0], int(parts[1])
-        counts[word] = count
-        total += count
-        if len(parts) > 2:
-            tags[word] = parts[2]
+    with path.open("r", encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            word, count = parts[0], numbers.get(parts[1])
+            if count is None:
+                count = numbers[parts[1]] = int(parts[1])
+            counts[word] = count
+            total += count
+            if len(parts) > 2:
+                tags[word] = sys.intern(parts[2])
     return counts, total, tags
 
 
