@@ -1,7 +1,7 @@
 """Where scoring time goes: a cProfile of ``Scorer.score_many``, its own time summed by stage.
 
-    python benchmarks/profile.py                       # 500 calls of the benchmark corpus, jieba backend
-    python benchmarks/profile.py --calls 1000 --backend rjieba --top 25
+    python benchmarks/stages.py                       # 500 calls of the benchmark corpus, jieba backend
+    python benchmarks/stages.py --calls 1000 --backend rjieba --top 25
 
 cProfile charges every Python call, so csqa's many small functions look more expensive than they are
 next to jieba (a sampling profiler such as ``py-spy record -f raw`` shows the true shares); the stages'
@@ -65,8 +65,12 @@ def main() -> None:
     profile.disable()
     stats = pstats.Stats(profile)
     own: Counter[str] = Counter()
-    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        own[stage(filename.replace("\\", "/"), function)] += tottime
+    for (filename, _, function), (_, _, tottime, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename == "~" and callers:  # a built-in (dict.get, max, str.join…): charged to its callers' stages
+            for (caller_file, _, caller_function), caller_stats in callers.items():
+                own[stage(caller_file.replace("\\", "/"), caller_function)] += caller_stats[2]
+        else:
+            own[stage(filename.replace("\\", "/"), function)] += tottime
     total = sum(own.values())
     print(f"{args.calls} calls, {args.backend}: {1000 * total / args.calls:.2f} ms per call under cProfile")
     for name, seconds in own.most_common():
