@@ -2,32 +2,35 @@
 
 The module-level ``jieba.cut`` shares one dictionary with every other user in the process, and jieba's own
 ``initialize()`` logs to stderr and writes a cache file to the system temp folder. csqa needs neither: it
-reads jieba's bundled ``dict.txt`` once per tokenizer (word, frequency and part-of-speech tag in one pass),
+reads jieba's bundled ``dict.txt`` itself (word, frequency and part-of-speech tag in one pass),
 adds the user words the rule files name (company names, script phrases), and writes a cache only to the
 folder the caller names. Part-of-speech tags come from the same dictionary, so tagging a token is a lookup
-rather than a second HMM pass. The parsed dictionary is kept once per process (it is read-only; each
-tokenizer copies the frequency table before adding its words), so a second scorer starts in milliseconds.
+rather than a second HMM pass. The parsed dictionary is kept once per process, and the frequency table with
+a word list's user words once per word list (jieba only reads it while cutting), so a second scorer starts
+in milliseconds and forked worker processes share the parent's copy.
 
 Backends. ``jieba`` is the reference. ``rjieba`` (the jieba-rs binding, ``pip install 'csqa[fast]'``)
-tokenises about 30 times faster and takes about 0.4 s longer to build. rjieba 0.2.2 (jieba-rs 0.11) cuts
+tokenises about 27 times faster and builds as fast as jieba (about 1 s, import included). rjieba 0.2.2 cuts
 two kinds of text differently from jieba: unknown runs of ASCII letters and digits joined by a symbol
 (``ABC-5678``, ``8_0``, ``a-a19`` stay whole where jieba splits ``ABC`` ``-`` ``5678``), and CJK extension
 characters (U+3400–4DBF, U+9FD6–9FFF, U+F900–FAFF, U+20000 and up), which it counts as Han and jieba
 emits one by one. Texts holding either (:data:`_RJIEBA_DIFFERS`, a few per cent of call-centre speech:
-phone and order numbers) are cut by jieba itself; every other text goes to rjieba.
+phone and order numbers) are cut by jieba itself, over a table of just that text's substrings (see
+:func:`_cut_by_jieba`); every other text goes to rjieba.
 ``tests/test_tokenizer_backends.py`` shows the result gives exactly jieba's tokens, offsets included, on
 every utterance of the annotated and demo corpora (raw and normalised) and on seeded random texts built
 from Han characters, ASCII, separators and extension characters, and so ``auto`` (the default) uses
 rjieba when it is installed. To make rjieba's own tokens the same:
 
 * Same dictionary. rjieba is built from ``rjieba.Jieba.empty()`` plus every word of jieba's own ``dict.txt``
-  as parsed above (word, frequency, tag), not from ``rjieba.Jieba()``: rjieba 0.2.2's built-in dictionary
+  with its frequency (tags stay on the Python side: they serve :meth:`Tokenizer.pos`, not cutting), not from
+  ``rjieba.Jieba()``: rjieba 0.2.2's built-in dictionary
   was measured (decompressed from the wheel) and is *not* byte-for-byte jieba 0.42.1's ``dict.txt``: the
   same 349,045 distinct lines, reordered and without jieba's duplicate ``B超 3 n`` line. Reusing the parsed
   file also keeps the two backends on one dictionary whatever versions are installed.
-* Same user-word frequencies. They come from jieba itself: a private ``jieba.Tokenizer`` adds the user words
-  (its ``suggest_freq``, which sees the words added before it) and its final frequency table is what
-  rjieba receives, each frequency passed explicitly, so the formula cannot drift between the two.
+* Same user-word frequencies. They come from jieba itself: jieba's ``add_word`` runs over a table of the
+  words' substrings (:func:`_user_word_frequencies`; its ``suggest_freq`` sees the words added before each
+  one) and rjieba receives each frequency explicitly, so the formula cannot drift between the two.
 * Same total. Every path score subtracts ``log(total)`` once per word, so the total matters. jieba adds a
   frequency to the total whenever a word is added, even a word already present (the duplicate line, a user
   word that is also a dictionary word); jieba-rs replaces the old frequency. The difference is added back as
