@@ -328,4 +328,3 @@ class PhraseIndex:
     def order(hit: PhraseHit) -> tuple[int, int, bool, str]:
         """Hits sort by position, the longest first where they start together, exact before sound."""
         return hit.start, -hit.end, hit.by_sound, hit.family
-

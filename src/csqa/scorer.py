@@ -70,7 +70,6 @@ class Scorer:
         matching = self.rules.matching
         scorecard = self.rules.scorecard
         self._normalizer = Normalizer()
-        self._sounds = SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal)
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
         self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
@@ -81,7 +80,7 @@ class Scorer:
             self._families(),
             placeholders=self.rules.placeholders,
             normalizer=self._normalizer,
-            sounds=self._sounds,
+            sounds=SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal),
             homophone_min_chars=matching.homophone_min_chars,
         )
 

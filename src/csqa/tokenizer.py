@@ -174,6 +174,14 @@ def _load_dictionary(cache_dir: Path | None) -> tuple[dict[str, int], int, dict[
     return freq, total, tags
 
 
+def _jieba_on(table: dict[str, int], total: int) -> Any:
+    """A ``jieba.Tokenizer`` that cuts with ``table`` and ``total`` as they are: marked initialised, so jieba
+    never loads its own dictionary, logs, or writes its cache."""
+    inner = _import_jieba().Tokenizer()
+    inner.FREQ, inner.total, inner.initialized = table, total, True
+    return inner
+
+
 def _user_word_frequencies(
     counts: dict[str, int], total: int, user_words: tuple[str, ...]
 ) -> tuple[dict[str, int], int]:
@@ -192,8 +200,7 @@ def _user_word_frequencies(
             for end in range(1, len(word)):
                 if word[:end] in needed:
                     table.setdefault(word[:end], 0)
-    builder = _import_jieba().Tokenizer()
-    builder.FREQ, builder.total, builder.initialized = table, total, True
+    builder = _jieba_on(table, total)
     for word in user_words:
         builder.add_word(word, tag="nz")
     return {word: builder.FREQ[word] for word in user_words}, builder.total
@@ -207,8 +214,7 @@ def _with_user_words(cache_dir: Path | None, user_words: tuple[str, ...]) -> tup
     processes, which inherit the parent's table under ``fork`` instead of each copying 600,000 entries,
     so the two cores read one copy through their shared cache."""
     freq, total, _ = _load_dictionary(cache_dir)
-    builder = _import_jieba().Tokenizer()
-    builder.FREQ, builder.total, builder.initialized = dict(freq), total, True
+    builder = _jieba_on(dict(freq), total)
     for word in user_words:
         builder.add_word(word, tag="nz")
     return builder.FREQ, builder.total
@@ -223,14 +229,8 @@ def _cut_by_jieba(text: str, *, counts: dict[str, int], total: int, longest: int
     jieba's 600,000-entry prefix table, which the rjieba backend therefore never builds.
     """
     size = len(text)
-    table = {
-        text[start:end]: counts.get(text[start:end], 0)
-        for start in range(size)
-        for end in range(start + 1, min(size, start + longest) + 1)
-    }
-    inner = _import_jieba().Tokenizer()
-    inner.FREQ, inner.total, inner.initialized = table, total, True
-    return list(inner.tokenize(text))
+    pieces = (text[start:end] for start in range(size) for end in range(start + 1, min(size, start + longest) + 1))
+    return list(_jieba_on({piece: counts.get(piece, 0) for piece in pieces}, total).tokenize(text))
 
 
 class Tokenizer:
@@ -298,16 +298,9 @@ class Tokenizer:
                     self._tokenize = self._build_rjieba() if self._resolve() == "rjieba" else self._build_jieba()
         return self._tokenize
 
-    def _jieba(self) -> Any:
-        """A private ``jieba.Tokenizer`` on the dictionary with this tokenizer's user words added."""
-        inner = _import_jieba().Tokenizer()
-        inner.FREQ, inner.total = _with_user_words(self.cache_dir, self.user_words)
-        inner.initialized = True
-        self._tags = _load_dictionary(self.cache_dir)[2]  # shared and read-only; user words first (see pos)
-        return inner
-
     def _build_jieba(self) -> Callable[[str], list[Token]]:
-        inner = self._jieba()
+        inner = _jieba_on(*_with_user_words(self.cache_dir, self.user_words))
+        self._tags = _load_dictionary(self.cache_dir)[2]  # shared and read-only; user words first (see pos)
         return lambda text: list(inner.tokenize(text))
 
     def _build_rjieba(self) -> Callable[[str], list[Token]]:
