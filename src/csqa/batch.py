@@ -39,8 +39,9 @@ def _start_worker(scorer: Scorer) -> None:
 
 
 def _score_chunk(items: list[Any]) -> list[Report | CallError]:
+    """A pool process's job: one chunk, with the scorer its initializer received."""
     assert _worker_scorer is not None, "worker started without a scorer"
-    return [_worker_scorer.score_item(item) for item in items]
+    return _score_here(_worker_scorer, items)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -71,4 +72,5 @@ def score_parallel(
 
 
 def _score_here(scorer: Scorer, chunk: list[Any]) -> list[Report | CallError]:
+    """One chunk scored in this process."""
     return [scorer.score_item(item) for item in chunk]
