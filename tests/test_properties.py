@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csqa
-from csqa.text import Normalizer
+from csqa.text import _FOLD, _FOLDED, _FOLDED_KEEP_LINES, Normalizer, _fold
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -59,6 +59,21 @@ def test_normalisation_is_one_to_one(text: str) -> None:
 
 
 @SETTINGS
+@given(text=any_text)
+def test_folding_changes_exactly_the_characters_of_the_table(text: str) -> None:
+    expected = "".join(_FOLD.get(ord(ch), ch) for ch in text)
+    assert _fold(text, _FOLDED) == expected
+    assert _fold(text, _FOLDED_KEEP_LINES).split("\n") == [_fold(line, _FOLDED) for line in text.split("\n")]
+
+
+@SETTINGS
+@given(texts=st.lists(any_text, max_size=6))
+def test_a_calls_texts_normalise_together_as_one_at_a_time(texts: list[str]) -> None:
+    normalize = Normalizer()
+    assert normalize.many(texts) == [normalize(text) for text in texts]
+
+
+@SETTINGS
 @given(text=chinese)
 def test_content_key_maps_back_to_the_original(scorer: csqa.Scorer, text: str) -> None:
     doc = scorer.prepare({"call_id": "k", "utterances": [{"speaker": "agent", "text": text}]})
@@ -69,6 +84,34 @@ def test_content_key_maps_back_to_the_original(scorer: csqa.Scorer, text: str) -
         assert Normalizer()(text[offset]) == u.key[index]
     assert sorted(u.key_map) == u.key_map
     assert "".join(word for word, _, _ in u.tokens) == u.norm
+
+
+def _key_by_definition(tokens: list[tuple[str, int, int]], hesitations: str) -> tuple[str, list[int], set[int]]:
+    """The content key as the docs define it, token by token with no short cuts: content words are the
+    letters and digits of each token, hesitation tokens left out; a token with no letter or digit ends a
+    clause."""
+    words = []
+    breaks = set()
+    for word, _, _ in tokens:
+        content = "".join(ch for ch in word if ch.isalnum())
+        if not content:
+            if words:
+                breaks.add(len("".join(words)))
+        elif not (word.isalnum() and all(ch in hesitations for ch in word)):
+            words.append(content)
+    key = "".join(words)
+    breaks.add(len(key))
+    return key, [len("".join(words[:i])) for i in range(len(words) + 1)], breaks
+
+
+@SETTINGS
+@given(text=chinese)
+def test_content_key_follows_its_definition(scorer: csqa.Scorer, text: str) -> None:
+    doc = scorer.prepare({"call_id": "k", "utterances": [{"speaker": "agent", "text": text}]})
+    (u,) = doc.utterances
+    key, sizes, breaks = _key_by_definition(u.tokens, scorer._hesitations)
+    assert (u.key, u.sizes, u.breaks) == (key, sizes, breaks)
+    assert [u.norm[a:b] for a, b in u.silent] == [w for w, _, _ in u.tokens if w.isalnum() and not w.strip(scorer._hesitations)]
 
 
 @SETTINGS

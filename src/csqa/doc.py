@@ -9,58 +9,78 @@ characters. Match boundaries are the token boundaries, plus the point before a *
 jieba glued to the word before it (感谢您 → 感谢|您), so a phrase still ends where a person would say the word
 ends.
 
-This is the hot path of scoring (it runs for every utterance of every call), so tokens stay the plain
-``(text, start, end)`` tuples jieba yields and the common case, a token of letters only, takes a fast path.
+This is the hot path of scoring (it runs for every utterance of every call), and what an utterance keeps is
+small on purpose. The token list jieba returns (a tuple and a string per token, about 170 KB for a call)
+is reduced to lists of offsets and dropped, and token boundaries stay a sorted list rather than a set.
+Tokenisation is bound by jieba's lookups in its 600,000-word dictionary: a call's worth of live tokens and
+sets pushes that dictionary out of the processor's cache and slows jieba itself (see ``benchmarks/``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from csqa.model import Call, Utterance
-from csqa.phrases import Candidate, KeySpans, PhraseHit, PhraseIndex
+from csqa.phrases import Candidate, PhraseHit, PhraseIndex
 from csqa.report import Evidence
 from csqa.text import Normalizer
 from csqa.tokenizer import Token, Tokenizer
 
 __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 
-_CONTENT = re.compile(r"[^\W_]")
+_CONTENT = re.compile(r"[^\W_]")  # exactly the characters str.isalnum() accepts
+_CONTENT_RUN = re.compile(r"[^\W_]+")
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
 
-
 @dataclass(slots=True)
 class UtteranceDoc:
-    """One utterance with its normalised text, tokens and content key.
+    """One utterance with its normalised text, token boundaries and content key.
 
-    ``content`` (the content words with their key spans) and ``key_map`` are built on first use from the
-    indexes of the tokens that made the key: most utterances are only searched, never quoted.
+    ``ends[i]`` is where token ``i`` ends in the text; ``sizes`` are the content key's word boundaries (0 and
+    the end of each content token), where a phrase match may start or end (so may it before a clitic, see
+    :meth:`csqa.phrases.PhraseIndex.bound`); ``breaks`` are the key offsets where a clause ends (punctuation,
+    a space, the end); ``silent`` are the text spans of hesitation tokens, which the key leaves out.
+    ``tokens``, ``content`` and ``key_map`` are rebuilt from these on request: most utterances are only
+    searched, never quoted.
     """
 
     index: int
     utterance: Utterance
     speaker: str
     norm: str
-    tokens: list[Token]
     key: str
-    spans: KeySpans
-    kept: list[int]
-    parts: list[str]
+    ends: list[int]
     sizes: list[int]
+    breaks: set[int]
+    silent: tuple[tuple[int, int], ...]
     _candidates: dict[str, list[Candidate]] | None = None
     _hits: dict[str, list[PhraseHit]] = field(default_factory=dict)
     _content: list[ContentWord] | None = None
     _key_map: list[int] | None = None
 
     @property
+    def tokens(self) -> list[Token]:
+        """The tokens as jieba gave them: ``(text, start, end)``, covering the text end to end."""
+        norm = self.norm
+        return [(norm[start:end], start, end) for start, end in zip((0, *self.ends), self.ends)]
+
+    def token_at(self, offset: int) -> Token:
+        """The token that holds text offset ``offset``."""
+        position = bisect_right(self.ends, offset)
+        start = self.ends[position - 1] if position else 0
+        end = self.ends[position]
+        return self.norm[start:end], start, end
+
+    @property
     def content(self) -> list[ContentWord]:
         """The content words (letters and digits of each kept token) with their spans in the content key."""
         if self._content is None:
-            self._content = list(zip(self.parts, self.sizes, self.sizes[1:]))
+            key = self.key
+            self._content = [(key[start:end], start, end) for start, end in zip(self.sizes, self.sizes[1:])]
         return self._content
 
     @property
@@ -68,12 +88,10 @@ class UtteranceDoc:
         """``key_map[i]``: the offset in the original text of content-key character ``i``."""
         if self._key_map is None:
             key_map: list[int] = []
-            for position in self.kept:
-                word, start, end = self.tokens[position]
-                if word.isalnum():
-                    key_map.extend(range(start, end))
-                else:
-                    key_map.extend(start + offset for offset, ch in enumerate(word) if ch.isalnum())
+            for run in _CONTENT_RUN.finditer(self.norm):
+                key_map.extend(range(*run.span()))
+            if self.silent:
+                key_map = [offset for offset in key_map if not any(a <= offset < b for a, b in self.silent)]
             self._key_map = key_map
         return self._key_map
 
@@ -117,62 +135,61 @@ class CallDoc:
         normalizer: Normalizer,
         phrases: PhraseIndex,
         hesitations: str,
-        clitics: re.Pattern[str] | None,
     ) -> None:
         self.call = call
         self.pos = tokenizer.pos
         self._phrases = phrases
         norms = normalizer.many([u.text for u in call.utterances])
         self.utterances = [
-            self._prepare(i, u, norm, tokenizer, hesitations, clitics)
+            self._prepare(i, u, norm, tokenizer, hesitations)
             for i, (u, norm) in enumerate(zip(call.utterances, norms))
         ]
         self.agent = [u for u in self.utterances if u.speaker == "agent"]
         """The agent's utterances, in order."""
 
     @staticmethod
-    def _prepare(
-        index: int,
-        utterance: Utterance,
-        norm: str,
-        tokenizer: Tokenizer,
-        hesitations: str,
-        clitics: re.Pattern[str] | None,
-    ) -> UtteranceDoc:
+    def _prepare(index: int, utterance: Utterance, norm: str, tokenizer: Tokenizer, hesitations: str) -> UtteranceDoc:
+        """Tokenise and key one utterance, in one loop over its tokens.
+
+        A token of letters and digits is a content word unless it is a hesitation sound (嗯, 嗯嗯); a token
+        with no letter or digit (punctuation, a space) ends a clause; a token with both (jieba keeps ``3.5``
+        and ``A-1`` whole) gives its letters and digits.
+        """
         tokens = tokenizer.tokenize(norm)
+        if not any(map(norm.__contains__, hesitations)):
+            hesitations = ""  # spares the test below on every token, the costliest step of the loop
         parts: list[str] = []
-        kept: list[int] = []
-        cuts: list[int] = []  # len(parts) at each punctuation or space token
-        for position, token in enumerate(tokens):
-            word = token[0]
+        ends: list[int] = []
+        sizes = [0]
+        breaks: set[int] = set()
+        silent: list[tuple[int, int]] = []
+        size = 0
+        for word, start, end in tokens:
+            ends.append(end)
             if word.isalnum():
-                if word[-1] in hesitations and not word.strip(hesitations):
+                if hesitations and word[-1] in hesitations and not word.strip(hesitations):
+                    silent.append((start, end))
                     continue
             elif _CONTENT.search(word):
                 word = "".join(ch for ch in word if ch.isalnum())
             else:
-                cuts.append(len(parts))
+                if size:
+                    breaks.add(size)
                 continue
             parts.append(word)
-            kept.append(position)
-        sizes = list(accumulate(map(len, parts), initial=0))
-        key = "".join(parts)
-        bounds = set(sizes)
-        if clitics is not None:
-            bounds.update(match.start() for match in clitics.finditer(key))
-        breaks = {sizes[cut] for cut in cuts if cut}
-        breaks.add(len(key))
+            size += len(word)
+            sizes.append(size)
+        breaks.add(size)
         return UtteranceDoc(
             index=index,
             utterance=utterance,
             speaker=utterance.speaker,
             norm=norm,
-            tokens=tokens,
-            key=key,
-            spans=KeySpans(bounds, breaks),
-            kept=kept,
-            parts=parts,
+            key="".join(parts),
+            ends=ends,
             sizes=sizes,
+            breaks=breaks,
+            silent=tuple(silent),
         )
 
     def hits(self, u: UtteranceDoc, family: str) -> list[PhraseHit]:
@@ -184,7 +201,7 @@ class CallDoc:
         found = u._hits.get(family)
         if found is None:
             candidates = self._candidates(u).get(family)
-            found = self._phrases.select(family, candidates, u.key, u.spans) if candidates else []
+            found = self._phrases.select(family, candidates, u.key, u.sizes, u.breaks) if candidates else []
             u._hits[family] = found
         return found
 
@@ -197,7 +214,7 @@ class CallDoc:
     def _candidates(self, u: UtteranceDoc) -> dict[str, list[Candidate]]:
         if u._candidates is None:  # the first phrase query of the call searches every utterance
             keys = [v.key for v in self.utterances]
-            for each, found in zip(self.utterances, self._phrases.candidates(keys, [v.spans for v in self.utterances])):
+            for each, found in zip(self.utterances, self._phrases.candidates(keys, [v.sizes for v in self.utterances])):
                 each._candidates = found
         assert u._candidates is not None
         return u._candidates

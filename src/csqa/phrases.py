@@ -20,7 +20,7 @@ import importlib.util
 import json
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -31,7 +31,7 @@ import ahocorasick_rs
 
 from csqa.text import Normalizer
 
-__all__ = ["KeySpans", "PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
+__all__ = ["PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
 
 MAX_EXPANSIONS = 512
 _GROUP = re.compile(r"\{([^{}]*)\}")
@@ -173,14 +173,6 @@ class PhraseFamily:
     clause_end: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class KeySpans:
-    """Where matches may start or end in a content key (token boundaries), and where its clauses end."""
-
-    bounds: set[int]
-    breaks: set[int]
-
-
 class PhraseHit(NamedTuple):
     """A phrase found in an utterance's content key (``start``/``end`` are content-key offsets)."""
 
@@ -216,8 +208,10 @@ class PhraseIndex:
         normalizer: Normalizer,
         sounds: SoundTable,
         homophone_min_chars: int = 2,
+        clitics: Iterable[str] = (),
     ) -> None:
         self.families = {family.name: family for family in families}
+        self._clitics = frozenset(clitics)
         self._sounds = sounds
         self._unless = {
             family.name: (
@@ -260,21 +254,28 @@ class PhraseIndex:
         unique = sorted(dict.fromkeys(k for k in keys if k), key=lambda k: (-len(k), k))
         return re.compile("|".join(map(re.escape, unique))) if unique else None
 
-    def _allowed(self, family: PhraseFamily, key: str, start: int, end: int, spans: KeySpans) -> bool:
-        if family.boundary != "char" and start not in spans.bounds:
+    def bound(self, key: str, sizes: Sequence[int], offset: int) -> bool:
+        """Whether a match may start or end at ``offset`` of ``key``: on a token boundary (``sizes``, sorted),
+        or before a *clitic* (您, 了, 吗…) that jieba glued to the word before it (感谢您 → 感谢|您)."""
+        return sizes[bisect_left(sizes, offset)] == offset or key[offset : offset + 1] in self._clitics
+
+    def _allowed(
+        self, family: PhraseFamily, key: str, start: int, end: int, sizes: Sequence[int], breaks: set[int]
+    ) -> bool:
+        if family.boundary != "char" and not self.bound(key, sizes, start):
             return False
-        if family.boundary == "token" and end not in spans.bounds:
+        if family.boundary == "token" and not self.bound(key, sizes, end):
             return False
-        if family.clause_end and end not in spans.breaks:
+        if family.clause_end and end not in breaks:
             return False
         before, after = self._unless[family.name]
         if before is not None and before.search(key, max(0, start - family.window), start):
             return False
         return not (after is not None and after.search(key, end, end + family.window))
 
-    def candidates(self, keys: Sequence[str], spans: Sequence[KeySpans]) -> list[dict[str, list[Candidate]]]:
-        """Every automaton match in each of ``keys`` (the content keys of one call), grouped by family,
-        exact matches before sound matches.
+    def candidates(self, keys: Sequence[str], sizes: Sequence[Sequence[int]]) -> list[dict[str, list[Candidate]]]:
+        """Every automaton match in each of ``keys`` (the content keys of one call, ``sizes`` their token
+        boundaries), grouped by family, exact matches before sound matches.
 
         The keys are searched as one text joined by line breaks (content keys and phrases hold letters and
         digits only, so no match crosses a join): two automaton passes per call rather than two per
@@ -285,6 +286,8 @@ class PhraseIndex:
             return found
         joined = "\n".join(keys)
         ends = list(accumulate(len(k) + 1 for k in keys))  # where each key's successor starts
+        bases = [end - len(k) - 1 for end, k in zip(ends, keys)]
+        clitics = self._clitics
         passes = [(self._exact, joined, self._exact_owners, self._exact_bounded, False)]
         if self._sound is not None:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
@@ -293,9 +296,12 @@ class PhraseIndex:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
                 position = bisect_right(ends, start)
-                base = ends[position] - len(keys[position]) - 1
-                if bounded[index] and start - base not in spans[position].bounds:
-                    continue
+                base = bases[position]
+                if bounded[index]:  # self.bound(), inline: this runs for every match of every call
+                    bounds = sizes[position]
+                    offset = start - base
+                    if bounds[bisect_left(bounds, offset)] != offset and joined[start] not in clitics:
+                        continue
                 groups = found[position]
                 text = joined[start:end] if by_sound else None
                 for owner, exact_key in owners[index]:
@@ -309,14 +315,16 @@ class PhraseIndex:
                         group.append(candidate)
         return found
 
-    def select(self, name: str, candidates: Iterable[Candidate], key: str, spans: KeySpans) -> list[PhraseHit]:
+    def select(
+        self, name: str, candidates: Iterable[Candidate], key: str, sizes: Sequence[int], breaks: set[int]
+    ) -> list[PhraseHit]:
         """The candidates of family ``name`` that pass its boundary and context filters, in position order;
         a sound hit is kept only where no exact hit covers the same span."""
         family = self.families[name]
         hits: list[PhraseHit] = []
         seen: set[tuple[int, int]] = set()
         for start, end, (_, phrase, pattern), by_sound in candidates:
-            if (start, end) in seen or not self._allowed(family, key, start, end, spans):
+            if (start, end) in seen or not self._allowed(family, key, start, end, sizes, breaks):
                 continue
             seen.add((start, end))
             hits.append(PhraseHit(name, phrase, pattern, start, end, by_sound))

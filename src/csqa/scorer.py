@@ -8,7 +8,6 @@ keeps only the rule set and options; a worker process rebuilds the tokenizer and
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -73,8 +72,6 @@ class Scorer:
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
         self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
-        clitics = "".join(sorted(set(self._normalizer("".join(matching.clitics)))))
-        self._clitics = re.compile(f"[{re.escape(clitics)}]") if clitics else None
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
         self._phrases = PhraseIndex(
             self._families(),
@@ -82,6 +79,7 @@ class Scorer:
             normalizer=self._normalizer,
             sounds=SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal),
             homophone_min_chars=matching.homophone_min_chars,
+            clitics=self._normalizer("".join(matching.clitics)),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -126,7 +124,6 @@ class Scorer:
             normalizer=self._normalizer,
             phrases=self._phrases,
             hesitations=self._hesitations,
-            clitics=self._clitics,
         )
 
     def score(self, call: CallInput) -> Report:

@@ -11,6 +11,7 @@ falls back to one character at a time so the one-to-one map still holds.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import opencc
@@ -41,17 +42,27 @@ def _fold_table() -> dict[int, str]:
 _FOLD = _fold_table()
 
 
-def _fold_list(table: dict[int, str]) -> list[str | int]:
-    """The table as a list indexed by code point: ``str.translate`` looks a list up without hashing."""
-    folded: list[str | int] = list(range(max(table) + 1))
-    for code, out in table.items():
-        folded[code] = out
-    return folded
+def _runs_of(codes: list[int]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(codes)) + "]+")
 
 
-_FOLD_LIST = _fold_list(_FOLD)
-_FOLD_KEEP_LINES = list(_FOLD_LIST)
-_FOLD_KEEP_LINES[ord("\n")] = ord("\n")
+_FOLDED = _runs_of(list(_FOLD))
+_FOLDED_KEEP_LINES = _runs_of([code for code in _FOLD if code != ord("\n")])
+
+
+def _fold(text: str, runs: re.Pattern[str]) -> str:
+    """``text.translate(_FOLD)``, translating only the runs of characters that change.
+
+    Call text is mostly Chinese characters the fold leaves alone. ``str.translate`` would look every one of
+    them up in a table of 65,000 code points, which pushes jieba's dictionary out of the processor's cache;
+    a regular expression finds the few runs that change (punctuation, full-width letters) and only they are
+    translated.
+    """
+    return runs.sub(_translate_run, text)
+
+
+def _translate_run(run: re.Match[str]) -> str:
+    return run[0].translate(_FOLD)
 
 
 class Normalizer:
@@ -82,7 +93,7 @@ class Normalizer:
         return self._converter
 
     def __call__(self, text: str) -> str:
-        folded = text.translate(_FOLD_LIST)
+        folded = _fold(text, _FOLDED)
         if folded.isascii():
             return folded
         converted = self._convert(folded)
@@ -100,7 +111,7 @@ class Normalizer:
         joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             return [self(text) for text in texts]
-        folded = joined.translate(_FOLD_KEEP_LINES)
+        folded = _fold(joined, _FOLDED_KEEP_LINES)
         if folded.isascii():
             return folded.split("\n")
         converted = self._convert(folded).split("\n")

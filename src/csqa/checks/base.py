@@ -8,6 +8,7 @@ shape (the rule id, code, severity and weight are filled in here, never by the c
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -124,18 +125,24 @@ class Context:
     def says_beyond(self, u: UtteranceDoc, family: str, start: int = 0, *, stopwords: bool = True) -> bool:
         """Whether ``u`` (from content-key offset ``start`` on) says anything beyond the phrases of ``family``
         (and stop words, unless ``stopwords`` is false): a word that no hit of the family covers."""
-        covered = {i for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
-        for word, key_start, key_end in u.content:
-            if key_start < start or (stopwords and word in self.stopwords):
+        hits = self.doc.hits(u, family)
+        covered = {i for hit in hits for i in range(hit.start, hit.end)} if hits else None
+        key, sizes = u.key, u.sizes
+        for position in range(bisect_left(sizes, start), len(sizes) - 1):
+            key_start, key_end = sizes[position], sizes[position + 1]
+            if covered is not None and covered.issuperset(range(key_start, key_end)):
                 continue
-            if not covered.issuperset(range(key_start, key_end)):
+            if not (stopwords and key[key_start:key_end] in self.stopwords):
                 return True
         return False
 
     def is_backchannel(self, u: UtteranceDoc) -> bool:
         """An agent utterance that only acknowledges (嗯 / 好的 / 对对 / 您继续讲): every content character is
         covered by the back-channel lexicon."""
-        covered = {i for hit in self.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
+        hits = self.doc.hits(u, "lexicon.backchannel")
+        if not hits:
+            return not u.key
+        covered = {i for hit in hits for i in range(hit.start, hit.end)}
         return len(covered) == len(u.key)
 
     def is_interjection(self, u: UtteranceDoc) -> bool:

@@ -129,6 +129,15 @@ def _fillers_in(
     return found
 
 
+def _tokens_with(u: UtteranceDoc, chars: frozenset[str]) -> list[Token]:
+    """The tokens of ``u`` that hold one of ``chars``, in order."""
+    found: list[Token] = []
+    for offset, ch in enumerate(u.norm):
+        if ch in chars and not (found and offset < found[-1][2]):
+            found.append(u.token_at(offset))
+    return found
+
+
 def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Adjacent hesitations (呃呃呃 split into three tokens) are one hesitation."""
     runs: list[tuple[int, int, str]] = []
@@ -151,7 +160,7 @@ def no_filler_words(ctx: Context) -> CheckResult:
     for u in ctx.doc.agent:
         if edges.isdisjoint(u.norm) or ctx.is_backchannel(u):
             continue
-        found = [f for token in u.tokens for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
+        found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
         for start, end, note in _runs(found):
             evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
     count = len(evidence)
