@@ -20,9 +20,11 @@ def demo_calls(root: Path) -> list[csqa.Call]:
 def test_workers_give_the_same_reports_in_the_same_order(scorer: csqa.Scorer, root: Path) -> None:
     calls = demo_calls(root) * 3
     items: list[object] = [*calls[:5], {"call_id": "bad", "utterances": [{"speaker": "?", "text": ""}]}, *calls[5:]]
-    serial = [r.model_dump() for r in scorer.score_many(items)]
-    parallel = [r.model_dump() for r in scorer.score_many(items, workers=2, chunk_size=4)]
-    assert parallel == serial
+    serial_records = list(scorer.score_many(items))
+    parallel_records = list(scorer.score_many(items, workers=2, chunk_size=4))
+    serial = [r.model_dump() for r in serial_records]
+    assert [r.model_dump() for r in parallel_records] == serial
+    assert parallel_records == serial_records  # the same model types and field types, not only equal dumps
     assert serial[5]["error"] is True and serial[5]["call_id"] == "bad"
     assert [r.get("call_id") for r in serial] == [getattr(c, "call_id", "bad") for c in items]  # type: ignore[union-attr]
 
