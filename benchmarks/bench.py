@@ -13,7 +13,8 @@ on the same corpus (see corpus.py; the seed fixes it):
   over minutes, and timing one whole pass after the other would put that drift into the ratio;
 * ratio: full ÷ floor, summed over the blocks: what csqa costs on top of reading and tokenising;
 * workers: the whole file with ``score_many(workers=2)`` against a one-worker pass, best of ``--repeat``
-  alternating pairs;
+  alternating pairs; after each pair, the same for a loop of pure Python arithmetic (two processes against
+  one doing both halves), which is what this machine's second core gives at that moment;
 * cold start: a fresh ``python -c "import csqa; csqa.Scorer(tokenizer_backend=…).score(call)"``, median of five;
 * memory: RSS sampled every tenth of a ``--stream``-call generated stream, and the peak, in a process of
   its own per backend (after the timings, which it would otherwise disturb).
@@ -31,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,6 +82,28 @@ def time_floor(scorer: csqa.Scorer, lines: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def _spin(count: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(count):
+        total += i * i % 7
+    return time.perf_counter() - start
+
+
+def machine_scaling(count: int = 10_000_000) -> float:
+    """Two processes of pure-Python arithmetic against one process doing both halves: the ceiling for
+    ``workers=2`` on this machine right now (a shared machine's second core is not always a whole core)."""
+    start = time.perf_counter()
+    _spin(count)
+    _spin(count)
+    one = time.perf_counter() - start
+    with ProcessPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(_spin, [count, count]))
+        two = time.perf_counter() - start
+    return round(one / two, 2)
+
+
 def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[str, object]:
     """Every per-backend figure, in this (child) process."""
     scorer = csqa.Scorer(tokenizer_backend=backend)
@@ -95,10 +119,11 @@ def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[s
         t_floor += time_floor(scorer, part)
         t_full += time_full(scorer, raw_calls(part, path, offset + 1))
     items = raw_calls(lines, path)
-    ones, twos = [], []
+    ones, twos, ceilings = [], [], []
     for _ in range(repeat):
         ones.append(time_full(scorer, items))
         twos.append(time_full(scorer, items, workers=2))
+        ceilings.append(machine_scaling())
     return {
         "backend": scorer._tokenizer.backend,
         "full": {"seconds": round(t_full, 2), "calls_per_s": round(calls / t_full, 1), "chars_per_s": round(chars / t_full)},
@@ -109,6 +134,7 @@ def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[s
             "two_seconds": round(min(twos), 2),
             "speedup": round(min(ones) / min(twos), 2),
             "runs": {"one": [round(t, 2) for t in ones], "two": [round(t, 2) for t in twos]},
+            "machine_ceiling": ceilings,
         },
     }
 
