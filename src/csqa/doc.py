@@ -36,6 +36,7 @@ _CONTENT_RUN = re.compile(r"[^\W_]+")
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
 
+
 @dataclass(slots=True)
 class UtteranceDoc:
     """One utterance with its normalised text, token boundaries and content key.
