@@ -32,7 +32,7 @@ STAGES = (  # (stage, substrings of "file:function"), first match wins
     ("normalisation (fold + OpenCC)", ("opencc", "text.py")),
     ("content keys and boundaries", ("doc.py:_prepare", "doc.py:__init__")),
     ("phrase automata", ("phrases.py:candidates", "phrases.py:key", "find_matches")),
-    ("phrase filtering", ("phrases.py:select", "phrases.py:_allowed", "doc.py:hits", "doc.py:first_hit")),
+    ("phrase filtering", ("phrases.py:select", "phrases.py:_allowed", "phrases.py:bound", "doc.py:hits", "doc.py:first_hit")),
     ("result and evidence objects", ("report.py", "pydantic", "base.py:result", "doc.py:evidence", "doc.py:whole")),
     ("JSON parse and call validation", ("loaders.py", "model.py", "json")),
     ("rule logic", ("checks/", "doc.py", "scorer.py", "rulefile.py")),
