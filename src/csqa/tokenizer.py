@@ -6,8 +6,8 @@ reads jieba's bundled ``dict.txt`` itself (word, frequency and part-of-speech ta
 adds the user words the rule files name (company names, script phrases), and writes a cache only to the
 folder the caller names. Part-of-speech tags come from the same dictionary, so tagging a token is a lookup
 rather than a second HMM pass. The parsed dictionary is kept once per process, and the frequency table with
-a word list's user words once per word list (jieba only reads it while cutting), so a second scorer starts
-in milliseconds and forked worker processes share the parent's copy.
+a word list's user words once per word list (jieba only reads it while cutting; for rjieba, the cutter built
+from them), so a second scorer starts in milliseconds and forked worker processes share the parent's copy.
 
 Backends. ``jieba`` is the reference. ``rjieba`` (the jieba-rs binding, ``pip install 'csqa[fast]'``)
 tokenises about 27 times faster and builds as fast as jieba (about 1 s, import included). rjieba 0.2.2 cuts
@@ -233,6 +233,41 @@ def _cut_by_jieba(text: str, *, counts: dict[str, int], total: int, longest: int
     return list(_jieba_on({piece: counts.get(piece, 0) for piece in pieces}, total).tokenize(text))
 
 
+@functools.lru_cache(maxsize=8)
+def _rjieba_with_user_words(
+    cache_dir: Path | None, user_words: tuple[str, ...]
+) -> tuple[Callable[[str], list[Token]], dict[str, str]]:
+    """An rjieba cutter on jieba's dictionary with ``user_words`` (see the module docstring), and the POS
+    tags: built once per process and word list like :func:`_with_user_words`, so a second scorer does not
+    parse ``dict.txt`` and add 350,000 words again, and forked workers inherit the parent's."""
+    rjieba = _import_rjieba()
+    counts, total, tags = _read_cached(cache_dir)
+    user_freq, final_total = _user_word_frequencies(counts, total, user_words)
+    inner = rjieba.Jieba.empty()
+    add = inner.add_word
+    # Tags are left out: they only serve rjieba's own tagging, which csqa does not use (see Tokenizer.pos).
+    deque(map(add, counts, counts.values(), repeat(None)), maxlen=0)
+    for word, count in user_freq.items():
+        add(word, count, None)  # a user word that is also a dictionary word replaces it, as in jieba
+    counted = sum(counts.values()) + sum(count - counts.get(word, 0) for word, count in user_freq.items())
+    if final_total > counted:
+        add(_TOTAL_KEY, final_total - counted, None)
+    counts.update(user_freq)
+    cut, differs = inner.tokenize, _RJIEBA_DIFFERS.search
+    by_jieba = functools.partial(_cut_by_jieba, counts=counts, total=final_total, longest=max(map(len, counts)))
+
+    def tokenize(text: str) -> list[Token]:
+        if differs(text):
+            return by_jieba(text)
+        try:
+            return cut(text)
+        except UnicodeEncodeError:  # a lone surrogate: see the module docstring
+            safe = _SURROGATE.sub("\ufffd", text)
+            return [(text[start:end], start, end) for _, start, end in cut(safe)]
+
+    return tokenize, tags
+
+
 class Tokenizer:
     """A private jieba tokenizer with user words; thread-safe, picklable, built lazily on first use.
 
@@ -304,34 +339,9 @@ class Tokenizer:
         return lambda text: list(inner.tokenize(text))
 
     def _build_rjieba(self) -> Callable[[str], list[Token]]:
-        rjieba = _import_rjieba()
-        if rjieba is None:
+        if _import_rjieba() is None:
             raise _rjieba_missing()
-        counts, total, tags = _read_cached(self.cache_dir)
-        user_freq, final_total = _user_word_frequencies(counts, total, self.user_words)
-        inner = rjieba.Jieba.empty()
-        add = inner.add_word
-        # Tags are left out: they only serve rjieba's own tagging, which csqa does not use (see pos).
-        deque(map(add, counts, counts.values(), repeat(None)), maxlen=0)
-        for word, count in user_freq.items():
-            add(word, count, None)  # a user word that is also a dictionary word replaces it, as in jieba
-        counted = sum(counts.values()) + sum(count - counts.get(word, 0) for word, count in user_freq.items())
-        if final_total > counted:
-            add(_TOTAL_KEY, final_total - counted, None)
-        self._tags = tags
-        counts.update(user_freq)
-        cut, differs = inner.tokenize, _RJIEBA_DIFFERS.search
-        by_jieba = functools.partial(_cut_by_jieba, counts=counts, total=final_total, longest=max(map(len, counts)))
-
-        def tokenize(text: str) -> list[Token]:
-            if differs(text):
-                return by_jieba(text)
-            try:
-                return cut(text)
-            except UnicodeEncodeError:  # a lone surrogate: see the module docstring
-                safe = _SURROGATE.sub("\ufffd", text)
-                return [(text[start:end], start, end) for _, start, end in cut(safe)]
-
+        tokenize, self._tags = _rjieba_with_user_words(self.cache_dir, self.user_words)
         return tokenize
 
     def tokenize(self, text: str) -> list[Token]:
