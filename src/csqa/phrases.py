@@ -287,7 +287,6 @@ class PhraseIndex:
         joined = "\n".join(keys)
         ends = list(accumulate(len(k) + 1 for k in keys))  # where each key's successor starts
         bases = [end - len(k) - 1 for end, k in zip(ends, keys)]
-        clitics = self._clitics
         passes = [(self._exact, joined, self._exact_owners, self._exact_bounded, False)]
         if self._sound is not None:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
@@ -297,11 +296,8 @@ class PhraseIndex:
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
                 position = bisect_right(ends, start)
                 base = bases[position]
-                if bounded[index]:  # self.bound(), inline: this runs for every match of every call
-                    bounds = sizes[position]
-                    offset = start - base
-                    if bounds[bisect_left(bounds, offset)] != offset and joined[start] not in clitics:
-                        continue
+                if bounded[index] and not self.bound(keys[position], sizes[position], start - base):
+                    continue
                 groups = found[position]
                 text = joined[start:end] if by_sound else None
                 for owner, exact_key in owners[index]:
