@@ -60,9 +60,10 @@ def _rebuild(cls: type[Record], values: tuple[Any, ...], fields_set: set[str] | 
 class Record(BaseModel):
     """An immutable csqa model that pickles compactly.
 
-    Reports cross process boundaries in every parallel batch (:mod:`csqa.batch`); pickling each one as its
-    field values in order, rather than pydantic's state dictionaries, halves the cost of sending it and
-    makes it cheaper to receive.
+    Calls given as models cross process boundaries in a parallel batch (:mod:`csqa.batch`), and callers
+    pickle reports into their own queues and caches; pickling each one as its field values in order, rather
+    than pydantic's state dictionaries, halves the bytes and the time. (The batch itself sends reports back
+    as JSON, which is cheaper still to read.)
     """
 
     model_config = _FROZEN
