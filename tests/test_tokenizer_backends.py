@@ -18,7 +18,6 @@ from typing import NamedTuple
 import pytest
 
 import csqa
-from csqa import tokenizer as tokenizer_module
 from csqa.evaluate import load_annotated
 from csqa.text import Normalizer
 from csqa.tokenizer import Token, Tokenizer
@@ -172,7 +171,13 @@ def test_scoring_the_demo_corpus_is_the_same_with_either_backend() -> None:
 def test_user_word_frequencies_are_jiebas_own() -> None:
     """The rjieba backend takes each user word's frequency and the final total from jieba run on a small
     table of the words' substrings; they must be what jieba gives over its whole dictionary."""
-    from csqa.tokenizer import _load_dictionary, _read_dictionary, _dictionary_path, _user_word_frequencies, _with_user_words
+    from csqa.tokenizer import (
+        _dictionary_path,
+        _load_dictionary,
+        _read_dictionary,
+        _user_word_frequencies,
+        _with_user_words,
+    )
 
     words = ("楠山农林", "客服部", "中国", "顺达快运", "ABC物流", "C++课程", "南山", "南山南", "的", "售后服务部")
     freq, total = _with_user_words(None, words)
