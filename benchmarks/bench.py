@@ -12,6 +12,9 @@ on the same corpus (see corpus.py; the seed fixes it):
   ``--block`` calls, so both see the same machine: on a shared machine the speed drifts by tens of per cent
   over minutes, and timing one whole pass after the other would put that drift into the ratio;
 * ratio: full ÷ floor, summed over the blocks: what csqa costs on top of reading and tokenising;
+* entry: the floor plus what every scoring does before its first rule runs, validating the call
+  (``parse_call``) and normalising its text (``Normalizer.many``), timed in the same turns; entry ÷ floor is
+  the part of the ratio that no rule, key or report accounts for;
 * workers: the whole file with ``score_many(workers=2)`` against a one-worker pass, best of ``--repeat``
   alternating pairs; after each pair, the same for a loop of pure Python arithmetic (two processes against
   one doing both halves), which is what this machine's second core gives at that moment;
@@ -40,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
 import csqa  # noqa: E402
-from csqa.loaders import RawCall  # noqa: E402
+from csqa.loaders import RawCall, parse_call  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CALL = (
@@ -82,6 +85,19 @@ def time_floor(scorer: csqa.Scorer, lines: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def time_entry(scorer: csqa.Scorer, lines: list[str]) -> float:
+    """The floor plus what every scoring does before its first rule: validate the call and normalise its text
+    (both in compiled code: pydantic-core, OpenCC), then tokenise the normalised text."""
+    tokenize = scorer._tokenizer.tokenize
+    normalize = scorer._normalizer.many
+    start = time.perf_counter()
+    for line in lines:
+        call = parse_call(json.loads(line))
+        for text in normalize([u.text for u in call.utterances]):
+            tokenize(text)
+    return time.perf_counter() - start
+
+
 def _spin(count: int) -> float:
     start = time.perf_counter()
     total = 0
@@ -113,10 +129,11 @@ def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[s
     calls = len(lines)
     chars = sum(len(u["text"]) for line in lines for u in json.loads(line)["utterances"])
     time_full(scorer, raw_calls(lines[:block], path))  # warm: pinyin table, automata, page cache
-    t_full = t_floor = 0.0
+    t_full = t_floor = t_entry = 0.0
     for offset in range(0, calls, block):
         part = lines[offset : offset + block]
         t_floor += time_floor(scorer, part)
+        t_entry += time_entry(scorer, part)
         t_full += time_full(scorer, raw_calls(part, path, offset + 1))
     items = raw_calls(lines, path)
     ones, twos, ceilings = [], [], []
@@ -129,6 +146,8 @@ def measure_backend(backend: str, path: Path, block: int, repeat: int) -> dict[s
         "full": {"seconds": round(t_full, 2), "calls_per_s": round(calls / t_full, 1), "chars_per_s": round(chars / t_full)},
         "floor": {"seconds": round(t_floor, 2), "calls_per_s": round(calls / t_floor, 1), "chars_per_s": round(chars / t_floor)},
         "ratio_full_to_floor": round(t_full / t_floor, 3),
+        "entry": {"seconds": round(t_entry, 2), "calls_per_s": round(calls / t_entry, 1)},
+        "ratio_entry_to_floor": round(t_entry / t_floor, 3),
         "workers": {
             "one_seconds": round(min(ones), 2),
             "two_seconds": round(min(twos), 2),
