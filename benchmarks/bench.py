@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -76,26 +77,37 @@ def time_full(scorer: csqa.Scorer, items: list[RawCall], workers: int = 1) -> fl
     return time.perf_counter() - start
 
 
-def time_floor(scorer: csqa.Scorer, lines: list[str]) -> float:
-    tokenize = scorer._tokenizer.tokenize  # the very tokenizer object the scorer uses
+Texts = Callable[[csqa.Scorer, str], Iterable[str]]
+"""What a timed step makes of one JSON line before tokenising: the texts to cut."""
+
+
+def time_tokenising(scorer: csqa.Scorer, lines: list[str], texts: Texts) -> float:
+    """Time to turn each line into ``texts`` and cut every one with the scorer's own tokenizer object."""
+    tokenize = scorer._tokenizer.tokenize
     start = time.perf_counter()
     for line in lines:
-        for utterance in json.loads(line)["utterances"]:
-            tokenize(utterance["text"])
+        for text in texts(scorer, line):
+            tokenize(text)
     return time.perf_counter() - start
+
+
+def raw_texts(scorer: csqa.Scorer, line: str) -> Iterator[str]:
+    """The floor: ``json.loads`` and the utterances' texts as they are."""
+    return (utterance["text"] for utterance in json.loads(line)["utterances"])
+
+
+def entry_texts(scorer: csqa.Scorer, line: str) -> list[str]:
+    """What every scoring does before its first rule: validate the call and normalise its text (both in
+    compiled code: pydantic-core, OpenCC)."""
+    return scorer._normalizer.many([u.text for u in parse_call(json.loads(line)).utterances])
+
+
+def time_floor(scorer: csqa.Scorer, lines: list[str]) -> float:
+    return time_tokenising(scorer, lines, raw_texts)
 
 
 def time_entry(scorer: csqa.Scorer, lines: list[str]) -> float:
-    """The floor plus what every scoring does before its first rule: validate the call and normalise its text
-    (both in compiled code: pydantic-core, OpenCC), then tokenise the normalised text."""
-    tokenize = scorer._tokenizer.tokenize
-    normalize = scorer._normalizer.many
-    start = time.perf_counter()
-    for line in lines:
-        call = parse_call(json.loads(line))
-        for text in normalize([u.text for u in call.utterances]):
-            tokenize(text)
-    return time.perf_counter() - start
+    return time_tokenising(scorer, lines, entry_texts)
 
 
 def _spin(count: int) -> float:

@@ -15,8 +15,7 @@ import argparse
 import importlib.util
 import json
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,30 +30,19 @@ from csqa.text import _FOLDED_KEEP_LINES, _fold  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def time_validated(scorer: csqa.Scorer, lines: list[str]) -> float:
-    tokenize = scorer._tokenizer.tokenize
-    start = time.perf_counter()
-    for line in lines:
-        for utterance in parse_call(json.loads(line)).utterances:
-            tokenize(utterance.text)
-    return time.perf_counter() - start
+def validated_texts(scorer: csqa.Scorer, line: str) -> Iterator[str]:
+    return (utterance.text for utterance in parse_call(json.loads(line)).utterances)
 
 
-def time_folded(scorer: csqa.Scorer, lines: list[str]) -> float:
-    tokenize = scorer._tokenizer.tokenize
-    start = time.perf_counter()
-    for line in lines:
-        joined = "\n".join(u.text for u in parse_call(json.loads(line)).utterances)
-        for text in _fold(joined, _FOLDED_KEEP_LINES).split("\n"):
-            tokenize(text)
-    return time.perf_counter() - start
+def folded_texts(scorer: csqa.Scorer, line: str) -> list[str]:
+    return _fold("\n".join(validated_texts(scorer, line)), _FOLDED_KEEP_LINES).split("\n")
 
 
-STEPS: dict[str, Callable[[csqa.Scorer, list[str]], float]] = {
-    "floor: json.loads + tokenise the raw text": bench.time_floor,
-    "+ validate the call": time_validated,
-    "+ validate + fold (no OpenCC)": time_folded,
-    "+ validate + fold + OpenCC (bench.py's entry)": bench.time_entry,
+STEPS: dict[str, bench.Texts] = {
+    "floor: json.loads + tokenise the raw text": bench.raw_texts,
+    "+ validate the call": validated_texts,
+    "+ validate + fold (no OpenCC)": folded_texts,
+    "+ validate + fold + OpenCC (bench.py's entry)": bench.entry_texts,
 }
 
 
@@ -73,8 +61,8 @@ def main() -> None:
     totals = dict.fromkeys(STEPS, 0.0)
     for offset in range(0, len(lines), args.block):
         part = lines[offset : offset + args.block]
-        for name, step in STEPS.items():
-            totals[name] += step(scorer, part)
+        for name, texts in STEPS.items():
+            totals[name] += bench.time_tokenising(scorer, part, texts)
     floor = totals[next(iter(STEPS))]
     print(f"{args.backend}, {len(lines)} calls")
     for name, seconds in totals.items():
