@@ -16,7 +16,7 @@ import pytest
 
 import csqa
 from csqa.cli import main
-from csqa.html import page_name, render_call, render_fragment, render_index, write_site
+from csqa.html import PageNames, render_call, render_fragment, render_index, write_site
 from csqa.report import CheckResult, Evidence
 from csqa.summary import Summary, read_reports, summarize
 
@@ -190,9 +190,10 @@ def test_repr_html_is_the_fragment(demo: list[csqa.Report]) -> None:
 
 
 def test_page_names_are_safe_and_unique() -> None:
-    taken: set[str] = set()
-    ids = ["demo-01", "a/b", "a:b", "../../etc/passwd", "电话/001", "电话/002", "CON", "Demo-01", "demo-01", ".", "x" * 300]
-    names = [page_name(i, taken) for i in ids]
+    page_name = PageNames()
+    ids = ["demo-01", "a/b", "a:b", "../../etc/passwd", "电话/001", "电话/002", "CON", "Demo-01", "demo-01", ".", "x" * 300,
+           "demo-01-3", "demo-01", "demo-01"]
+    names = [page_name(i) for i in ids]
     assert names[0] == "demo-01.html"
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.html", n) for n in names), names
     assert len({n.lower() for n in names}) == len(ids)
@@ -263,11 +264,11 @@ def test_cli_summary_and_report(tmp_path: Path, root: Path, capsys: pytest.Captu
     index = Path(capsys.readouterr().out.strip())
     assert index == tmp_path / "site" / "index.html" and index.is_file()
     assert "b1" in index.read_text(encoding="utf-8")
-    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x")]) == 1
-    assert "E102" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x")]) == 2  # a usage mistake
+    assert "no such file or folder" in capsys.readouterr().err
     (tmp_path / "file").write_text("", encoding="utf-8")
-    assert main(["report", str(reports), "-o", str(tmp_path / "file")]) == 1
-    assert "cannot write" in capsys.readouterr().err
+    assert main(["report", str(reports), "-o", str(tmp_path / "file")]) == 2
+    assert "cannot be written" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["report", str(reports)])  # -o is required
 

@@ -15,7 +15,7 @@ import threading
 from importlib.metadata import PackageNotFoundError, version
 
 from csqa.checks import RULE_IDS
-from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, RuleProblem
+from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, RuleProblem, UnknownRuleError, UsageError
 from csqa.loaders import load_calls, parse_call, parse_text
 from csqa.model import Call, Event, Utterance
 from csqa.report import CallError, CheckResult, Evidence, Report, Severity, Status
@@ -42,6 +42,8 @@ __all__ = [
     "ScoringError",
     "Severity",
     "Status",
+    "UnknownRuleError",
+    "UsageError",
     "Utterance",
     "__version__",
     "load_calls",

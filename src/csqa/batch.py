@@ -6,6 +6,10 @@ scoring, and results come back in the order the calls came in. Each worker recei
 rule set pickles; the tokenizer is rebuilt or, under ``fork``, inherited) and parses the raw records
 itself. The worker's scorer lives in a module variable of the *worker* process only.
 
+No worker outlives the run: when the caller stops iterating, or an error or Ctrl-C ends it, the pool is
+stopped and its processes terminated rather than left to finish queued chunks; and each worker watches its
+parent, so that even a parent killed outright (SIGKILL) leaves no process behind.
+
 Why the calling process scores too: it has to receive every pool report anyway, so with as many pool
 processes as cores it competes with them for a core, while the reports it scores itself are never sent at
 all. It scores a chunk whenever the next result it must hand on is not ready yet, taking the chunk furthest
@@ -20,6 +24,10 @@ scoring it with jieba and a third with rjieba (0.3 ms to pickle, 0.5 ms to unpic
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -35,12 +43,40 @@ if TYPE_CHECKING:
 __all__ = ["score_parallel"]
 
 _worker_scorer: Scorer | None = None
+_WATCH_SECONDS = 0.25
 
 
-def _start_worker(scorer: Scorer) -> None:
+def _start_worker(scorer: Scorer, parent: int) -> None:
     global _worker_scorer
+    # Ctrl-C reaches the whole process group: the parent decides what happens to the run, and a worker
+    # printing its own KeyboardInterrupt traceback would only bury the parent's one-line message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), name="csqa-parent-watch", daemon=True).start()
     _worker_scorer = scorer
     scorer.warm_up()
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker when the process that started it is gone, however it ended.
+
+    A parent killed with SIGKILL runs no clean-up, and the pool's pipes stay open in every worker forked
+    from it, so a worker waiting for its next chunk would wait for ever. When the parent dies the worker is
+    re-parented, which ``os.getppid`` shows.
+    """
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool at once: nothing queued is started, and chunks being scored are abandoned, since their
+    results have nowhere to go."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=5)
 
 
 def _score_chunk(items: list[Any]) -> list[tuple[bool, bytes]]:
@@ -90,7 +126,8 @@ def score_parallel(
     depth = 2 * (workers - 1)  # chunks sent to the pool and not yet done: each pool process has the next one
     chunks = _chunks(items, chunk_size)
     slots: deque[_Slot] = deque()
-    with ProcessPoolExecutor(max_workers=workers - 1, initializer=_start_worker, initargs=(scorer,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_start_worker, initargs=(scorer, os.getpid()))
+    try:
         while True:
             while len(slots) < limit and (chunk := next(chunks, None)) is not None:
                 slots.append(_Slot(chunk))
@@ -102,7 +139,7 @@ def score_parallel(
                     slot.future, slot.chunk = pool.submit(_score_chunk, slot.chunk), None
                     busy += 1
             if not slots:
-                return
+                break
             front = slots[0]
             if front.ready():
                 slots.popleft()
@@ -115,6 +152,10 @@ def score_parallel(
             else:
                 assert front.future is not None
                 wait([front.future])
+    except BaseException:  # an error, Ctrl-C, or a caller that stopped iterating (GeneratorExit)
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _score_here(scorer: Scorer, chunk: list[Any]) -> list[Report | CallError]:

@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack
 from importlib import resources
-from typing import IO
+from pathlib import Path
+from typing import IO, NoReturn
 
 from csqa import __version__
 from csqa.checks import REGISTRY
 from csqa.docs import rule_doc
-from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError
+from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, UsageError
 from csqa.html import write_site
-from csqa.loaders import iter_raw
+from csqa.loaders import input_files, iter_raw
 from csqa.report import CallError, Report
 from csqa.rulefile import load_rules
 from csqa.scorer import Scorer
-from csqa.summary import read_reports, summarize
-from csqa.tables import table
+from csqa.summary import ReportFile, summarize
+from csqa.tables import table, terminal_safe
 from csqa.script import render_script
 
 __all__ = ["main"]
@@ -36,32 +40,116 @@ def _demo_paths() -> list[str]:
     return [str(resources.files("csqa.corpora").joinpath("demo"))]
 
 
+def _say(message: str) -> None:
+    """A message on standard error, with control characters from call ids or paths made visible (a rule-file
+    error lists its problems one a line)."""
+    print("csqa: " + "\n".join(terminal_safe(line) for line in message.split("\n")), file=sys.stderr)
+
+
+def _inputs(paths: Sequence[str]) -> list[str]:
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    return list(paths)
+
+
+def _writable_folder(path: str, what: str) -> None:
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".csqa-probe-")
+        probe.close()
+    except OSError as exc:
+        raise UsageError(f"{what} {path} cannot be written: {exc.strerror or exc}") from None
+
+
+class _Sink:
+    """Where a command writes: standard output, or ``-o FILE``.
+
+    A file is written as ``FILE.partial`` beside it and renamed to ``FILE`` only when the run completes, so
+    ``FILE`` is always whole: a run that is interrupted leaves its complete lines in ``FILE.partial`` and
+    says so, and one that is killed outright leaves at most a cut last line there, which the readers of
+    report files skip and count.
+    """
+
+    def __init__(self, target: str | None, inputs: Sequence[str] = ()) -> None:
+        self.target = target
+        self.lines = 0
+        self._partial: Path | None = None
+        if target is None:
+            return
+        path = Path(target)
+        if path.is_dir():
+            raise UsageError(f"-o {target} is a folder; name a file")
+        if not path.parent.is_dir():
+            raise UsageError(f"-o {target}: there is no folder {path.parent}")
+        if path.exists() and any(_same(path, f) for f in input_files(inputs)):
+            raise UsageError(f"-o {target} is also an input; write the output to another file")
+        self._partial = path.with_name(path.name + ".partial")
+
+    def __enter__(self) -> _Sink:
+        if self._partial is not None:
+            self._handle: IO[str] = open(self._partial, "w", encoding="utf-8")
+        else:
+            self._handle = sys.stdout
+        return self
+
+    def write(self, text: str) -> None:
+        self._handle.write(text)
+        self.lines += text.count("\n")
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if self._partial is None:
+            return
+        assert self.target is not None
+        try:
+            self._handle.close()
+        except OSError:
+            if kind is None:
+                raise
+        if kind is None:
+            os.replace(self._partial, self.target)
+        elif self.lines == 0:
+            self._partial.unlink(missing_ok=True)
+        else:
+            _say(f"{self.target} was not written; the {self.lines} complete lines written so far are in {self._partial}")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def _score(args: argparse.Namespace) -> int:
+    paths = _inputs(args.paths) if args.paths else _demo_paths()
+    if args.cache_dir:
+        _writable_folder(args.cache_dir, "--cache-dir")
+    sink = _Sink(args.output, paths)
     scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir,
                     include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer)
-    paths = args.paths or _demo_paths()
     progress = not args.quiet and sys.stderr.isatty()
     results = scorer.score_many(iter_raw(*paths), workers=args.workers, progress=progress)
-    with ExitStack() as stack:
-        out: IO[str] = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
+    with sink:
         if args.format == "jsonl":
-            errors = _write_jsonl(results, out)
+            errors = _write_jsonl(results, sink)
         else:
-            errors = _write_table(results, out, scorer)
+            errors = _write_table(results, sink, scorer)
     return 1 if errors else 0
 
 
-def _write_jsonl(results: Iterable[Report | CallError], out: IO[str]) -> int:
+def _write_jsonl(results: Iterable[Report | CallError], out: _Sink) -> int:
     errors = 0
     for result in results:
         if isinstance(result, CallError):
             errors += 1
-            print(f"csqa: {result.message}", file=sys.stderr)
+            _say(result.message)
         out.write(result.model_dump_json() + "\n")
     return errors
 
 
-def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Scorer) -> int:
+def _write_table(results: Iterable[Report | CallError], out: _Sink, scorer: Scorer) -> int:
     rows: list[list[str]] = []
     errors: list[CallError] = []
     fails: Counter[str] = Counter()
@@ -88,6 +176,10 @@ def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Sc
     scored = len(rows)
     mean = f"{sum(scores) / len(scores):.1f}" if scores else "-"
     out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; {passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
+    unjudged = scored - len(scores)
+    if unjudged:
+        out.write(f"{unjudged} calls have no score (the agent never speaks, or no rule could be judged): "
+                  "their reports say why\n")
     if judged:
         out.write("\n" + table(
             ["rule", "code", "fails", "judged", "fail rate"],
@@ -98,32 +190,46 @@ def _write_table(results: Iterable[Report | CallError], out: IO[str], scorer: Sc
             ],
         ) + "\n")
     for error in errors:
-        print(f"csqa: {error.message}", file=sys.stderr)
+        _say(error.message)
     return len(errors)
 
 
-def _stored_reports(paths: Sequence[str]) -> Iterator[Report | CallError]:
-    """Reports and error records from ``csqa score --format jsonl`` files, streamed; an unreadable file is an
-    input error (E102), a line that is not a report one too (E103)."""
-    for path in paths:
-        try:
-            yield from read_reports(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=path) from None
+class _StoredReports:
+    """The reports of several ``csqa score --format jsonl`` files, streamed; lines that are not reports are
+    skipped, counted and named on standard error."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = _inputs(paths)
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Report | CallError]:
+        for path in self.paths:
+            if os.path.isdir(path):
+                raise UsageError(f"{path} is a folder; give the reports file written by 'csqa score --format jsonl'")
+            reader = ReportFile(path)
+            try:
+                yield from reader
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=path) from None
+            for line, reason in reader.skipped[:5]:
+                _say(f"{path} line {line} skipped: {reason}")
+            if len(reader.skipped) > 5:
+                _say(f"{path}: {len(reader.skipped) - 5} more lines skipped")
+            self.skipped += len(reader.skipped)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    summary = summarize(_stored_reports(args.paths))
+    stored = _StoredReports(args.paths)
+    summary = summarize(stored)
+    summary = summary.model_copy(update={"unreadable": stored.skipped})
     sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if args.format == "json" else summary.table())
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    try:
-        index = write_site(_stored_reports(args.paths), args.output)
-    except OSError as exc:  # reading problems are InputErrors: this is the output folder
-        print(f"csqa: cannot write the site to {args.output}: {exc}", file=sys.stderr)
-        return 1
+    stored = _StoredReports(args.paths)
+    _writable_folder(args.output, "-o")
+    index = write_site(stored, args.output)
     print(index)
     return 0
 
@@ -180,8 +286,18 @@ def _script(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="csqa",
         description="Score Chinese call-centre calls against the customer-service manual.",
         epilog="Input formats, rule ids and statuses: see the README and MANUAL.md.",
@@ -204,7 +320,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
-    score.add_argument("--workers", type=int, default=1, metavar="N",
+    score.add_argument("--workers", type=_positive, default=1, metavar="N",
                        help="score in N processes (input order is kept; default 1)")
     score.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of JSON reports")
@@ -274,18 +390,51 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (and where to look) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that outputs are closed and worker processes stopped; a
+    BaseException, like KeyboardInterrupt, so that no handler of a single call's failure takes it for one."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return int(args.run(args))
-    except RuleFileError as exc:
-        print(f"csqa: {exc}", file=sys.stderr)
+    except (RuleFileError, UsageError) as exc:
+        _say(str(exc))
         return 2
     except CsqaError as exc:
-        print(f"csqa: {exc}", file=sys.stderr)
-        return 1
+        _say(str(exc))
+        return 2 if exc.code == "E103" else 1  # E103: not a reports file, most often a file of calls
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except _Terminated:
+        _say("terminated")
+        return 143
     except BrokenPipeError:
+        # the reader went away (csqa score | head): not an error; keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, an output that cannot be written
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"cannot write: {where}{exc.strerror or exc}")
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """One exception hierarchy, with stable, greppable error codes.
 
 Every error csqa raises is a :class:`CsqaError`. Each carries a ``code`` (``E1xx`` for input, ``E2xx`` for
-rule files) that stays the same across releases, so a pipeline can branch on it and a person can search for
+rule files, ``E3xx`` for scoring, ``E4xx`` for a library or command used the wrong way) that stays the same
+across releases, so a pipeline can branch on it and a person can search for
 it. Errors that can have several causes at once (a call with three bad utterances, a rule file with five
 mistakes) carry all of them in ``problems`` rather than stopping at the first.
 """
@@ -16,6 +17,8 @@ __all__ = [
     "InputProblem",
     "RuleFileError",
     "RuleProblem",
+    "UnknownRuleError",
+    "UsageError",
 ]
 
 
@@ -96,3 +99,26 @@ class RuleFileError(CsqaError, ValueError):
         lines = "\n".join(f"  - {p}" for p in self.problems)
         count = len(self.problems)
         super().__init__(f"[{self.code}] {count} problem{'s' if count != 1 else ''} in rule files:\n{lines}")
+
+
+class UsageError(CsqaError, ValueError):
+    """The library or the command line was used the wrong way: an option out of range, an output that would
+    overwrite an input, a path that does not exist. The command line exits 2 with the message."""
+
+    code = "E400"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"[{self.code}] {message}")
+
+
+class UnknownRuleError(CsqaError, KeyError):
+    """A rule asked for by id or code that the report or rule set does not have; the message lists what it has."""
+
+    code = "E401"
+
+    def __init__(self, rule: str, known: list[str]) -> None:
+        self.rule = rule
+        super().__init__(f"[{self.code}] no rule {rule!r}; known: {', '.join(known)}")
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])

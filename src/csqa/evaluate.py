@@ -11,7 +11,7 @@ annotated call with a gold label for its own rule only.
 
 from __future__ import annotations
 
-import json
+import codecs
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from csqa.checks import REGISTRY
 from csqa.docs import rule_examples
 from csqa.errors import InputError, InputProblem
-from csqa.loaders import CALL_SUFFIXES, parse_call
+from csqa.loaders import CALL_SUFFIXES, loads_json, parse_call
 from csqa.model import Call
 from csqa.report import Evidence, Status
 from csqa.rulefile import RuleSet, load_rules
@@ -107,13 +107,23 @@ class Evaluation(BaseModel):
 
 
 def _records(path: Path) -> Iterator[tuple[Any, str]]:
+    """Each record of an annotated file with where it is (``file:line`` or ``file[index]``); a record that is
+    not JSON comes as the :class:`InputError` saying so."""
     if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield line, f"{path}:{number}"
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if raw.strip():
+                    where = f"{path}:{number}"
+                    try:
+                        yield loads_json(raw.removeprefix(codecs.BOM_UTF8), source=where), where
+                    except InputError as exc:
+                        yield exc, where
         return
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    try:
+        data = loads_json(path.read_bytes().removeprefix(codecs.BOM_UTF8), source=str(path))
+    except InputError as exc:
+        yield exc, str(path)
+        return
     for index, item in enumerate(data if isinstance(data, list) else [data]):
         yield item, f"{path}[{index}]"
 
@@ -121,7 +131,10 @@ def _records(path: Path) -> Iterator[tuple[Any, str]]:
 def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
     """Annotated calls from files and folders (``.jsonl`` / ``.json``), in path order.
 
-    Raises :class:`InputError` for a malformed record, naming the file and line.
+    The records are checked before any is returned, and every bad one is reported at once: one
+    :class:`InputError` lists each malformed record, invalid call and unknown rule id or status in
+    ``gold``, with its file and line, so that a labelled set is fixed in one pass rather than one mistake
+    per run.
     """
     files: list[Path] = []
     for entry in paths:
@@ -130,21 +143,45 @@ def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in CALL_SUFFIXES[:2] and p.is_file())
         else:
             files.append(path)
+    good: list[AnnotatedCall] = []
+    problems: list[InputProblem] = []
+
+    def bad(where: str, found: Sequence[InputProblem]) -> None:
+        problems.extend(InputProblem(f"{where}: {p.field}", p.message) for p in found)
+
     for path in files:
-        for raw, where in _records(path):
-            record = json.loads(raw) if isinstance(raw, str) else raw
+        try:
+            records = list(_records(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            bad(str(path), [InputProblem("<file>", f"cannot read: {exc}")])
+            continue
+        for record, where in records:
+            if isinstance(record, InputError):
+                bad(where, record.problems)
+                continue
             if not isinstance(record, dict) or "call" not in record:
-                raise InputError([InputProblem("<record>", "an annotated call needs 'call' and 'gold'")], source=where)
-            call = parse_call(record["call"], source=where)
-            unknown = [rule for rule in record.get("gold", {}) if rule not in REGISTRY]
-            if unknown:
-                raise InputError([InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md") for rule in unknown],
-                                 call_id=call.call_id, source=where)
+                bad(where, [InputProblem("<record>", "an annotated call needs 'call' and 'gold'")])
+                continue
+            found: list[InputProblem] = []
+            call: Call | None = None
             try:
-                yield AnnotatedCall.model_validate({**record, "call": call, "source": where})
-            except ValidationError as exc:
-                problems = [InputProblem(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
-                raise InputError(problems, call_id=call.call_id, source=where) from None
+                call = parse_call(record["call"], source=where)
+            except InputError as exc:
+                found += [InputProblem(f"call.{p.field}", p.message) for p in exc.problems]
+            gold = record.get("gold")
+            if isinstance(gold, dict):
+                found += [InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md") for rule in gold if rule not in REGISTRY]
+                found += [InputProblem(f"gold.{rule}", f"{status!r} is not a status; use {', '.join(STATUSES)}")
+                          for rule, status in gold.items() if status not in STATUSES]
+            if call is not None and not found:
+                try:
+                    good.append(AnnotatedCall.model_validate({**record, "call": call, "source": where}))
+                except ValidationError as exc:
+                    found += [InputProblem(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+            bad(where, found)
+    if problems:
+        raise InputError(problems, source="annotated calls")
+    yield from good
 
 
 def documented_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:

@@ -14,17 +14,17 @@ stream of reports, keeping only one small row per call for the index.
 from __future__ import annotations
 
 import hashlib
+import html as _html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from csqa.report import CallError, CheckResult, Evidence, Report
 from csqa.summary import AgentSummary, RuleSummary, Summary, summarize
 
-__all__ = ["CallLink", "page_name", "render_call", "render_fragment", "render_index", "write_site"]
+__all__ = ["CallLink", "PageNames", "render_call", "render_fragment", "render_index", "write_site"]
 
 RuleHref = Callable[[str], str]
 
@@ -107,6 +107,16 @@ _INDEX_CSS = _COMMON_CSS + """
 """
 
 _PAGE_CSS = "body { margin: 0; background: #fff; } main.csqa { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }"
+
+# Characters HTML forbids or that a browser would show as nothing (NUL, ESC, other C0 and C1 controls,
+# surrogates): each is shown as U+FFFD, so an id or utterance holding one can neither break the page nor
+# hide inside it.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def escape(text: str) -> str:
+    """:func:`html.escape`, with the characters a page cannot hold replaced by U+FFFD."""
+    return _UNSHOWABLE.sub("\ufffd", _html.escape(text))
 
 
 def _page(title: str, css: str, body: str) -> str:
@@ -250,6 +260,8 @@ def _header(report: Report, prefix: str, index_href: str | None) -> str:
     ]
     if vetoed:
         facts.append(("vetoed 一票否决", vetoed))
+    if report.unscored:
+        facts.append(("no score", escape(report.unscored)))
     facts += [("rules", escape(tally)), ("scorecard", escape(report.scorecard))]
     back = f'<p><a href="{escape(index_href)}">← all calls</a></p>' if index_href else ""
     items = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
@@ -532,22 +544,34 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
-def page_name(call_id: str, taken: set[str]) -> str:
-    """A file name for a call's page, unique among ``taken`` (lower-cased names; the new one is added).
+class PageNames:
+    """File names for call pages, unique within one site.
 
-    Only ASCII letters, digits, ``.``, ``_`` and ``-`` are kept, so the name is safe in a URL and on every
-    file system; an id that had to change (slashes, Chinese, a reserved Windows name, too long) gets eight
-    hex digits of its SHA-1, so that ``a/b`` and ``a:b`` stay apart; a repeated id gets ``-2``, ``-3`` ….
+    Only ASCII letters, digits, ``.``, ``_`` and ``-`` are kept, so a name is safe in a URL and on every file
+    system; an id that had to change (slashes, Chinese, a reserved Windows name, too long) gets eight hex
+    digits of its SHA-1, so that ``a/b`` and ``a:b`` stay apart; a repeated id gets ``-2``, ``-3`` …. Names
+    are compared lower-cased (case-insensitive file systems). Each slug remembers the last suffix it gave,
+    so that 20,000 reports with one id cost 20,000 steps, not 20,000²/2.
     """
-    slug = _UNSAFE.sub("_", call_id).strip("._-")[:60] or "call"
-    if slug != call_id or slug.split(".")[0].lower() in _RESERVED:
-        slug += "-" + hashlib.sha1(call_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    name, n = slug, 1
-    while name.lower() in taken:
-        n += 1
-        name = f"{slug}-{n}"
-    taken.add(name.lower())
-    return f"{name}.html"
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def __call__(self, call_id: str) -> str:
+        slug = _UNSAFE.sub("_", call_id).strip("._-")[:60] or "call"
+        if slug != call_id or slug.split(".")[0].lower() in _RESERVED:
+            slug += "-" + hashlib.sha1(call_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        key = slug.lower()
+        name, n = slug, self._next.get(key, 1)
+        if n > 1:
+            name = f"{slug}-{n}"
+        while name.lower() in self._taken:
+            n += 1
+            name = f"{slug}-{n}"
+        self._next[key] = n + 1
+        self._taken.add(name.lower())
+        return f"{name}.html"
 
 
 def _index_rule(rule: str) -> str:
@@ -566,14 +590,14 @@ def write_site(results: Iterable[Report | CallError], out_dir: str | Path) -> Pa
     links: list[CallLink] = []
     errors: list[CallError] = []
     pass_marks: set[float] = set()
-    taken: set[str] = set()
+    page_name = PageNames()
 
     def written() -> Iterator[Report | CallError]:
         for result in results:
             if isinstance(result, CallError):
                 errors.append(result)
             else:
-                name = page_name(result.call_id, taken)
+                name = page_name(result.call_id)
                 page = render_call(result, rule_href=_index_rule, index_href="../index.html")
                 (pages / name).write_text(page, encoding="utf-8")
                 links.append(CallLink.of(result, f"calls/{name}"))

@@ -20,6 +20,7 @@ Formats:
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from csqa.errors import InputError, InputProblem
 from csqa.model import SPEAKER_ALIASES, Call
 from csqa.report import CallError
 
-__all__ = ["CALL_SUFFIXES", "RawCall", "iter_raw", "load_calls", "parse_call", "parse_text"]
+__all__ = ["CALL_SUFFIXES", "RawCall", "input_files", "iter_raw", "load_calls", "loads_json", "parse_call", "parse_text"]
 
 CALL_SUFFIXES = (".jsonl", ".json", ".txt")
 ErrorMode = Literal["record", "raise"]
@@ -43,7 +44,9 @@ _TEXT_LINE = re.compile(
     r"^\s*(?:[\[【(（]\s*(?P<start>[0-9:.]+)\s*(?:[-–~～]\s*(?P<end>[0-9:.]+)\s*)?[\]】)）]\s*)?"
     r"(?P<speaker>[^\s:：\[\]【】]{1,12})\s*[:：]\s?(?P<text>.*)$"
 )
-_HEADER = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_]+)\s*[:：=]\s*(?P<value>.*?)\s*$")
+# The value is stripped afterwards: a lazy ``.*?`` before ``\s*$`` backtracks over every trailing space and
+# made a header line of 50,000 spaces take seconds.
+_HEADER = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_]+)\s*[:：=](?P<value>.*)$")
 _HEADER_KEYS = {"call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events"}
 
 
@@ -127,10 +130,7 @@ def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | Non
     if isinstance(obj, Call):
         return obj
     if isinstance(obj, (str, bytes, bytearray)):
-        try:
-            obj = json.loads(obj)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError([InputProblem("<json>", f"not valid JSON: {exc}")], code="E100", source=source, line=line) from None
+        obj = loads_json(obj, source=source, line=line)
     if not isinstance(obj, Mapping):
         raise InputError(
             [InputProblem("<call>", f"a call must be a JSON object, not {type(obj).__name__}")],
@@ -147,6 +147,24 @@ def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | Non
     except ValidationError as exc:
         shown = call_id if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
         raise InputError(_problems(exc), call_id=None if shown is None else str(shown), source=source, line=line) from None
+
+
+def loads_json(text: str | bytes | bytearray, *, source: str | None = None, line: int | None = None) -> Any:
+    """Decode JSON text, raising :class:`InputError` (E100) for anything that is not JSON a call can be read from.
+
+    Besides syntax errors that covers what :func:`json.loads` raises of its own for hostile input: a
+    ``RecursionError`` for deep nesting (100,000 ``[``), a ``ValueError`` for an integer over Python's
+    4,300-digit limit, and a ``UnicodeDecodeError`` for bytes that are not UTF-8.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        message = "not valid JSON: nested too deeply"
+    except UnicodeDecodeError as exc:
+        message = f"not valid UTF-8: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+    except ValueError as exc:  # json.JSONDecodeError, and int() beyond the digit limit
+        message = f"not valid JSON: {exc}"
+    raise InputError([InputProblem("<json>", message)], code="E100", source=source, line=line)
 
 
 def _seconds(stamp: str) -> float:
@@ -170,7 +188,7 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
             if key not in _HEADER_KEYS:
                 problems.append(InputProblem(f"line {number}", f"unknown header {key!r}; known: {', '.join(sorted(_HEADER_KEYS))}"))
             else:
-                header[key] = head.group("value")
+                header[key] = head.group("value").strip()
             continue
         match = _TEXT_LINE.match(raw)
         if match is None or match.group("speaker").strip() not in SPEAKER_ALIASES:
@@ -210,33 +228,47 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
     return parse_call(data, source=source)
 
 
-def _records(path: Path) -> Iterator[tuple[Any, int | None]]:
+def _jsonl_lines(path: Path) -> Iterator[tuple[str, int] | CallError]:
+    """The non-blank lines of a JSON Lines file with their numbers; a line that is not UTF-8 becomes an error
+    record for that line alone (the file is read as bytes and each line decoded by itself)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                message = f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+                yield error_record(InputError([InputProblem("<line>", message)], code="E100", source=str(path), line=number))
+                continue
+            if text.strip():
+                yield text, number
+
+
+def _records(path: Path) -> Iterator[RawCall | CallError]:
     suffix = path.suffix.lower()
+    source = str(path)
     if suffix == ".jsonl":
-        with path.open("r", encoding="utf-8-sig") as handle:
-            for number, raw in enumerate(handle, 1):
-                if raw.strip():
-                    yield raw, number
+        for item in _jsonl_lines(path):
+            yield item if isinstance(item, CallError) else RawCall(item[0], source, item[1])
         return
     text = path.read_text(encoding="utf-8-sig")
     if suffix == ".txt":
-        yield ("text", text), None
+        yield RawCall(text, source, None, path.stem)
         return
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield text, exc.lineno
+        data = loads_json(text, source=source)
+    except InputError as exc:
+        yield error_record(exc)
         return
     if isinstance(data, Mapping) and isinstance(_get(data, "tickets"), list):
         data = _get(data, "tickets")
-    if isinstance(data, list):
-        for item in data:
-            yield item, None
-    else:
-        yield data, None
+    for item in data if isinstance(data, list) else [data]:
+        yield RawCall(item, source)
 
 
-def _files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+def input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """The files that :func:`iter_raw` reads for ``paths``: files as given, folders' call files in path order."""
     for entry in paths:
         path = Path(entry)
         if path.is_dir():
@@ -273,16 +305,11 @@ def iter_raw(*paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) 
             flat.append(entry)
         else:
             flat.extend(entry)
-    for path in _files(flat):
-        source = str(path)
+    for path in input_files(flat):
         try:
-            for record, line in _records(path):
-                if isinstance(record, tuple):
-                    yield RawCall(record[1], source, None, path.stem)
-                else:
-                    yield RawCall(record, source, line)
+            yield from _records(path)
         except (OSError, UnicodeDecodeError) as exc:
-            yield error_record(InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=source))
+            yield error_record(InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=str(path)))
 
 
 def load_calls(

@@ -7,9 +7,10 @@ common exports use (坐席/座席/客服 → agent, 客户/顾客/用户 → cus
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["Call", "Event", "Record", "Utterance", "Speaker", "Direction"]
 
@@ -43,6 +44,23 @@ DIRECTION_ALIASES: dict[str, str] = {
 _FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value: str) -> str:
+    """Reject lone surrogates (JSON's ``"\\ud800"`` decodes to one): they are not text, cannot be written back
+    as UTF-8, and would make the report of the call unwritable. The error says where, so the export can be
+    fixed."""
+    found = _SURROGATE.search(value)
+    if found is not None:
+        raise ValueError(
+            f"contains a lone surrogate U+{ord(found.group()):04X} at character {found.start()}: not valid Unicode "
+            "(a broken \\u escape in the export?)"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
 
 
 def _rebuild(cls: type[Record], values: tuple[Any, ...], fields_set: set[str] | None) -> Record:
@@ -81,7 +99,8 @@ def _alias(value: object, table: dict[str, str], what: str) -> object:
         found = table.get(key) or table.get(key.lower())
         if found is None:
             allowed = ", ".join(sorted({k for k in table if k.isascii()}))
-            raise ValueError(f"{value!r} is not a {what}; use {allowed} (or a Chinese alias)")
+            shown = repr(value) if len(value) <= 40 else repr(value[:40]) + f"… ({len(value)} characters)"
+            raise ValueError(f"{shown} is not a {what}; use {allowed} (or a Chinese alias)")
         return found
     return value
 
@@ -92,7 +111,7 @@ class Utterance(Record):
     model_config = _FROZEN
 
     speaker: Speaker
-    text: str
+    text: Text
     start: Seconds | None = None
     end: Seconds | None = None
 
@@ -131,9 +150,9 @@ class Call(Record):
 
     model_config = _FROZEN
 
-    call_id: Annotated[str, Field(min_length=1)]
+    call_id: Annotated[Text, Field(min_length=1)]
     direction: Direction = "inbound"
-    agent_id: str | None = None
+    agent_id: Text | None = None
     rings: Annotated[int, Field(ge=0, strict=True)] | None = None
     ring_seconds: Seconds | None = None
     hangup_by: Speaker | None = None

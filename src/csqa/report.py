@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from csqa.errors import UnknownRuleError
 from csqa.model import Record, Utterance
 
 __all__ = ["CallError", "CheckResult", "Evidence", "Report", "Severity", "Status"]
@@ -68,7 +69,9 @@ class CheckResult(Record):
 class Report(Record):
     """The scored call: every rule's status, the score, and whether the call reaches the pass mark.
 
-    ``score`` is ``None`` when no rule could be judged; ``vetoed`` names the critical rules that failed
+    ``score`` is ``None`` when the call cannot be scored, and ``unscored`` says why: no rule could be judged,
+    or the agent never speaks (a transcript that is empty or holds only the customer says nothing about the
+    agent's service, so the rings and hang-up rules alone do not make a score of 100); ``vetoed`` names the critical rules that failed
     and set the score to 0. ``utterances`` carries the transcript so that a report is self-contained: an
     HTML page or a reviewer can show every evidence span in place.
     """
@@ -80,6 +83,7 @@ class Report(Record):
     direction: Literal["inbound", "outbound"]
     score: float | None
     passed: bool | None
+    unscored: str | None = Field(default=None, description="why the call has no score, when it has none")
     pass_mark: float
     vetoed: tuple[str, ...] = ()
     scorecard: str
@@ -89,11 +93,12 @@ class Report(Record):
     )
 
     def check(self, rule: str) -> CheckResult:
-        """The result of one rule, by its id or its short code."""
+        """The result of one rule, by its id or its short code; :class:`~csqa.errors.UnknownRuleError` (a
+        ``KeyError``) names the rules the report has when there is no such rule."""
         for result in self.checks:
             if rule in (result.rule, result.code):
                 return result
-        raise KeyError(rule)
+        raise UnknownRuleError(rule, [c.rule for c in self.checks])
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
@@ -118,3 +123,22 @@ class CallError(Record):
     source: str | None = None
     line: int | None = None
     problems: tuple[str, ...] = ()
+
+    @field_validator("message", "call_id", "source", mode="before")
+    @classmethod
+    def _writable(cls, value: object) -> object:
+        """An error record must always be writable as UTF-8, or the error it reports would be lost with it:
+        a lone surrogate (from a broken ``\\ud800`` escape, or a file name that is not UTF-8) is kept as its
+        escape."""
+        return _writable(value)
+
+    @field_validator("problems", mode="before")
+    @classmethod
+    def _writable_problems(cls, value: object) -> object:
+        return tuple(_writable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _writable(value: object) -> object:
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value

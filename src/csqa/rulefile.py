@@ -32,6 +32,9 @@ from csqa.text import Normalizer
 __all__ = ["RuleSet", "load_rules", "DEFAULT_RULES"]
 
 DEFAULT_RULES = "default"
+MAX_RULE_FILE_BYTES = 2 * 2**20
+"""Rule files are read up to this size (the bundled one is a few tens of KiB): ``--rules /dev/zero`` or a
+file written by mistake is refused instead of filling memory."""
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -220,13 +223,21 @@ def _read(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
         path = Path(source)
         label = str(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_RULE_FILE_BYTES + 1)
+            if len(data) > MAX_RULE_FILE_BYTES:
+                raise RuleFileError([RuleProblem(label, "", f"larger than {MAX_RULE_FILE_BYTES // 2**20} MiB: not a rule file")])
+            text = data.decode("utf-8")
         except FileNotFoundError:
             raise RuleFileError([RuleProblem(label, "", "no such file")]) from None
+        except IsADirectoryError:
+            raise RuleFileError([RuleProblem(label, "", "is a folder, not a rule file")]) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise RuleFileError([RuleProblem(label, "", f"cannot read: {exc}")]) from None
     try:
         return tomllib.loads(text), label
+    except RecursionError:
+        raise RuleFileError([RuleProblem(label, "", "not valid TOML: nested too deeply")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError([RuleProblem(label, "", f"not valid TOML: {exc}")]) from None
 
@@ -290,20 +301,16 @@ def _validate(
     def owner(loc: Sequence[int | str]) -> str:
         return label if base_label is None else _owner(loc, overlay, label, base_label)
 
-    try:
-        model = RuleFileModel.model_validate(raw)
-    except ValidationError as exc:
-        problems = [RuleProblem(owner(err["loc"]), _path(err["loc"]), err["msg"]) for err in exc.errors()]
-        raise RuleFileError(problems) from None
-
     problems: list[RuleProblem] = []
+
+    def problem(loc: Sequence[int | str], message: str) -> None:
+        problems.append(RuleProblem(owner(loc), _path(loc), message))
+
+    model, scorecard_valid = _salvage(raw, problem)
     params: dict[str, BaseModel] = {}
     normalizer = Normalizer()
     placeholders = placeholders_of(model.scorecard)
     codes: dict[str, str] = {}
-
-    def problem(loc: Sequence[int | str], message: str) -> None:
-        problems.append(RuleProblem(owner(loc), _path(loc), message))
 
     for rule_id, cfg in model.rules.items():
         check = REGISTRY.get(rule_id)
@@ -332,7 +339,7 @@ def _validate(
                 problem(("lexicon",), f"{rule_id} needs a lexicon named {lexicon!r}")
 
     for step_name, step in model.script.items():
-        if step.rule is not None and step.rule not in model.rules:
+        if step.rule is not None and step.rule not in (raw.get("rules") or {}):  # an invalid entry is reported already
             problem(("script", step_name, "rule"), f"names rule {step.rule!r}, which the scorecard does not list")
         try:
             rendered = render_line(step.line, placeholders)
@@ -342,7 +349,7 @@ def _validate(
         for part_name, part in step.parts.items():
             keys = _part_keys(part, placeholders, normalizer, ("script", step_name, "parts", part_name), problem)
             line_key = content_key(normalizer, rendered)
-            if rendered and keys and not any(k in line_key for k in keys):
+            if scorecard_valid and rendered and keys and not any(k in line_key for k in keys):
                 problem(
                     ("script", step_name, "parts", part_name),
                     f"the script line {step.line!r} does not contain any variant of {part.label!r}",
@@ -366,6 +373,53 @@ def _validate(
     if problems:
         raise RuleFileError(problems)
     return RuleSet(model=model, sources=sources, params=params)
+
+
+_ENTRY_TABLES = {"rules": RuleConfig, "script": StepConfig, "lexicon": PartConfig, "banned": BannedConfig}
+_PLACEHOLDER_SCORECARD = ScorecardConfig(company="company", departments=("department",))
+
+
+def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]:
+    """The file's model built from the parts that are valid, with every schema problem reported.
+
+    Each section, and each entry of the tables of rules, script steps, lexicons and banned phrases, is
+    validated on its own and an invalid one is left out, so that the checks after the schema (unknown rule
+    ids, patterns, script lines) still run on the rest: a file's problems are all reported at once, not the
+    schema's first and the others after those are fixed. The second value is whether the scorecard was
+    valid (the script-line checks need its company names).
+    """
+    parts: dict[str, Any] = {}
+    for key in raw:
+        if key not in RuleFileModel.model_fields:
+            problem((key,), f"unknown key; known: {', '.join(RuleFileModel.model_fields)}")
+    for name, info in RuleFileModel.model_fields.items():
+        if name not in raw:
+            if info.is_required():
+                problem((name,), "Field required")
+            continue
+        value = raw[name]
+        entry_model = _ENTRY_TABLES.get(name)
+        if entry_model is not None and isinstance(value, Mapping):
+            entries = {}
+            for entry, data in value.items():
+                try:
+                    entries[entry] = entry_model.model_validate(data)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        problem((name, entry, *err["loc"]), err["msg"])
+            parts[name] = entries
+            continue
+        try:
+            parts[name] = RuleFileModel.__pydantic_validator__.validate_assignment(
+                RuleFileModel.model_construct(), name, value
+            ).__dict__[name]
+        except ValidationError as exc:
+            for err in exc.errors():
+                problem(tuple(err["loc"]), err["msg"])
+    scorecard_valid = "scorecard" in parts
+    parts.setdefault("scorecard", _PLACEHOLDER_SCORECARD)
+    parts.setdefault("rules", {})
+    return RuleFileModel.model_construct(**parts), scorecard_valid
 
 
 def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any) -> set[str]:

@@ -33,9 +33,10 @@ class ScoringError(CsqaError, RuntimeError):
 
     code = "E300"
 
-    def __init__(self, call_id: str, rule: str, cause: BaseException) -> None:
+    def __init__(self, call_id: str, rule: str | None, cause: BaseException) -> None:
         self.call_id, self.rule = call_id, rule
-        super().__init__(f"[{self.code}] call {call_id!r}: rule {rule} failed: {type(cause).__name__}: {cause}")
+        where = f"rule {rule} failed" if rule else "preparing the call failed"
+        super().__init__(f"[{self.code}] call {call_id!r}: {where}: {type(cause).__name__}: {str(cause)[:300]}")
 
 
 class Scorer:
@@ -128,9 +129,13 @@ class Scorer:
 
     def score(self, call: CallInput) -> Report:
         """Score one call. Raises :class:`InputError` for a bad call, :class:`ScoringError` if a check breaks."""
-        doc = self.prepare(call)
+        parsed = parse_call(call)
+        try:
+            doc = self.prepare(parsed)
+        except Exception as exc:  # a bug on odd text must cost one call, not the batch
+            raise ScoringError(parsed.call_id, None, exc) from exc
         results = [self._run(doc, rule_id) for rule_id in self.rules.rules]
-        return self._report(doc.call, results)
+        return self._report(doc.call, results, agent_speaks=bool(doc.agent))
 
     def score_many(
         self,
@@ -168,7 +173,10 @@ class Scorer:
         except InputError as exc:
             return error_record(exc)
         except ScoringError as exc:
-            return CallError(code=exc.code, message=str(exc), call_id=exc.call_id, problems=(f"rule {exc.rule}",))
+            raw = item if isinstance(item, RawCall) else None
+            return CallError(code=exc.code, message=str(exc), call_id=exc.call_id,
+                             source=raw and raw.source, line=raw and raw.line,
+                             problems=(f"rule {exc.rule}",) if exc.rule else ())
 
     def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
         config = self.rules.rules[rule_id]
@@ -178,23 +186,30 @@ class Scorer:
         except Exception as exc:  # a check must never take a batch down; the error names call and rule
             raise ScoringError(doc.call.call_id, rule_id, exc) from exc
 
-    def _report(self, call: Call, results: list[CheckResult]) -> Report:
+    def _report(self, call: Call, results: list[CheckResult], *, agent_speaks: bool) -> Report:
         scorecard = self.rules.scorecard
         judged = [r for r in results if r.status in ("pass", "fail")]
         total = sum(r.weight for r in judged)
         vetoed = tuple(r.rule for r in results if r.status == "fail" and self.rules.rules[r.rule].vetoes)
-        if vetoed:
-            score: float | None = 0.0
+        unscored: str | None = None
+        if not agent_speaks:
+            score: float | None = None
+            unscored = (f"the agent never speaks in this transcript, so its service cannot be scored; "
+                        f"{len(judged)} rule(s) judged from the call's data are still reported")
+        elif vetoed:
+            score = 0.0
         elif total > 0:
             score = round(100 * sum(r.weight for r in judged if r.status == "pass") / total, 2)
         else:
             score = None
+            unscored = "no rule could be judged on this call"
         return Report(
             call_id=call.call_id,
             agent_id=call.agent_id,
             direction=call.direction,
             score=score,
             passed=None if score is None else score >= scorecard.pass_mark,
+            unscored=unscored,
             pass_mark=scorecard.pass_mark,
             vetoed=vetoed,
             scorecard=scorecard.name,

@@ -22,7 +22,7 @@ from csqa.report import CallError, Report
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AgentSummary", "RuleSummary", "Summary", "read_reports", "summarize", "to_dataframe"]
+__all__ = ["AgentSummary", "ReportFile", "RuleSummary", "Summary", "read_reports", "summarize", "to_dataframe"]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 UNKNOWN_AGENT = "(no agent_id)"
@@ -65,6 +65,7 @@ class Summary(BaseModel):
     pass_rate: float | None
     rules: tuple[RuleSummary, ...]
     agents: tuple[AgentSummary, ...]
+    unreadable: int = 0
 
     def table(self) -> str:
         """The summary as terminal tables."""
@@ -74,7 +75,8 @@ class Summary(BaseModel):
             return "-" if value is None else f"{value:.0%}"
 
         mean = "-" if self.mean_score is None else f"{self.mean_score:.1f}"
-        head = f"{self.calls} calls ({self.errors} errors), mean score {mean}, pass rate {pct(self.pass_rate)}\n\n"
+        skipped = f"; {self.unreadable} unreadable lines skipped" if self.unreadable else ""
+        head = f"{self.calls} calls ({self.errors} errors{skipped}), mean score {mean}, pass rate {pct(self.pass_rate)}\n\n"
         rules = table(
             ["code", "rule", "fails", "judged", "fail rate", "n/a", "not assessable"],
             [[r.code, r.rule, str(r.fails), str(r.judged), pct(r.fail_rate), str(r.not_applicable), str(r.not_assessable)]
@@ -88,18 +90,61 @@ class Summary(BaseModel):
         return head + rules + "\n\n" + agents + "\n"
 
 
-def read_reports(path: str | os.PathLike[str]) -> Iterator[Report | CallError]:
-    """Reports and error records from a ``csqa score --format jsonl`` file, streamed."""
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                yield CallError.model_validate(data) if data.get("error") else Report.model_validate(data)
-            except (ValueError, AttributeError) as exc:
-                raise InputError([InputProblem("<report>", f"not a csqa report: {exc}")], code="E103", source=str(path),
-                                 line=number) from None
+_CALL_KEYS = frozenset({"utterances", "dialogue", "Dialogue", "tid", "gold"})
+
+
+class ReportFile:
+    """Reports and error records from a ``csqa score --format jsonl`` file, streamed.
+
+    A run that was killed can leave a cut last line, and files joined with ``cat`` can have one in the
+    middle: lines that are not a report are skipped and listed in ``skipped`` (line number, reason) rather
+    than making the whole file unreadable. A file whose *first* line is not a report is not a reports file
+    at all (most often a file of calls given where reports were meant): that raises
+    :class:`~csqa.errors.InputError` (E103) saying so.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.skipped: list[tuple[int, str]] = []
+
+    def __iter__(self) -> Iterator[Report | CallError]:
+        self.skipped = []
+        first = True
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    data = json.loads(raw)
+                    result: Report | CallError = (
+                        CallError.model_validate(data) if data.get("error") else Report.model_validate(data)
+                    )
+                except (ValueError, AttributeError, RecursionError) as exc:
+                    if first:
+                        raise InputError([InputProblem("<report>", self._not_reports(raw, exc))], code="E103",
+                                         source=str(self.path), line=number) from None
+                    cut = "" if raw.endswith(b"\n") else " (a cut last line: was the run that wrote it killed?)"
+                    self.skipped.append((number, f"not a csqa report{cut}"))
+                    continue
+                first = False
+                yield result
+
+    @staticmethod
+    def _not_reports(raw: bytes, exc: Exception) -> str:
+        try:
+            keys = set(json.loads(raw))
+        except (ValueError, TypeError, RecursionError):
+            keys = set()
+        if keys & _CALL_KEYS:
+            return ("this is a file of calls, not of reports: score it first with "
+                    "'csqa score FILE --format jsonl -o reports.jsonl' and give that file")
+        reason = str(exc).splitlines()[0][:200]
+        return f"not a csqa report ({reason}); give a file written by 'csqa score --format jsonl'"
+
+
+def read_reports(path: str | os.PathLike[str]) -> ReportFile:
+    """Reports and error records from a ``csqa score --format jsonl`` file, streamed (see :class:`ReportFile`)."""
+    return ReportFile(path)
 
 
 def summarize(results: Iterable[Report | CallError], *, top: int = 3) -> Summary:

@@ -152,8 +152,14 @@ def _read_cached(cache_dir: Path | None) -> tuple[dict[str, int], int, dict[str,
     except (OSError, EOFError, ValueError, TypeError):
         pass
     loaded = _read_dictionary(path)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".csqa-jieba-")
+    # A cache only saves time: a folder that cannot be made or written (read-only, a file in the way, a full
+    # disk) costs this process the parse it has already done, never the scoring. The command line checks the
+    # folder up front so that its user hears of it.
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".csqa-jieba-")
+    except OSError:
+        return loaded
     try:
         with os.fdopen(fd, "wb") as handle:
             marshal.dump(loaded, handle)

@@ -9,6 +9,9 @@ has them and report ``not_assessable`` rather than guess when it does not.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from collections.abc import Callable
 from typing import Annotated
 
@@ -33,10 +36,14 @@ def _no_agent(ctx: Context) -> CheckResult | None:
 def _distinct(hits: list[tuple[UtteranceDoc, PhraseHit]]) -> list[tuple[UtteranceDoc, PhraseHit]]:
     """One hit per stretch of speech: the longest of overlapping hits in the same utterance."""
     chosen: list[tuple[UtteranceDoc, PhraseHit]] = []
+    here: list[PhraseHit] = []  # the hits chosen in the utterance being read: only they can overlap
     for u, hit in sorted(hits, key=lambda p: (p[0].index, p[1].start, -(p[1].end - p[1].start), p[1].by_sound)):
-        if any(c.index == u.index and c_hit.start < hit.end and hit.start < c_hit.end for c, c_hit in chosen):
+        if chosen and chosen[-1][0].index != u.index:
+            here = []
+        if any(c_hit.start < hit.end and hit.start < c_hit.end for c_hit in here):
             continue
         chosen.append((u, hit))
+        here.append(hit)
     return chosen
 
 
@@ -179,6 +186,34 @@ class InterruptParams(BaseModel):
     tolerance_seconds: Annotated[float, Field(ge=0)] = 1.0
 
 
+class _Speaking:
+    """Which customer utterance, if any, is still going on at a moment: one that started at or before it and
+    ends more than ``tolerance`` seconds after it.
+
+    Utterances are sorted by start once, with a running maximum of their (end − tolerance), so each question
+    is a binary search (O(log n)) rather than a scan of every customer utterance, which made a call of
+    10,000 utterances take seconds. Of several such utterances, the one that goes on longest is named.
+    """
+
+    def __init__(self, utterances: list[UtteranceDoc], tolerance: float) -> None:
+        ordered = sorted(utterances, key=lambda u: u.utterance.start or 0.0)
+        self._starts = [u.utterance.start or 0.0 for u in ordered]
+        self._longest: list[tuple[float, UtteranceDoc]] = []
+        for u in ordered:
+            until = (u.utterance.end or 0.0) - tolerance
+            if not self._longest or until > self._longest[-1][0]:
+                self._longest.append((until, u))
+            else:
+                self._longest.append(self._longest[-1])
+
+    def at(self, moment: float) -> UtteranceDoc | None:
+        started = bisect.bisect_right(self._starts, moment)
+        if started == 0:
+            return None
+        until, utterance = self._longest[started - 1]
+        return utterance if until > moment else None
+
+
 def no_interrupting(ctx: Context) -> CheckResult:
     params = ctx.params
     assert isinstance(params, InterruptParams)
@@ -186,21 +221,21 @@ def no_interrupting(ctx: Context) -> CheckResult:
         return missing
     if not ctx.doc.call.timed:
         return ctx.not_assessable("judging interruptions needs start and end times on every utterance")
-    customers = [u for u in ctx.doc.utterances if u.speaker == "customer"]
+    speaking = _Speaking(
+        [u for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)],
+        params.tolerance_seconds,
+    )
     evidence: list[Evidence] = []
     for a in ctx.doc.agent:
         if ctx.is_backchannel(a):
             continue
         start = a.utterance.start
         assert start is not None
-        for c in customers:
-            c_start, c_end = c.utterance.start, c.utterance.end
-            assert c_start is not None and c_end is not None
-            if c_start <= start < c_end - params.tolerance_seconds and not ctx.is_interjection(c):
-                overlap = c_end - start
-                evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes"))
-                evidence.append(c.whole("the customer was still speaking"))
-                break
+        c = speaking.at(start)
+        if c is not None:
+            overlap = (c.utterance.end or 0.0) - start
+            evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes"))
+            evidence.append(c.whole("the customer was still speaking"))
     if not evidence:
         return ctx.result("pass", "the agent never started speaking over the customer (back-channels aside)")
     return ctx.result("fail", f"the agent interrupted the customer {len(evidence) // 2} time(s)", evidence)
@@ -223,16 +258,20 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
     """
     call = ctx.doc.call
     agent = ctx.doc.agent
-    events = [e for e in call.events if e.type == "hold"]
+    events = [(index, e) for index, e in enumerate(call.events) if e.type == "hold"]
     if events:
         if any(u.utterance.start is None for u in agent):
             return [], "the call has hold events but its utterances have no times to place them"
+        # The first agent utterance (in call order) starting at or after a moment is the first whose running
+        # maximum of starts reaches it: a binary search per hold instead of a scan of the agent's speech.
+        reached = list(itertools.accumulate((u.utterance.start or 0.0 for u in agent), max))
         holds: list[tuple[UtteranceDoc | None, Evidence]] = []
-        for event in events:
+        for index, event in events:
             assert event.end is not None
-            after = next((u for u in agent if u.utterance.start is not None and u.utterance.start >= event.end - 0.5), None)
+            position = bisect.bisect_left(reached, event.end - 0.5)
+            after = agent[position] if position < len(agent) else None
             note = f"hold from {event.start:g} s to {event.end:g} s"
-            holds.append((after, _event(call.events.index(event), note)))
+            holds.append((after, _event(index, note)))
         return holds, None
     if call.timed:
         holds = []
@@ -274,8 +313,9 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     evidence: list[Evidence] = []
     found: list[Evidence] = []
     agent = ctx.doc.agent
+    positions = {u.index: position for position, u in enumerate(agent)}
     for after, where in judged:
-        position = agent.index(after)
+        position = positions[after.index]
         # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one
         span = 2 if len(after.key) <= params.short_segment_chars else 1
         located = ctx.find_part(agent[position : position + span], "apology")
