@@ -132,6 +132,7 @@ def _no_survivors(group: int) -> list[int]:
     return alive
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process groups from /proc (Linux)")
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL"])
 def test_4_5_killed_runs_leave_no_workers_and_a_marked_output(tmp_path: Path, root: Path, how: str) -> None:

@@ -6,9 +6,9 @@ scoring, and results come back in the order the calls came in. Each worker recei
 rule set pickles; the tokenizer is rebuilt or, under ``fork``, inherited) and parses the raw records
 itself. The worker's scorer lives in a module variable of the *worker* process only.
 
-No worker outlives the run: when the caller stops iterating, or an error or Ctrl-C ends it, the pool is
-stopped and its processes terminated rather than left to finish queued chunks; and each worker watches its
-parent, so that even a parent killed outright (SIGKILL) leaves no process behind.
+No worker outlives the run: when the caller stops iterating, or an error or Ctrl-C ends it, queued chunks
+are cancelled and the workers stop after the call in hand; and each worker watches its parent, so that even
+a parent killed outright (SIGKILL) leaves no process behind.
 
 Why the calling process scores too: it has to receive every pool report anyway, so with as many pool
 processes as cores it competes with them for a core, while the reports it scores itself are never sent at
@@ -24,6 +24,7 @@ scoring it with jieba and a third with rjieba (0.3 ms to pickle, 0.5 ms to unpic
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -33,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice
+from multiprocessing.synchronize import Event as EventType
 from typing import TYPE_CHECKING, Any
 
 from csqa.report import CallError, Report
@@ -43,16 +45,17 @@ if TYPE_CHECKING:
 __all__ = ["score_parallel"]
 
 _worker_scorer: Scorer | None = None
+_worker_stop: EventType | None = None
 _WATCH_SECONDS = 0.25
 
 
-def _start_worker(scorer: Scorer, parent: int) -> None:
-    global _worker_scorer
+def _start_worker(scorer: Scorer, parent: int, stop: EventType) -> None:
+    global _worker_scorer, _worker_stop
     # Ctrl-C reaches the whole process group: the parent decides what happens to the run, and a worker
     # printing its own KeyboardInterrupt traceback would only bury the parent's one-line message.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), name="csqa-parent-watch", daemon=True).start()
-    _worker_scorer = scorer
+    _worker_scorer, _worker_stop = scorer, stop
     scorer.warm_up()
 
 
@@ -61,29 +64,37 @@ def _watch_parent(parent: int) -> None:
 
     A parent killed with SIGKILL runs no clean-up, and the pool's pipes stay open in every worker forked
     from it, so a worker waiting for its next chunk would wait for ever. When the parent dies the worker is
-    re-parented, which ``os.getppid`` shows.
+    re-parented, which ``os.getppid`` shows. (Nobody reads the worker's results any more, so ending it in
+    the middle of anything loses nothing.)
     """
     while os.getppid() == parent:
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool at once: nothing queued is started, and chunks being scored are abandoned, since their
-    results have nowhere to go."""
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
-    for process in workers:
-        process.join(timeout=5)
+def _stop(pool: ProcessPoolExecutor, stop: EventType) -> None:
+    """Stop the pool soon and cleanly: nothing queued is started, and a chunk being scored ends after the call
+    in hand (each worker checks ``stop`` between calls and sends back what it has).
+
+    Workers are not killed: one killed while it writes its result would leave half a message in the pool's
+    result pipe, and the pool's manager thread, which the interpreter joins at exit, would wait for the rest
+    for ever.
+    """
+    stop.set()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _score_chunk(items: list[Any]) -> list[tuple[bool, bytes]]:
     """A pool process's job: one chunk, with the scorer its initializer received, each result as JSON
-    (``True`` for a report, ``False`` for an error record)."""
-    assert _worker_scorer is not None, "worker started without a scorer"
-    return [(isinstance(r, Report), r.__pydantic_serializer__.to_json(r)) for r in _score_here(_worker_scorer, items)]
+    (``True`` for a report, ``False`` for an error record); fewer when the run is being stopped."""
+    assert _worker_scorer is not None and _worker_stop is not None, "worker started without a scorer"
+    results = []
+    for item in items:
+        if _worker_stop.is_set():
+            break
+        result = _worker_scorer.score_item(item)
+        results.append((isinstance(result, Report), result.__pydantic_serializer__.to_json(result)))
+    return results
 
 
 def _received(future: Future[list[tuple[bool, bytes]]]) -> list[Report | CallError]:
@@ -126,7 +137,8 @@ def score_parallel(
     depth = 2 * (workers - 1)  # chunks sent to the pool and not yet done: each pool process has the next one
     chunks = _chunks(items, chunk_size)
     slots: deque[_Slot] = deque()
-    pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_start_worker, initargs=(scorer, os.getpid()))
+    stop = multiprocessing.get_context().Event()
+    pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_start_worker, initargs=(scorer, os.getpid(), stop))
     try:
         while True:
             while len(slots) < limit and (chunk := next(chunks, None)) is not None:
@@ -153,7 +165,7 @@ def score_parallel(
                 assert front.future is not None
                 wait([front.future])
     except BaseException:  # an error, Ctrl-C, or a caller that stopped iterating (GeneratorExit)
-        _stop(pool)
+        _stop(pool, stop)
         raise
     pool.shutdown(wait=True)
 

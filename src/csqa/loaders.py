@@ -99,19 +99,15 @@ def _from_sca(obj: Mapping[str, Any]) -> dict[str, Any]:
             call["utterances"].append(item)
             continue
         role = _get(item, "role")
-        begin, end = _get(item, "begin"), _get(item, "end")
         utterance: dict[str, Any] = {"speaker": role, "text": _get(item, "words")}
-        if isinstance(begin, (int, float)) and not isinstance(begin, bool):
-            utterance["start"] = begin / 1000
-        elif begin is not None:
-            utterance["start"] = begin
-        if isinstance(end, (int, float)) and not isinstance(end, bool):
-            utterance["end"] = end / 1000
-        elif end is not None:
-            utterance["end"] = end
+        for field, key in (("start", "begin"), ("end", "end")):
+            value = _get(item, key)
+            if value is not None:
+                utterance[field] = _seconds_of_ms(value)
         identity = _get(item, "identity")
-        if agent_id is None and identity and SPEAKER_ALIASES.get(str(role).strip()) == "agent":
-            agent_id = str(identity)
+        is_agent = isinstance(role, str) and SPEAKER_ALIASES.get(role.strip()) == "agent"
+        if agent_id is None and is_agent and isinstance(identity, (str, int)) and not isinstance(identity, bool):
+            agent_id = _shown(identity)
         call["utterances"].append(utterance)
     for key in ("direction", "rings", "ring_seconds", "hangup_by", "events", "agent_id"):
         value = _get(obj, key)
@@ -120,6 +116,24 @@ def _from_sca(obj: Mapping[str, Any]) -> dict[str, Any]:
     if agent_id is not None and "agent_id" not in call:
         call["agent_id"] = agent_id
     return call
+
+
+def _seconds_of_ms(value: Any) -> Any:
+    """SCA milliseconds as seconds; anything else (text, or a number too large for a float) is passed on
+    for validation to report with its field."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return value / 1000
+        except OverflowError:
+            return value
+    return value
+
+
+def _shown(value: str | int) -> str | None:
+    """An id as text, or ``None`` for one that cannot be shown (an integer beyond Python's 4,300 digits)."""
+    if isinstance(value, str):
+        return value
+    return str(value) if -(10**100) < value < 10**100 else None
 
 
 def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | None = None, line: int | None = None) -> Call:
@@ -145,8 +159,8 @@ def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | Non
     try:
         return Call.model_validate(data)
     except ValidationError as exc:
-        shown = call_id if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
-        raise InputError(_problems(exc), call_id=None if shown is None else str(shown), source=source, line=line) from None
+        shown = _shown(call_id) if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
+        raise InputError(_problems(exc), call_id=shown, source=source, line=line) from None
 
 
 def loads_json(text: str | bytes | bytearray, *, source: str | None = None, line: int | None = None) -> Any:
@@ -212,7 +226,7 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
     resolved_id = header.pop("call_id", None) or call_id
     if problems:
         raise InputError(problems, call_id=resolved_id, source=source)
-    if "rings" in header and header["rings"].strip().isdigit():
+    if "rings" in header and re.fullmatch(r"[0-9]{1,9}", header["rings"].strip()):  # else validation names it
         header["rings"] = int(header["rings"])
     if "ring_seconds" in header:
         try:
@@ -221,8 +235,8 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
             pass  # left as text: validation reports it with the field name
     if "events" in header:
         try:
-            header["events"] = json.loads(header["events"])
-        except json.JSONDecodeError:
+            header["events"] = loads_json(header["events"], source=source)
+        except InputError:
             raise InputError([InputProblem("events", "the events header is not a JSON list")], call_id=resolved_id, source=source) from None
     data = {"call_id": resolved_id, **header, "utterances": utterances}
     return parse_call(data, source=source)

@@ -153,7 +153,7 @@ class Call(Record):
     call_id: Annotated[Text, Field(min_length=1)]
     direction: Direction = "inbound"
     agent_id: Text | None = None
-    rings: Annotated[int, Field(ge=0, strict=True)] | None = None
+    rings: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
     ring_seconds: Seconds | None = None
     hangup_by: Speaker | None = None
     utterances: tuple[Utterance, ...]
