@@ -82,7 +82,7 @@ variants = ["拜拜"]
     )
     by_path = {p.path: p for p in found}
     assert "unknown rule id" in by_path["rules.no-such-rule"].message
-    assert "already used" in by_path["rules.offer-further-help.code"].message
+    assert "codes of built-in rules are fixed" in by_path["rules.offer-further-help.code"].message
     assert "rules.restate-question.params.fuzzy_threshold" in by_path
     assert "rules.restate-question.params.surprise" in by_path
     assert "unknown placeholder {greeting}" in by_path["script.greeting.parts.greet.variants[0]"].message

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from csqa import __version__
-from csqa.checks import REGISTRY
-from csqa.docs import rule_doc
+from csqa.docs import rule_table, rule_text
 from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, UsageError
 from csqa.html import write_site
 from csqa.loaders import input_files, iter_raw
@@ -237,30 +236,51 @@ def _report(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules)
     if args.rule:
-        wanted = next((rid for rid, cfg in rules.model.rules.items() if args.rule in (rid, cfg.code)), None)
+        wanted = next((rid for rid, check in rules.checks.items() if args.rule.lower() in (rid, check.code.lower())), None)
         if wanted is None:
-            print(f"csqa: no rule {args.rule!r}; see 'csqa rules'", file=sys.stderr)
-            return 2
-        sys.stdout.write(rule_doc(wanted))
+            raise UsageError(f"no rule {args.rule!r}; see 'csqa rules'" + (f" --rules {args.rules}" if args.rules else ""))
+        sys.stdout.write(rule_text(rules, wanted))
         return 0
     rows = []
-    for rule_id, cfg in rules.model.rules.items():
-        check = REGISTRY[rule_id]
+    for rule_id, check in rules.checks.items():
+        cfg = rules.model.rules[rule_id]
         severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
         calls = "both" if len(check.directions) == 2 else check.directions[0]
-        rows.append([cfg.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.summary])
+        rows.append([check.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.kind, check.summary])
     if args.format == "json":
         payload = [
             {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,
              "veto": rules.model.rules[r[1]].vetoes, "enabled": rules.model.rules[r[1]].enabled,
-             "directions": list(REGISTRY[r[1]].directions), "checks": r[6]}
+             "directions": list(rules.checks[r[1]].directions), "kind": r[6], "checks": r[7]}
             for r in rows
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(rule_table(rules) + "\n")
     else:
-        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "calls", "what it checks"], rows) + "\n")
+        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "calls", "kind", "what it checks"], rows) + "\n")
         sys.stdout.write("\n'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.\n")
     return 0
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from csqa.evaluate import rule_set_examples
+
+    rules = load_rules(args.rules)
+    scorer = Scorer(rules)
+    failed = 0
+    total = 0
+    for example in rule_set_examples(rules):
+        total += 1
+        rule = next(iter(example.gold))
+        got = scorer.score(example.call).check(rule)
+        if got.status != example.gold[rule]:
+            failed += 1
+            print(f"FAIL {example.source}: expected {example.gold[rule]}, got {got.status}: {got.message}")
+            if example.note:
+                print(f"     why: {example.note}")
+    print(f"{total - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -356,8 +376,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("rule", nargs="?", metavar="RULE", help="a rule id or code: show its documentation")
     rules.add_argument("--rules", metavar="FILE", help=rules_help)
-    rules.add_argument("--format", choices=("table", "json"), default="table")
+    rules.add_argument("--format", choices=("table", "json", "markdown"), default="table",
+                       help="markdown: the rule table of the README")
     rules.set_defaults(run=_rules)
+
+    examples = commands.add_parser(
+        "examples",
+        help="run every rule's examples (built-in and site rules) and report each that does not get its status",
+        description="Score the examples that travel with each rule of a rule file (rules/docs for the built-in "
+        "rules, the examples of each site rule's table) and report every one whose status differs from the "
+        "expected one. Exit 1 when any does: test a rule file before trusting it.",
+    )
+    examples.add_argument("--rules", metavar="FILE", help=rules_help)
+    examples.set_defaults(run=_examples)
 
     evaluation = commands.add_parser(
         "eval",
@@ -377,6 +408,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--min-recall", type=float, default=0.90, metavar="R")
     evaluation.add_argument("--min-accuracy", type=float, default=0.95, metavar="A")
     evaluation.set_defaults(run=_eval)
+
+    lake = commands.add_parser(
+        "lake",
+        help="score a Parquet folder of calls here, on Spark or on Dask (csqa lake --help)",
+        description="See 'csqa lake --help' and docs/scale.md.",
+        add_help=False,
+    )
+    lake.add_argument("rest", nargs=argparse.REMAINDER)  # main() hands everything after 'lake' to csqa.lake
 
     script = commands.add_parser(
         "script",
@@ -407,6 +446,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lake"]:  # its own command line (csqa.lake), options and --help included
+        from csqa.lake import run
+
+        return run(argv[1:])
     args = _parser().parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None

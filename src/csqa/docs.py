@@ -13,11 +13,16 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from typing import TYPE_CHECKING
+
 from csqa.loaders import parse_text
 from csqa.model import Call
 from csqa.report import Status
 
-__all__ = ["RuleExample", "rule_doc", "rule_examples"]
+if TYPE_CHECKING:
+    from csqa.rulefile import RuleSet
+
+__all__ = ["RuleExample", "rule_doc", "rule_examples", "rule_table", "rule_text"]
 
 _BLOCK = re.compile(r"^```example[^\n]*\n(?P<body>.*?)^```", re.M | re.S)
 _META = re.compile(r"^#\s*(expect|why)\s*:\s*(.*)$")
@@ -60,3 +65,36 @@ def rule_examples(rule_id: str) -> list[RuleExample]:
         call = parse_text("\n".join(lines), call_id=f"{rule_id}#{number}", source=f"rules/docs/{rule_id}.md")
         examples.append(RuleExample(rule_id, number, expect, meta["why"], call))  # type: ignore[arg-type]
     return examples
+
+
+def rule_table(rules: RuleSet) -> str:
+    """The rules of a rule set as the README's Markdown table: code, id, what the manual says (a site rule:
+    what it checks), weight and severity. Made from the declarations and the rule file, so the README's
+    table cannot drift from them (a test compares the two)."""
+    lines = ["| code | rule id | the manual says | weight | severity |", "|---|---|---|---|---|"]
+    for rule_id, check in rules.checks.items():
+        cfg = rules.model.rules[rule_id]
+        severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
+        lines.append(f"| {check.code} | `{rule_id}` | {check.manual or check.summary} | {cfg.weight:g} | {severity} |")
+    return "\n".join(lines)
+
+
+def rule_text(rules: RuleSet, rule_id: str) -> str:
+    """A rule's documentation: the Markdown page of a built-in rule; for a site rule, its declaration as
+    the rule file gives it (kind, settings, examples)."""
+    check = rules.checks[rule_id]
+    if check.kind == "dedicated":
+        return rule_doc(rule_id)
+    cfg = rules.model.rules[rule_id]
+    lines = [f"# {rule_id} ({check.code}) — {check.title}", "", check.summary, "",
+             f"A site rule of kind `{check.kind}`, from {rules.sources[-1]}; applies to {' and '.join(check.directions)} calls.",
+             "", "## Settings", ""]
+    lines += [f"- `{key}` = {value!r}" for key, value in cfg.settings.items()]
+    if cfg.fix:
+        lines += ["", "## Say instead", "", cfg.fix]
+    if cfg.examples:
+        lines += ["", "## Examples", ""]
+        for number, example in enumerate(cfg.examples, 1):
+            lines += [f"Example {number}: expect `{example.expect}`" + (f" — {example.why}" if example.why else ""), "",
+                      "```", example.call.strip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"

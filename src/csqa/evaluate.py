@@ -22,14 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from csqa.checks import REGISTRY
 from csqa.docs import rule_examples
 from csqa.errors import InputError, InputProblem
-from csqa.loaders import CALL_SUFFIXES, loads_json, parse_call
+from csqa.loaders import CALL_SUFFIXES, loads_json, parse_call, parse_text
 from csqa.model import Call
 from csqa.report import Evidence, Status
 from csqa.rulefile import RuleSet, load_rules
 from csqa.scorer import Scorer
 from csqa.tables import table
 
-__all__ = ["AnnotatedCall", "Disagreement", "Evaluation", "RuleMetrics", "evaluate", "load_annotated"]
+__all__ = ["AnnotatedCall", "Disagreement", "Evaluation", "RuleMetrics", "evaluate", "load_annotated", "rule_set_examples"]
 
 STATUSES: tuple[Status, ...] = ("pass", "fail", "not_applicable", "not_assessable")
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -128,14 +128,15 @@ def _records(path: Path) -> Iterator[tuple[Any, str]]:
         yield item, f"{path}[{index}]"
 
 
-def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
+def load_annotated(*paths: str | os.PathLike[str], rules: RuleSet | None = None) -> Iterator[AnnotatedCall]:
     """Annotated calls from files and folders (``.jsonl`` / ``.json``), in path order.
 
     The records are checked before any is returned, and every bad one is reported at once: one
     :class:`InputError` lists each malformed record, invalid call and unknown rule id or status in
     ``gold``, with its file and line, so that a labelled set is fixed in one pass rather than one mistake
-    per run.
+    per run. Gold labels may name the rules of ``rules`` (its site rules too) or of MANUAL.md.
     """
+    known = set(REGISTRY) | set(rules.checks if rules is not None else ())
     files: list[Path] = []
     for entry in paths:
         path = Path(entry)
@@ -170,7 +171,7 @@ def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
                 found += [InputProblem(f"call.{p.field}", p.message) for p in exc.problems]
             gold = record.get("gold")
             if isinstance(gold, dict):
-                found += [InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md") for rule in gold if rule not in REGISTRY]
+                found += [InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md or of the rule file") for rule in gold if rule not in known]
                 found += [InputProblem(f"gold.{rule}", f"{status!r} is not a status; use {', '.join(STATUSES)}")
                           for rule, status in gold.items() if status not in STATUSES]
             if call is not None and not found:
@@ -185,8 +186,10 @@ def load_annotated(*paths: str | os.PathLike[str]) -> Iterator[AnnotatedCall]:
 
 
 def documented_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
-    """Every rule's documented examples, as annotated calls with a gold label for their own rule."""
-    for rule_id in rules.rules:
+    """Every built-in rule's documented examples, as annotated calls with a gold label for their own rule."""
+    for rule_id, check in rules.checks.items():
+        if check.kind != "dedicated" or not rules.model.rules[rule_id].enabled:
+            continue
         for example in rule_examples(rule_id):
             yield AnnotatedCall(
                 call=example.call,
@@ -194,6 +197,28 @@ def documented_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
                 note=example.why,
                 source=f"rules/docs/{rule_id}.md example {example.number}",
             )
+
+
+def site_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
+    """The examples in the rule file's site rules, as annotated calls with a gold label for their own rule."""
+    for rule_id, check in rules.checks.items():
+        cfg = rules.model.rules[rule_id]
+        if check.kind == "dedicated" or not cfg.enabled:
+            continue
+        for number, example in enumerate(cfg.examples, 1):
+            yield AnnotatedCall(
+                call=parse_text(example.call, call_id=f"{rule_id}#{number}", source=rules.sources[-1]),
+                gold={rule_id: example.expect},
+                note=example.why,
+                source=f"{rules.sources[-1]} rules.{rule_id}.examples[{number - 1}]",
+            )
+
+
+def rule_set_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
+    """Every example that travels with a rule of ``rules``: the built-in rules' documentation, then the site
+    rules' own."""
+    yield from documented_examples(rules)
+    yield from site_examples(rules)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -213,7 +238,7 @@ def evaluate(
     every rule's documented examples. ``rules`` is the rule file to evaluate (the bundled one by default).
     """
     ruleset = load_rules(rules)
-    items = [*load_annotated(*paths), *annotated, *(documented_examples(ruleset) if examples else ())]
+    items = [*load_annotated(*paths, rules=ruleset), *annotated, *(rule_set_examples(ruleset) if examples else ())]
     scorers: dict[str | None, Scorer] = {None: Scorer(ruleset)}
     confusion = {rule: {g: dict.fromkeys(STATUSES, 0) for g in STATUSES} for rule in ruleset.rules}
     disagreements: list[Disagreement] = []
@@ -258,7 +283,7 @@ def evaluate(
             f1=f1,
             accuracy=correct / support if support else 1.0,
         )
-    sources = tuple(dict.fromkeys(str(p) for p in paths)) + (("rules/docs examples",) if examples else ())
+    sources = tuple(dict.fromkeys(str(p) for p in paths)) + (("the rules' examples",) if examples else ())
     return Evaluation(calls=len(items), rules=metrics, disagreements=tuple(disagreements), sources=sources)
 
 

@@ -11,6 +11,19 @@ Aho-Corasick automaton finds every candidate in one pass; a candidate counts onl
 on jieba token boundaries, so a phrase never matches half a word. Families that allow homophones are also
 matched on the utterance's *sound key*: each character replaced by its toneless pinyin syllable, which is
 how ASR substitutions such as 在见 for 再见 or 南山 for 楠山 are caught.
+
+Two constructs reach past a fixed phrase (the whole language, with examples, is ``docs/phrases.md``):
+
+* A *gap* ``{~N}`` (up to N content characters) or ``{~Nw}`` (up to N jieba words) between the parts of a
+  pattern: ``还有{~7}帮{|到}{您|你}``. Each part is expanded and searched in the same automaton as every
+  phrase; after the pass the parts' hits are joined in order within their gaps (:func:`_chain`, a sliding
+  window over hits sorted by position, so joining costs about what finding the parts did).
+* A *regular expression* ``re:工号\\d{3,6}``, run by RE2 (``google-re2``), whose time is linear in the text
+  whatever the expression: no rule file can make scoring hang. It is searched on the same content key, so
+  its offsets map back to the original text like any other hit's; it is never matched by sound.
+
+:func:`check_pattern` validates a pattern and says what is wrong with it; a rule file runs it on every
+pattern when it is loaded.
 """
 
 from __future__ import annotations
@@ -21,20 +34,34 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick_rs
+import re2  # type: ignore[import-untyped]
 
 from csqa.text import Normalizer
 
-__all__ = ["PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "expand_pattern", "PatternError"]
+__all__ = [
+    "CompiledPattern", "Gap", "PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "check_pattern",
+    "compile_pattern", "expand_pattern", "PatternError",
+]
 
 MAX_EXPANSIONS = 512
+MAX_GAP = 20
+"""The largest N of a gap ``{~N}`` / ``{~Nw}``."""
+MAX_REGEX_MATCHES = 64
+"""How many matches of one regular expression are looked at in one utterance. RE2 finds each in time linear
+in the utterance, but finding all of them can take one scan per match (``a.*b|a`` over ``aaaa…``); the cap
+keeps the whole search linear. No check needs more hits of one pattern in one utterance."""
+REGEX_PREFIX = "re:"
 _GROUP = re.compile(r"\{([^{}]*)\}")
+_GAP = re.compile(r"\{~([^{}]*)\}")
+_GAP_SIZE = re.compile(r"([0-9]+)(w?)")
 
 
 class PatternError(ValueError):
@@ -70,6 +97,237 @@ def expand_pattern(pattern: str, placeholders: Mapping[str, Sequence[str]]) -> l
         position = group.end()
     tail = pattern[position:]
     return list(dict.fromkeys(prefix + tail for prefix in results))
+
+
+class Gap(NamedTuple):
+    """Up to ``size`` content characters (``words=False``) or jieba words (``words=True``) between two parts."""
+
+    size: int
+    words: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledPattern:
+    """A pattern made ready to search: its parts, each as ``(phrase, content key)`` pairs, the gaps between
+    them, or for ``re:`` its RE2 expression (and no parts). A pattern without gaps has one part."""
+
+    pattern: str
+    parts: tuple[tuple[tuple[str, str], ...], ...]
+    gaps: tuple[Gap, ...] = ()
+    regex: Any = None
+
+    def found_in(self, key: str) -> bool:
+        """Whether the pattern occurs in the content key ``key``, compared character by character.
+
+        This is the load-time test that a script line holds one of its parts' variants: there is no tokenizer
+        then, so token boundaries are not looked at and a word gap ``{~Nw}`` only needs its parts in order
+        (a line is one sentence); a character gap is held to its N.
+        """
+        if self.regex is not None:
+            return any(m.start() < m.end() for m in islice(self.regex.finditer(key), MAX_REGEX_MATCHES))
+        found: list[dict[tuple[int, int], bool]] = []
+        for part in self.parts:
+            spans: dict[tuple[int, int], bool] = {}
+            for _, word in part:
+                at = key.find(word) if word else -1
+                while at != -1:
+                    spans[at, at + len(word)] = True
+                    at = key.find(word, at + 1)
+            found.append(spans)
+        return bool(found[0]) if len(found) == 1 else bool(_chain(found, self.gaps, None))
+
+
+_DEFAULT_NORMALIZER = Normalizer()
+
+
+def _regex_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every syntax error to stderr; ours is raised instead
+    options.never_capture = True  # only the whole match is used: RE2 can find its span with its DFAs alone
+    options.case_sensitive = False  # content keys hold lower-case Latin letters; a pattern may write VIP
+    return options
+
+
+_REGEX_OPTIONS = _regex_options()
+_EMPTY_PROBES = ("", "a", "中", "aa", "a中")
+"""Texts holding every context a position can have (start or end of the text or neither, between word
+characters or not): an expression that matches the empty string matches it at one of their positions."""
+
+
+def _regex_error(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else exc
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    return str(detail)
+
+
+def _compile_regex(pattern: str, normalizer: Normalizer) -> Any:
+    source = pattern[len(REGEX_PREFIX) :]
+    if not source:
+        raise PatternError(f"{pattern!r}: empty regular expression after 're:'")
+    # content keys are Simplified: fold Traditional characters the way call text is (電話 → 电话), and touch
+    # nothing ASCII, which is the expression's syntax (\D, [A-Z], the full-width folds to (, ?…)
+    folded = normalizer(source)
+    source = "".join(n if not c.isascii() and not n.isascii() else c for c, n in zip(source, folded))
+    try:
+        regex = re2.compile(source, _REGEX_OPTIONS)
+    except re2.error as exc:
+        raise PatternError(
+            f"{pattern!r} is not a valid regular expression: {_regex_error(exc)} "
+            "(RE2 syntax: no look-around, no back-references)"
+        ) from None
+    for probe in _EMPTY_PROBES:
+        for at in range(len(probe) + 1):
+            if regex.fullmatch(probe, at, at) is not None:
+                raise PatternError(
+                    f"{pattern!r} can match the empty string: a regular expression must match at least one "
+                    "character (write x+ rather than x*, drop an empty alternative)"
+                )
+    return regex
+
+
+def _split_gaps(pattern: str) -> tuple[list[str], list[Gap]]:
+    parts: list[str] = []
+    gaps: list[Gap] = []
+    position = 0
+    for found in _GAP.finditer(pattern):
+        size = _GAP_SIZE.fullmatch(found.group(1))
+        if size is None or not 1 <= int(size.group(1)) <= MAX_GAP:
+            raise PatternError(
+                f"{found.group(0)!r} in {pattern!r} is not a gap: write {{~N}} for up to N characters or "
+                f"{{~Nw}} for up to N words, N from 1 to {MAX_GAP}"
+            )
+        part = pattern[position : found.start()]
+        if not part:
+            where = "starts with a gap" if not parts else f"has two gaps in a row ({pattern[:found.end()][-12:]!r})"
+            raise PatternError(f"{pattern!r} {where}: a gap stands between two parts of a pattern")
+        parts.append(part)
+        gaps.append(Gap(int(size.group(1)), size.group(2) == "w"))
+        position = found.end()
+    tail = pattern[position:]
+    if gaps and not tail:
+        raise PatternError(f"{pattern!r} ends with a gap: a gap stands between two parts of a pattern")
+    parts.append(tail)
+    return parts, gaps
+
+
+def _compile(pattern: str, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer) -> CompiledPattern:
+    """The pattern parsed and expanded; a part's phrase whose content key is empty is kept (see
+    :func:`compile_pattern` for the check that refuses it)."""
+    if pattern.startswith(REGEX_PREFIX):
+        return CompiledPattern(pattern, (), (), _compile_regex(pattern, normalizer))
+    texts, gaps = _split_gaps(pattern)
+    parts = []
+    for text in texts:
+        try:
+            phrases = expand_pattern(text, placeholders)
+        except PatternError as exc:
+            if not gaps:
+                raise
+            raise PatternError(f"{exc} (a part of {pattern!r})") from None
+        parts.append(tuple((phrase, content_key(normalizer, phrase)) for phrase in phrases))
+    return CompiledPattern(pattern, tuple(parts), tuple(gaps))
+
+
+def compile_pattern(
+    pattern: str,
+    placeholders: Mapping[str, Sequence[str]],
+    *,
+    normalizer: Normalizer | None = None,
+    context: bool = False,
+) -> CompiledPattern:
+    """A pattern checked and made ready to search; :class:`PatternError` says what is wrong with a bad one.
+
+    Checked: braces, placeholders and the number of expansions (:func:`expand_pattern`), that every phrase
+    a pattern (or each part of a gapped pattern) stands for has a letter or digit to match, the gaps (N from
+    1 to :data:`MAX_GAP`, between two parts), and a regular expression's RE2 syntax and that it cannot match
+    the empty string. ``context=True`` is for the phrases of ``unless_before`` / ``unless_after``, which are
+    plain patterns: a gap or a regular expression there is refused.
+    """
+    if context and (pattern.startswith(REGEX_PREFIX) or _GAP.search(pattern)):
+        raise PatternError(
+            f"{pattern!r}: the phrases of unless_before / unless_after take no gaps and no regular expressions"
+        )
+    compiled = _compile(pattern, placeholders, normalizer or _DEFAULT_NORMALIZER)
+    for index, part in enumerate(compiled.parts):
+        for phrase, key in part:
+            if key:
+                continue
+            if len(compiled.parts) == 1:
+                raise PatternError(f"{phrase!r} has no letters or characters to match")
+            raise PatternError(
+                f"part {index + 1} of {pattern!r} can be {phrase!r}, with no letters or characters to match: "
+                "each part between gaps must match something (make the gap larger instead of the part optional)"
+            )
+    return compiled
+
+
+def check_pattern(
+    pattern: str,
+    placeholders: Mapping[str, Sequence[str]],
+    *,
+    normalizer: Normalizer | None = None,
+    context: bool = False,
+) -> None:
+    """Raise :class:`PatternError` with a message naming the pattern if it is not a valid pattern (see
+    :func:`compile_pattern`, which also returns it ready to search)."""
+    compile_pattern(pattern, placeholders, normalizer=normalizer, context=context)
+
+
+def _floor(gap: Gap, start: int, sizes: Sequence[int] | None) -> int:
+    """The earliest offset where the part before a gap may end for the part after it to start at ``start``.
+
+    A character gap: ``start - N``. A word gap counts the words that hold a character of the gap (the rest
+    of a word the part before ends inside counts as one): at most N, so the part before must end in or
+    after the N-th word before ``start``. ``sizes`` are the key's word boundaries; without them (the
+    load-time check, no tokenizer) a word gap has no bound.
+    """
+    if not gap.words:
+        return start - gap.size
+    if sizes is None or start == 0:
+        return 0
+    first = bisect_right(sizes, start - 1) - gap.size  # the word holding start-1, less N-1
+    return sizes[first] if first > 0 else 0
+
+
+def _chain(
+    parts: Sequence[Mapping[tuple[int, int], bool]], gaps: Sequence[Gap], sizes: Sequence[int] | None
+) -> list[tuple[int, int, bool]]:
+    """The hits of a gapped pattern from its parts' hits: ``parts[i]`` maps each span where part ``i`` was
+    found to whether it was found exactly (not by sound). Returns ``(start, end, exact)``: one hit for each
+    hit of the last part that a chain of the parts reaches, each part starting at or after the end of the
+    one before and within its gap of it; of those chains, the one that starts latest (the shortest hit),
+    exact before by sound.
+
+    Each part's hits are swept in order of start, with the chains that reach the part before in order of
+    end, through a window of the chains that may precede (ended, and within the gap) kept as a monotonic
+    queue of the best start: every hit enters and leaves the window once, so joining costs a sort of the
+    parts' hits, however many there are within a gap.
+    """
+    chains = sorted((end, start, exact) for (start, end), exact in parts[0].items())
+    for gap, part in zip(gaps, parts[1:]):
+        if not chains or not part:
+            return []
+        following: list[tuple[int, int, bool]] = []
+        window: deque[tuple[int, tuple[int, bool]]] = deque()  # (end, (first start, exact)), best first
+        taken = 0
+        for (start, end), exact in sorted(part.items()):
+            while taken < len(chains) and chains[taken][0] <= start:
+                chain_end, first, chain_exact = chains[taken]
+                value = (first, chain_exact)
+                while window and window[-1][1] <= value:
+                    window.pop()
+                window.append((chain_end, value))
+                taken += 1
+            floor = _floor(gap, start, sizes)
+            while window and window[0][0] < floor:
+                window.popleft()
+            if window:
+                first, chain_exact = window[0][1]
+                following.append((end, first, chain_exact and exact))
+        following.sort()
+        chains = following
+    return [(start, end, exact) for end, start, exact in chains]
 
 
 def _readings() -> dict[int, str]:
@@ -174,7 +432,11 @@ class PhraseFamily:
 
 
 class PhraseHit(NamedTuple):
-    """A phrase found in an utterance's content key (``start``/``end`` are content-key offsets)."""
+    """A phrase found in an utterance's content key (``start``/``end`` are content-key offsets).
+
+    ``phrase`` is the expanded phrase that matched, or for a gapped pattern or a regular expression the
+    content-key text of the hit (from the first part's start to the last part's end).
+    """
 
     family: str
     phrase: str
@@ -184,8 +446,9 @@ class PhraseHit(NamedTuple):
     by_sound: bool
 
 
-Owner = tuple[str, str, str]
-"""Who a key of an automaton stands for: ``(family, phrase, pattern)``."""
+Owner = tuple[str, str, str] | tuple[str, str, str, int]
+"""Who a key of an automaton stands for: ``(family, phrase, pattern)``, or ``(family, phrase, pattern, i)``
+for part ``i`` of a gapped pattern."""
 
 Candidate = tuple[int, int, Owner, bool]
 """A raw automaton match not yet checked against its family's boundaries and context:
@@ -222,15 +485,27 @@ class PhraseIndex:
         }
         exact: dict[str, list[tuple[Owner, None]]] = {}
         by_sound: dict[str, list[tuple[Owner, str]]] = {}
+        self._gapped: dict[str, dict[str, tuple[Gap, ...]]] = {}
+        """family → gapped pattern → its gaps; their parts are keys of the automata like any phrase."""
+        self._regexes: list[tuple[str, str, Any]] = []
+        """``(family, pattern, RE2 expression)`` of every ``re:`` pattern, searched on each content key."""
         for family in self.families.values():
             for pattern in family.patterns:
-                for phrase in expand_pattern(pattern, placeholders):
-                    key = content_key(normalizer, phrase)
-                    if not key:
-                        continue
-                    exact.setdefault(key, []).append(((family.name, phrase, pattern), None))
-                    if family.homophones and len(key) >= homophone_min_chars:
-                        by_sound.setdefault(sounds.key(key), []).append(((family.name, phrase, pattern), key))
+                compiled = _compile(pattern, placeholders, normalizer)
+                if compiled.regex is not None:
+                    self._regexes.append((family.name, pattern, compiled.regex))
+                    continue
+                gapped = len(compiled.parts) > 1
+                if gapped:
+                    self._gapped.setdefault(family.name, {})[pattern] = compiled.gaps
+                for index, part in enumerate(compiled.parts):
+                    for phrase, key in part:
+                        if not key:
+                            continue
+                        owner: Owner = (family.name, phrase, pattern, index) if gapped else (family.name, phrase, pattern)
+                        exact.setdefault(key, []).append((owner, None))
+                        if family.homophones and len(key) >= homophone_min_chars:
+                            by_sound.setdefault(sounds.key(key), []).append((owner, key))
         self._exact_keys = list(exact)
         self._exact_owners = [tuple(exact[k]) for k in self._exact_keys]
         self._sound_keys = list(by_sound)
@@ -291,6 +566,8 @@ class PhraseIndex:
         if self._sound is not None:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
         for automaton, haystack, owners, bounded, by_sound in passes:
+            if by_sound and self._regexes:
+                self._regex_candidates(keys, found)  # exact hits: after the exact pass's, before the sound pass's
             if automaton is None:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
@@ -309,7 +586,21 @@ class PhraseIndex:
                         groups[owner[0]] = [candidate]
                     else:
                         group.append(candidate)
+        if self._regexes and self._sound is None:  # no sound pass: the regular expressions go last
+            self._regex_candidates(keys, found)
         return found
+
+    def _regex_candidates(self, keys: Sequence[str], found: list[dict[str, list[Candidate]]]) -> None:
+        """The matches of every ``re:`` pattern in each content key (one RE2 search per match, at most
+        :data:`MAX_REGEX_MATCHES` per key), added to ``found`` as exact candidates."""
+        for name, pattern, regex in self._regexes:
+            for key, groups in zip(keys, found):
+                if not key:
+                    continue
+                for match in islice(regex.finditer(key), MAX_REGEX_MATCHES):
+                    start, end = match.span()
+                    if start < end:
+                        groups.setdefault(name, []).append((start, end, (name, key[start:end], pattern), False))
 
     def select(
         self, name: str, candidates: Iterable[Candidate], key: str, sizes: Sequence[int], breaks: set[int]
@@ -317,9 +608,12 @@ class PhraseIndex:
         """The candidates of family ``name`` that pass its boundary and context filters, in position order;
         a sound hit is kept only where no exact hit covers the same span."""
         family = self.families[name]
+        gapped = self._gapped.get(name)
+        if gapped is not None:
+            candidates = self._joined(family, gapped, candidates, key, sizes)
         hits: list[PhraseHit] = []
         seen: set[tuple[int, int]] = set()
-        for start, end, (_, phrase, pattern), by_sound in candidates:
+        for start, end, (_, phrase, pattern), by_sound in candidates:  # type: ignore[misc]
             if (start, end) in seen or not self._allowed(family, key, start, end, sizes, breaks):
                 continue
             seen.add((start, end))
@@ -327,6 +621,44 @@ class PhraseIndex:
         if len(hits) > 1:
             hits.sort(key=self.order)
         return hits
+
+    def _joined(
+        self,
+        family: PhraseFamily,
+        gapped: Mapping[str, tuple[Gap, ...]],
+        candidates: Iterable[Candidate],
+        key: str,
+        sizes: Sequence[int],
+    ) -> list[Candidate]:
+        """A family's candidates with the hits of its gapped patterns joined from their parts' matches:
+        exact phrase matches, joined exact hits, sound phrase matches, joined sound hits, in this order (the
+        first of a span is kept). A part must start where a phrase may (a token boundary unless the family's
+        boundary is ``"char"``); where it ends is free (帮 of 帮助), except that the joined hit's end is then
+        held to the family's boundary like any phrase's."""
+        plain: list[Candidate] = []
+        found: dict[str, list[dict[tuple[int, int], bool]]] = {}
+        check_start = family.boundary != "char"
+        for candidate in candidates:
+            owner = candidate[2]
+            if len(owner) == 3:
+                plain.append(candidate)
+                continue
+            start, end, (_, _, pattern, index), by_sound = candidate  # type: ignore[misc]
+            if check_start and not self.bound(key, sizes, start):
+                continue
+            parts = found.get(pattern)
+            if parts is None:
+                parts = found[pattern] = [{} for _ in range(len(gapped[pattern]) + 1)]
+            spans = parts[index]
+            spans[start, end] = spans.get((start, end), False) or not by_sound
+        joined: list[Candidate] = []
+        for pattern, parts in found.items():
+            for start, end, exact in _chain(parts, gapped[pattern], sizes):
+                joined.append((start, end, (family.name, key[start:end], pattern), not exact))
+        return [
+            *(c for c in plain if not c[3]), *(c for c in joined if not c[3]),
+            *(c for c in plain if c[3]), *(c for c in joined if c[3]),
+        ]
 
     @staticmethod
     def order(hit: PhraseHit) -> tuple[int, int, bool, str]:

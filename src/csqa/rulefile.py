@@ -24,9 +24,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csqa.errors import RuleFileError, RuleProblem
-from csqa.phrases import PatternError, content_key, expand_pattern
-from csqa.report import Severity
+from csqa.checks import REGISTRY, Check
+from csqa.checks.kinds import KINDS, SiteCheck, condition_families, parse_condition
+from csqa.errors import InputError, RuleFileError, RuleProblem
+from csqa.loaders import parse_text
+from csqa.phrases import CompiledPattern, PatternError, check_pattern, compile_pattern, content_key, expand_pattern
+from csqa.report import Severity, Status
 from csqa.text import Normalizer
 
 __all__ = ["RuleSet", "load_rules", "DEFAULT_RULES"]
@@ -108,17 +111,42 @@ class StepConfig(BaseModel):
     parts: dict[str, PartConfig] = {}
 
 
-class RuleConfig(BaseModel):
+class ExampleConfig(BaseModel):
+    """An example that travels with a rule: a call in the plain-text transcript form (``客服: …`` lines, with
+    optional ``# rings: 2`` headers) and the status the rule must give it."""
+
     model_config = _STRICT
 
-    code: Annotated[str, Field(pattern=r"^[A-Z]{2,4}[0-9]{2,4}$")]
-    title: NonEmpty
+    expect: Status
+    call: NonEmpty
+    why: str = ""
+
+
+class RuleConfig(BaseModel):
+    """One rule's table: what a call centre tunes (weight, severity, on or off, parameters, the line to say
+    instead) and, for a site rule of its own, its ``kind``, fixed ``code``, ``title``, ``summary``, the
+    directions it applies to, and the kind's settings (kept as the table's other keys and validated against
+    the kind, see :mod:`csqa.checks.kinds`). A built-in rule's code and title are its declaration's."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2,4}[0-9]{2,4}$")] | None = None
+    title: NonEmpty | None = None
     weight: Annotated[float, Field(ge=0)]
     severity: Severity
     veto: bool | None = None
     enabled: bool = True
     fix: str = ""
     params: dict[str, Any] = {}
+    kind: str | None = None
+    summary: str = ""
+    directions: Annotated[tuple[Literal["inbound", "outbound"], ...], Field(min_length=1)] = ("inbound", "outbound")
+    examples: tuple[ExampleConfig, ...] = ()
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The keys of the table that belong to its kind."""
+        return dict(self.__pydantic_extra__ or {})
 
     @property
     def vetoes(self) -> bool:
@@ -145,6 +173,10 @@ class RuleSet:
     model: RuleFileModel
     sources: tuple[str, ...]
     params: Mapping[str, BaseModel] = field(default_factory=dict)
+    checks: Mapping[str, Check] = field(default_factory=dict)
+    """Every rule of the file with its declaration: the built-in ones and the site rules."""
+    site_parts: Mapping[str, PartConfig] = field(default_factory=dict)
+    """The phrase families of the site rules' conditions, by family name."""
 
     @property
     def scorecard(self) -> ScorecardConfig:
@@ -170,6 +202,19 @@ class RuleSet:
     @property
     def placeholders(self) -> dict[str, tuple[str, ...]]:
         return placeholders_of(self.model.scorecard)
+
+    @functools.cached_property
+    def site_words(self) -> tuple[str, ...]:
+        """The site rules' literal phrases (no gap, no regular expression), which the tokenizer keeps whole:
+        a rule that names 中通 or 韵达 would otherwise never match them, since jieba, not knowing the
+        names, cuts 比中|通快 and 韵|达."""
+        words: dict[str, None] = {}
+        for part in self.site_parts.values():
+            for pattern in part.variants:
+                if "{~" in pattern or pattern.startswith("re:"):
+                    continue
+                words.update(dict.fromkeys(p for p in expand_pattern(pattern, self.placeholders) if len(p) >= 2))
+        return tuple(words)
 
     def render(self, line: str, **slots: str) -> str:
         """A script line with the company, department and ``slots`` filled in (see :func:`render_line`)."""
@@ -238,7 +283,7 @@ def _read(source: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), label
     except RecursionError:
         raise RuleFileError([RuleProblem(label, "", "not valid TOML: nested too deeply")]) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer beyond 4,300 digits
         raise RuleFileError([RuleProblem(label, "", f"not valid TOML: {exc}")]) from None
 
 
@@ -296,8 +341,6 @@ def _validate(
     label: str,
     base_label: str | None = None,
 ) -> RuleSet:
-    from csqa.checks import REGISTRY
-
     def owner(loc: Sequence[int | str]) -> str:
         return label if base_label is None else _owner(loc, overlay, label, base_label)
 
@@ -312,14 +355,32 @@ def _validate(
     placeholders = placeholders_of(model.scorecard)
     codes: dict[str, str] = {}
 
+    checks: dict[str, Check] = {}
+    site_parts: dict[str, PartConfig] = {}
+    filled: dict[str, RuleConfig] = {}
     for rule_id, cfg in model.rules.items():
-        check = REGISTRY.get(rule_id)
+        check = _declared(rule_id, cfg, problem)
         if check is None:
-            problem(("rules", rule_id), f"unknown rule id; known ids: {', '.join(REGISTRY)}")
             continue
-        if cfg.code in codes:
-            problem(("rules", rule_id, "code"), f"code {cfg.code} is already used by {codes[cfg.code]}")
-        codes[cfg.code] = rule_id
+        if check.kind != "dedicated":
+            for family, (part, field) in _site_parts(rule_id, check).items():
+                site_parts[family] = part
+
+                def located(loc: Sequence[int | str], message: str, field: str = field, rule_id: str = rule_id) -> None:
+                    # a part's "variants" are the condition's phrases, first or then: name the key the file has
+                    problem(["rules", rule_id, *(field if p == "variants" else p for p in loc[2:])], message)
+
+                _part_keys(part, placeholders, normalizer, ("rules", rule_id), located)
+        for index, example in enumerate(cfg.examples):
+            try:
+                parse_text(example.call, call_id=f"{rule_id}#{index + 1}")
+            except InputError as exc:
+                problem(("rules", rule_id, "examples", index, "call"), "; ".join(str(p) for p in exc.problems))
+        if check.code in codes:
+            problem(("rules", rule_id, "code"), f"code {check.code} is already used by {codes[check.code]}")
+        codes[check.code] = rule_id
+        checks[rule_id] = check
+        filled[rule_id] = cfg.model_copy(update={"code": check.code, "title": check.title})
         try:
             params[rule_id] = check.params.model_validate(cfg.params)
         except ValidationError as exc:
@@ -349,7 +410,7 @@ def _validate(
         for part_name, part in step.parts.items():
             keys = _part_keys(part, placeholders, normalizer, ("script", step_name, "parts", part_name), problem)
             line_key = content_key(normalizer, rendered)
-            if scorecard_valid and rendered and keys and not any(k in line_key for k in keys):
+            if scorecard_valid and rendered and keys and not any(k.found_in(line_key) for k in keys):
                 problem(
                     ("script", step_name, "parts", part_name),
                     f"the script line {step.line!r} does not contain any variant of {part.label!r}",
@@ -358,12 +419,6 @@ def _validate(
         for name, part in parts.items():
             loc = (table, name)
             _part_keys(part, placeholders, normalizer, loc, problem)
-            for field in ("unless_before", "unless_after"):
-                for index, variant in enumerate(getattr(part, field)):
-                    try:
-                        expand_pattern(variant, placeholders)
-                    except PatternError as exc:
-                        problem((*loc, field, index), str(exc))
     for name, banned in model.banned.items():
         if banned.instead.startswith("script.") and banned.instead.removeprefix("script.") not in model.script:
             problem(("banned", name, "instead"), f"names script step {banned.instead.removeprefix('script.')!r}, which the file does not have")
@@ -372,7 +427,64 @@ def _validate(
 
     if problems:
         raise RuleFileError(problems)
-    return RuleSet(model=model, sources=sources, params=params)
+    model = model.model_copy(update={"rules": {**model.rules, **filled}})
+    return RuleSet(model=model, sources=sources, params=params, checks=checks, site_parts=site_parts)
+
+
+def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
+    """The declaration of a rule of the file: the built-in one for a rule id of MANUAL.md, or a site rule's
+    own, made from its table. Reports what a table may not say (a code for a built-in rule, settings of a
+    kind for a rule that has none) and what a site rule lacks."""
+    builtin = REGISTRY.get(rule_id)
+    site_keys = {key for key in ("kind", "summary", "directions") if getattr(cfg, key) != RuleConfig.model_fields[key].default}
+    if builtin is not None:
+        if cfg.code is not None and cfg.code != builtin.code:
+            problem(("rules", rule_id, "code"), f"the codes of built-in rules are fixed ({builtin.code}); a site rule gets its own code")
+        if cfg.title is not None and cfg.title != builtin.title:
+            problem(("rules", rule_id, "title"), f"the titles of built-in rules are fixed ({builtin.title!r})")
+        for key in [*sorted(site_keys), *cfg.settings]:
+            problem(("rules", rule_id, key), f"unknown key for the built-in rule {rule_id}")
+        return builtin
+    if cfg.kind is None:
+        problem(("rules", rule_id), f"unknown rule id; a site rule needs a kind ({', '.join(KINDS)}); built-in ids: {', '.join(REGISTRY)}")
+        return None
+    missing = [key for key in ("code", "title") if getattr(cfg, key) is None]
+    for key in missing:
+        problem(("rules", rule_id, key), f"a site rule needs a {key}")
+    if cfg.code is not None and any(c.code == cfg.code for c in REGISTRY.values()):
+        problem(("rules", rule_id, "code"), f"{cfg.code} is the code of a built-in rule; choose another")
+    try:
+        condition = parse_condition({"kind": cfg.kind, **cfg.settings})
+    except ValidationError as exc:
+        for err in exc.errors():
+            # pydantic names the union members it tried (the kind, literal[…], function-after[…]): not keys of the file
+            loc = [p for p in err["loc"][1:] if not (isinstance(p, str) and (p in KINDS or "[" in p or "(" in p))]
+            problem(("rules", rule_id, *loc), err["msg"])
+        return None
+    if missing or any(c.code == cfg.code for c in REGISTRY.values()):
+        return None
+    assert cfg.code is not None and cfg.title is not None
+    return Check(
+        rule_id, cfg.code, cfg.title, cfg.summary or cfg.title, SiteCheck(rule_id, condition, cfg.directions),
+        directions=cfg.directions, kind=cfg.kind,
+    )
+
+
+def _site_parts(rule_id: str, check: Check) -> dict[str, tuple[PartConfig, str]]:
+    """The phrase families of a site rule's conditions, as parts the phrase index searches, each with the
+    key of the rule's table its patterns come from."""
+    assert isinstance(check.run, SiteCheck)
+    parts = {}
+    for family, node in condition_families(rule_id, check.run.condition):
+        if family.endswith((".first", ".then")):
+            field = family.rsplit(".", 1)[1]
+            variants = node.first if field == "first" else node.then
+            parts[family] = (PartConfig(label=family, variants=variants, homophones=node.homophones), field)
+        else:
+            parts[family] = (PartConfig(label=family, variants=node.phrases, homophones=node.homophones,
+                                        unless_before=node.unless_before, unless_after=node.unless_after,
+                                        window=node.context_chars), "phrases")
+    return parts
 
 
 _ENTRY_TABLES = {"rules": RuleConfig, "script": StepConfig, "lexicon": PartConfig, "banned": BannedConfig}
@@ -422,18 +534,20 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
     return RuleFileModel.model_construct(**parts), scorecard_valid
 
 
-def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any) -> set[str]:
-    keys: set[str] = set()
+def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any) -> list[CompiledPattern]:
+    """The part's variants checked and compiled (:func:`csqa.phrases.compile_pattern`, which
+    :func:`~csqa.phrases.check_pattern` runs): a bad one is reported and left out. Its context phrases
+    (``unless_before`` / ``unless_after``, plain patterns) are checked too, whatever table the part is in."""
+    keys: list[CompiledPattern] = []
     for index, variant in enumerate(part.variants):
         try:
-            expanded = expand_pattern(variant, placeholders)
+            keys.append(compile_pattern(variant, placeholders, normalizer=normalizer))
         except PatternError as exc:
             problem((*loc, "variants", index), str(exc))
-            continue
-        for phrase in expanded:
-            key = content_key(normalizer, phrase)
-            if key:
-                keys.add(key)
-            else:
-                problem((*loc, "variants", index), f"{phrase!r} has no letters or characters to match")
+    for field in ("unless_before", "unless_after"):
+        for index, variant in enumerate(getattr(part, field)):
+            try:
+                check_pattern(variant, placeholders, normalizer=normalizer, context=True)
+            except PatternError as exc:
+                problem((*loc, field, index), str(exc))
     return keys

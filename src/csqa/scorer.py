@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from csqa.checks import REGISTRY
 from csqa.checks.base import Context
 from csqa.doc import CallDoc
 from csqa.errors import CsqaError, InputError
@@ -70,7 +69,8 @@ class Scorer:
         matching = self.rules.matching
         scorecard = self.rules.scorecard
         self._normalizer = Normalizer()
-        words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words)
+        words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words,
+                 *self.rules.site_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
         self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
@@ -101,6 +101,7 @@ class Scorer:
         ]
         parts += [(f"lexicon.{name}", part) for name, part in model.lexicon.items()]
         parts += [(f"banned.{name}", part) for name, part in model.banned.items()]
+        parts += list(self.rules.site_parts.items())
         for name, part in parts:
             yield PhraseFamily(
                 name,
@@ -182,7 +183,7 @@ class Scorer:
         config = self.rules.rules[rule_id]
         context = Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords)
         try:
-            return REGISTRY[rule_id].run(context)
+            return self.rules.checks[rule_id].run(context)
         except Exception as exc:  # a check must never take a batch down; the error names call and rule
             raise ScoringError(doc.call.call_id, rule_id, exc) from exc
 

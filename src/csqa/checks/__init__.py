@@ -1,4 +1,4 @@
-"""The registry of checks, one per rule id of MANUAL.md, in the manual's order."""
+"""The registry of the built-in checks, one per rule id of MANUAL.md, in the manual's order (the order of their codes)."""
 
 from __future__ import annotations
 
@@ -7,31 +7,19 @@ from csqa.checks.restate import RESTATE_CHECK
 from csqa.checks.steps import STEP_CHECKS
 from csqa.checks.taboos import TABOO_CHECKS
 
-__all__ = ["Check", "Context", "REGISTRY", "RULE_IDS"]
+__all__ = ["Check", "Context", "REGISTRY", "RULE_IDS", "code_order"]
 
 
-def _ordered() -> dict[str, Check]:
-    by_id = {check.id: check for check in (*STEP_CHECKS, RESTATE_CHECK, *TABOO_CHECKS)}
-    order = (
-        "answer-within-three-rings",
-        "standard-greeting",
-        "restate-question",
-        "offer-further-help",
-        "thank-and-goodbye",
-        "customer-hangs-up-first",
-        "callback-introduction",
-        "callback-closing",
-        "no-forbidden-phrases",
-        "no-interrupting",
-        "no-filler-words",
-        "no-arguing",
-        "no-chatting-before-hangup",
-        "no-transfer-without-consent",
-        "no-absolute-promises",
-        "apologise-after-hold",
-    )
-    return {rule_id: by_id[rule_id] for rule_id in order}
+_GROUPS = ("ST", "CB", "TB")  # the manual's order: 十 电话接听, 十一 电话回访, then 七/八 the taboos
 
 
-REGISTRY: dict[str, Check] = _ordered()
+def code_order(code: str) -> tuple[int, str]:
+    """Where a code sorts: the manual's groups in the manual's order, then site codes alphabetically."""
+    prefix = code.rstrip("0123456789")
+    return (_GROUPS.index(prefix) if prefix in _GROUPS else len(_GROUPS), code)
+
+
+REGISTRY: dict[str, Check] = {
+    check.id: check for check in sorted((*STEP_CHECKS, RESTATE_CHECK, *TABOO_CHECKS), key=lambda c: code_order(c.code))
+}
 RULE_IDS: tuple[str, ...] = tuple(REGISTRY)

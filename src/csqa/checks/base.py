@@ -31,15 +31,33 @@ class NoParams(BaseModel):
 
 @dataclass(frozen=True)
 class Check:
-    """A registered rule: its id, the directions it applies to, what it reads, and the function that judges a call."""
+    """A rule's one declaration: its id, fixed code and title, what it checks (one line), the directions it
+    applies to, its parameters (a pydantic model whose defaults are the defaults), the script parts and
+    lexicons it reads, and the function that judges a call. Its documentation is ``doc``.
+
+    Everything else follows from the declarations: the registry's order (by code), ``csqa rules``, the
+    README's rule table, the validation of rule files (a rule file tunes weight, severity, whether the rule
+    is on, parameters and phrases; it cannot change a code). A site rule written in a rule file becomes a
+    ``Check`` too (:mod:`csqa.checks.kinds`), with its kind in ``kind``.
+    """
 
     id: str
+    code: str
+    title: str
     summary: str
     run: Callable[[Context], CheckResult]
     directions: tuple[str, ...] = ("inbound", "outbound")
     params: type[BaseModel] = NoParams
     step_parts: tuple[str, ...] = ()
     lexicons: tuple[str, ...] = ()
+    kind: str = "dedicated"
+    manual: str = ""
+    """What the manual says, in its words (the README's rule table shows it)."""
+
+    @property
+    def doc(self) -> str:
+        """Where the rule's documentation is, in the repository (``csqa rules RULE`` prints it)."""
+        return f"rules/docs/{self.id}.md"
 
 
 @dataclass

@@ -123,9 +123,12 @@ def restate_question(ctx: Context) -> CheckResult:
 
 RESTATE_CHECK = Check(
     "restate-question",
+    "ST03",
+    "Restate the customer's question",
     "Before answering, the agent restates the customer's matter and asks for confirmation (您是咨询…的问题,是吗?).",
     restate_question,
     params=RestateParams,
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye"),
+    manual="您是咨询有关 **的问题,是吗?",
 )
