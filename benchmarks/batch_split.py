@@ -19,11 +19,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench  # noqa: E402
-import corpus  # noqa: E402
-
-import csqa  # noqa: E402
-from csqa import batch  # noqa: E402
+import bench
+import corpus
+import csqa
+from csqa import batch
 
 HERE = Path(__file__).resolve().parent
 

@@ -41,10 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
-
-import csqa  # noqa: E402
-from csqa.loaders import RawCall, parse_call  # noqa: E402
+import corpus
+import csqa
+from csqa.loaders import RawCall, parse_call
 
 HERE = Path(__file__).resolve().parent
 CALL = (

@@ -20,12 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench  # noqa: E402
-import corpus  # noqa: E402
-
-import csqa  # noqa: E402
-from csqa.loaders import parse_call  # noqa: E402
-from csqa.text import _FOLDED_KEEP_LINES, _fold  # noqa: E402
+import bench
+import corpus
+import csqa
+from csqa.loaders import parse_call
+from csqa.text import _FOLDED_KEEP_LINES, _fold
 
 HERE = Path(__file__).resolve().parent
 

@@ -38,14 +38,14 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
+import corpus
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -122,11 +122,12 @@ def machine() -> dict[str, Any]:
     for name in ("csqa", "pyspark", "dask", "distributed", "pandas", "pyarrow", "rjieba"):
         try:
             packages[name] = version(name)
-        except Exception:  # noqa: BLE001 - not installed
+        except Exception:  # not installed
             packages[name] = None
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model, "cores": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": model, "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         "python": platform.python_version(), "java": java[0] if java else None, "packages": packages,
     }
 

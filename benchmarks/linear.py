@@ -16,6 +16,7 @@ it near 1 (the goal is within 2). Not a test: timings are printed, and ``--json`
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import sys
@@ -28,10 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import csqa  # noqa: E402
-from corpus import calls as corpus_calls  # noqa: E402
-from csqa.cli import main as cli  # noqa: E402
-from csqa.loaders import parse_text  # noqa: E402
+import csqa
+from corpus import calls as corpus_calls
+from csqa.cli import main as cli
+from csqa.loaders import parse_text
 
 
 def long_call(utterances: int) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def one_long_call(scorer: csqa.Scorer, sizes: list[int]) -> dict[int, float]:
     per_unit = {}
     for size in sizes:
         call = csqa.parse_call(long_call(size))
-        seconds = timed(lambda: scorer.score(call))
+        seconds = timed(functools.partial(scorer.score, call))
         per_unit[size] = seconds / size
         print(f"  one call of {size:>7,} utterances: {seconds:8.2f} s, {per_unit[size] * 1e6:7.1f} µs per utterance")
     return per_unit
@@ -79,7 +80,7 @@ def stored_reports(scorer: csqa.Scorer, sizes: list[int], folder: Path) -> dict[
         path.write_text(line * size, encoding="utf-8")
         for command, argv in (("summary", ["summary", str(path), "--format", "json"]),
                               ("report", ["report", str(path), "-o", str(folder / f"site-{size}")])):
-            seconds = timed(lambda: _quiet(argv))
+            seconds = timed(functools.partial(_quiet, argv))
             figures[command][size] = seconds / size
             print(f"  csqa {command:<7} over {size:>7,} reports: {seconds:8.2f} s, {seconds / size * 1e6:7.1f} µs per report")
     return figures
@@ -99,7 +100,7 @@ def header_spaces(sizes: list[int]) -> dict[int, float]:
     per_unit = {}
     for size in sizes:
         text = "# call_id: a" + " " * size + "x\n坐席: 您好\n"
-        seconds = timed(lambda: parse_text(text, call_id="h"))
+        seconds = timed(functools.partial(parse_text, text, call_id="h"))
         per_unit[size] = seconds / size
         print(f"  .txt header + {size:>7,} spaces: {seconds * 1000:8.2f} ms")
     return per_unit

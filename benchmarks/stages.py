@@ -20,10 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
-
-import csqa  # noqa: E402
-from csqa.loaders import iter_raw  # noqa: E402
+import corpus
+import csqa
+from csqa.loaders import iter_raw
 
 HERE = Path(__file__).resolve().parent
 

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpora" / "demo"
 
 BAD_LINES = [
-    json.dumps({"call_id": "bad-speaker", "utterances": [{"speaker": "agent", "text": "您好"}, {"speaker": "robot", "text": "嗯"}]}),
+    json.dumps({"call_id": "bad-speaker",
+                "utterances": [{"speaker": "agent", "text": "您好"}, {"speaker": "robot", "text": "嗯"}]}),
     json.dumps({"call_id": "no-text", "utterances": [{"speaker": "agent"}]}),
     json.dumps({"call_id": "not-a-list", "utterances": "您好"}),
     json.dumps({"call_id": "a-dict", "utterances": {"speaker": "agent", "text": "您好"}}),
@@ -108,7 +109,8 @@ def utterance_rows(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if isinstance(head["call_id"], int):
             head["call_id"] = str(head["call_id"])
         utterances = call.get("utterances") or []
-        mine = [{**head, "seq": seq, **{k: u.get(k) for k in ("speaker", "text", "start", "end")}} for seq, u in enumerate(utterances)]
+        mine = [{**head, "seq": seq, **{k: u.get(k) for k in ("speaker", "text", "start", "end")}}
+                for seq, u in enumerate(utterances)]
         rows += mine[::-1] or [{**head, "seq": None}]
     return rows
 

@@ -37,6 +37,7 @@ __all__ = [
     "Text",
     "deep_dict",
     "deep_list",
+    "deep_nesting_text",
     "good_call_dicts",
     "hostile_call_dicts",
     "hostile_call_json",
@@ -46,12 +47,11 @@ __all__ = [
     "hostile_jsonl_line",
     "hostile_python_values",
     "hostile_text",
+    "huge_int_text",
     "invalid_utf8",
     "json_files",
     "jsonl_files",
     "long_runs",
-    "deep_nesting_text",
-    "huge_int_text",
     "report_lines",
     "toml_files",
     "toml_values",
@@ -316,12 +316,12 @@ class DeepDict(dict):  # type: ignore[type-arg]
         return f"DeepDict({self.depth})"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def deep_list(depth: int) -> Deep:
     return Deep(depth)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def deep_dict(depth: int) -> DeepDict:
     return DeepDict(depth)
 
@@ -724,7 +724,9 @@ def toml_values(*, max_depth: int = 100_000) -> st.SearchStrategy[str]:
         hostile_text(max_size=10, max_run=200).map(_toml_string),
         st.sampled_from(PATTERNS).map(_toml_string),
         st.builds(
-            lambda ch, n: _toml_string(ch * n), st.sampled_from(["楠", "a", "{a|b}", "\ue000", "嗯"]), st.sampled_from([10_000, 200_000])
+            lambda ch, n: _toml_string(ch * n),
+            st.sampled_from(["楠", "a", "{a|b}", "\ue000", "嗯"]),
+            st.sampled_from([10_000, 200_000]),
         ),
         hostile_text(max_size=6, surrogates=False, max_run=0).map(lambda t: "'" + t.replace("'", "") + "'"),
         hostile_text(max_size=6, max_run=0).map(lambda t: '"' + t + '"'),  # raw: control characters are not TOML

@@ -21,7 +21,6 @@ from csqa.loaders import RawCall
 from csqa.summary import read_reports
 from tests.lakedata import (
     DEMO,
-    write_unreadable,
     assert_same,
     call_row,
     raw_items,
@@ -31,6 +30,7 @@ from tests.lakedata import (
     utterance_rows,
     write_jsonl,
     write_parquet,
+    write_unreadable,
 )
 
 
@@ -124,7 +124,8 @@ def test_schemas_carry_every_field_of_the_models() -> None:
 
     calls = set(frames.CALLS_SCHEMA.names)
     assert set(csqa.Report.model_fields) - {"checks"} <= calls
-    assert {"error_code" if f == "code" else "error_message" if f == "message" else f for f in csqa.CallError.model_fields} <= calls
+    renamed = {"code": "error_code", "message": "error_message"}
+    assert {renamed.get(f, f) for f in csqa.CallError.model_fields} <= calls
     check = frames.REPORTS_SCHEMA.field("checks").type.value_type
     assert [check.field(i).name for i in range(check.num_fields)] == list(CheckResult.model_fields)
     evidence = check.field("evidence").type.value_type
@@ -159,21 +160,24 @@ def test_utterance_rows_that_disagree_are_an_error_row(scorer: csqa.Scorer) -> N
     ]
     calls, _ = frames.score_frame(pd.DataFrame(rows), layout="utterance", rules=scorer)
     assert list(calls.call_id) == ["c1", "c2", "c3"] and list(calls.error) == [True, True, False]
-    assert calls.error_message[0] == "[E101] call 'c1': agent_id: differs between the call's rows: 'A2', 'A1'"  # in utterance order
+    # in utterance order
+    assert calls.error_message[0] == "[E101] call 'c1': agent_id: differs between the call's rows: 'A2', 'A1'"
     assert calls.error_message[1] == "[E101] call 'c2': seq: 0 given to more than one row"
     assert list(calls.utterances[2]) == [{"speaker": "agent", "text": "您好", "start": None, "end": None},
                                          {"speaker": "customer", "text": "喂", "start": None, "end": None}]
 
 
 def test_pandas_types_do_not_change_the_call(scorer: csqa.Scorer) -> None:
-    call = {"call_id": "t", "rings": 4, "hangup_by": "customer", "utterances": [{"speaker": "agent", "text": "您好!请问有什么能帮您?"}]}
+    call = {"call_id": "t", "rings": 4, "hangup_by": "customer",
+            "utterances": [{"speaker": "agent", "text": "您好!请问有什么能帮您?"}]}
     frame = pd.DataFrame([call_row(call), call_row({**call, "call_id": "u", "rings": None})])
     assert frame.rings.dtype == np.float64  # pandas holds integers with gaps as floats
     calls, checks = frames.score_frame(frame, rules=scorer)
     assert_same(frames.results_from_frames(calls, checks), scorer.score_many([call, {**call, "call_id": "u", "rings": None}]))
     assert checks[(checks.call_id == "t") & (checks.rule == "answer-within-three-rings")].status.item() == "fail"
     # a float in an integer field of a JSON call is still reported, as csqa score reports it
-    assert frames.score_frame(pd.DataFrame([{"json": json.dumps({**call, "rings": 2.5})}]), layout="raw", rules=scorer).calls.error[0]
+    raw = pd.DataFrame([{"json": json.dumps({**call, "rings": 2.5})}])
+    assert frames.score_frame(raw, layout="raw", rules=scorer).calls.error[0]
 
 
 def test_schemas_and_derived_columns(scorer: csqa.Scorer) -> None:
@@ -261,7 +265,8 @@ def test_lake_local_equals_csqa_score(jsonl: Path, tmp_path: Path, capsys: pytes
     assert lake(["score", str(lake_dir), "-o", str(tmp_path / "qa"), "--layout", "raw", "--engine", "local"]) == 1
     out, err = capsys.readouterr()
     errors = sum(isinstance(r, csqa.CallError) for r in expected)
-    assert out == f"{len(expected)} calls ({errors} errors) → {tmp_path / 'qa'}/calls; {16 * (len(expected) - errors)} checks → {tmp_path / 'qa'}/checks\n"
+    assert out == (f"{len(expected)} calls ({errors} errors) → {tmp_path / 'qa'}/calls; "
+                   f"{16 * (len(expected) - errors)} checks → {tmp_path / 'qa'}/checks\n")
     assert err.splitlines() == [f"csqa: {r.message}" for r in expected if isinstance(r, csqa.CallError)]
     calls, checks = read_output(tmp_path / "qa")
     assert calls.schema.equals(frames.CALLS_SCHEMA) and checks.schema.equals(frames.CHECKS_SCHEMA)
@@ -274,7 +279,8 @@ def test_lake_local_layouts_agree(tmp_path: Path, scorer: csqa.Scorer) -> None:
     write_parquet([call_row(c) for c in calls_in], frames.CALL_INPUT_SCHEMA, tmp_path / "by-call", files=3)
     write_parquet(utterance_rows(calls_in), frames.UTTERANCE_INPUT_SCHEMA, tmp_path / "by-utterance", files=3)
     for layout, folder in (("call", "by-call"), ("utterance", "by-utterance")):
-        assert lake(["score", str(tmp_path / folder), "-o", str(tmp_path / f"qa-{layout}"), "--layout", layout, "--workers", "1"]) == 1
+        argv = ["score", str(tmp_path / folder), "-o", str(tmp_path / f"qa-{layout}"), "--layout", layout, "--workers", "1"]
+        assert lake(argv) == 1
         assert_same(frames.results_from_frames(*read_output(tmp_path / f"qa-{layout}")), expected)
 
 
@@ -289,7 +295,8 @@ def test_lake_import_layouts(tmp_path: Path, scorer: csqa.Scorer) -> None:
 
 
 def test_lake_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lake_dir = write_parquet([{"json": '{"call_id": "c", "utterances": []}'}], frames.RAW_INPUT_SCHEMA, tmp_path / "lake", files=1)
+    lake_dir = write_parquet([{"json": '{"call_id": "c", "utterances": []}'}], frames.RAW_INPUT_SCHEMA, tmp_path / "lake",
+                             files=1)
     bad_rules = tmp_path / "bad.toml"
     bad_rules.write_text("[scorecard\n", encoding="utf-8")
     (tmp_path / "qa" / "calls").mkdir(parents=True)

@@ -19,7 +19,6 @@ from csqa.cli import main
 from csqa.html import PageNames, render_call, render_fragment, render_index, write_site
 from csqa.report import CheckResult, Evidence
 from csqa.summary import Summary, read_reports, summarize
-
 from tests.conftest import make_call
 
 
@@ -214,7 +213,7 @@ def test_write_site_streams_and_links_every_call(tmp_path: Path, demo: list[csqa
     refs: list[weakref.ref[csqa.Report]] = []
 
     def stream() -> Iterator[csqa.Report | csqa.CallError]:
-        for result in [*demo, *odd, error]:
+        for result in [*demo, *odd, error]:  # noqa: F821 - bound above; ruff takes the later 'del odd' for unbound
             if isinstance(result, csqa.Report):
                 refs.append(weakref.ref(result))
             yield result

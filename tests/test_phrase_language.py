@@ -193,9 +193,9 @@ def documented_rows(root: Path) -> list[tuple[str, str, str, str]]:
 def documented(tmp_path_factory: pytest.TempPathFactory, root: Path) -> tuple[csqa.Scorer, list[tuple[str, str, str, str]]]:
     rows = documented_rows(root)
     text = ['extends = "default"']
-    for n, (pattern, settings, _, _) in enumerate(rows):
+    for n, (pattern, options, _, _) in enumerate(rows):
         text += [f"[lexicon.t-doc-{n}]", f'label = "doc {n}"', f"variants = [{_toml(pattern)}]"]
-        text += [f"{key} = {_toml(value)}" for key, value in tomllib.loads(f"x = {{ {settings} }}")["x"].items()]
+        text += [f"{key} = {_toml(value)}" for key, value in tomllib.loads(f"x = {{ {options} }}")["x"].items()]
     path = tmp_path_factory.mktemp("doc") / "doc.toml"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return csqa.Scorer(path), rows
@@ -205,11 +205,11 @@ def test_every_example_of_the_documentation_holds(documented: tuple[csqa.Scorer,
     scorer, rows = documented
     assert len(rows) >= 30
     wrong = []
-    for n, (pattern, settings, yes, no) in enumerate(rows):
+    for n, (pattern, options, yes, no) in enumerate(rows):
         if not quotes(scorer, f"doc-{n}", yes):
-            wrong.append(f"{pattern} [{settings}] does not find {yes}")
+            wrong.append(f"{pattern} [{options}] does not find {yes}")
         if quotes(scorer, f"doc-{n}", no):
-            wrong.append(f"{pattern} [{settings}] finds {no}")
+            wrong.append(f"{pattern} [{options}] finds {no}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -41,7 +41,8 @@ def calls(draw: st.DrawFn) -> dict[str, object]:
         "ring_seconds": draw(st.none() | st.floats(0, 60)),
         "hangup_by": draw(st.none() | st.sampled_from(["agent", "customer"])),
         "utterances": utterances,
-        "events": draw(st.sampled_from([[], [{"type": "transfer", "start": 3.0}], [{"type": "hold", "start": 1.0, "end": 30.0}]])),
+        "events": draw(st.sampled_from([[], [{"type": "transfer", "start": 3.0}],
+                                        [{"type": "hold", "start": 1.0, "end": 30.0}]])),
     }
 
 

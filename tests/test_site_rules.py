@@ -16,7 +16,6 @@ from csqa.docs import rule_table
 from csqa.evaluate import evaluate
 from csqa.html import write_site
 from csqa.summary import summarize
-
 from tests.conftest import make_call
 
 SITE = Path(__file__).resolve().parent.parent / "rules" / "examples" / "site.toml"
@@ -58,7 +57,7 @@ OPENING = ("agent", "您好,顺达快运客服中心,请问有什么可以帮您
 def test_every_builtin_rule_is_declared_once_with_its_code_title_and_doc(root: Path) -> None:
     codes = [check.code for check in REGISTRY.values()]
     assert len(set(codes)) == 16 and codes == sorted(codes, key=lambda c: ("ST", "CB", "TB").index(c[:2]))
-    for rule_id, check in REGISTRY.items():
+    for check in REGISTRY.values():
         assert (root / check.doc).is_file() and check.title and check.manual
     default = (root / "rules" / "default.toml").read_text(encoding="utf-8")
     assert not re.search(r"^code\s*=", default, re.M), "codes live in the declarations, not in the rule file"
@@ -161,12 +160,10 @@ def test_order_count_and_logic(tmp_path: Path) -> None:
 def test_timing_kinds_need_times_and_measure_them(tmp_path: Path) -> None:
     scorer = scorer_with(
         tmp_path,
-        **{
-            "silence": rule("silence", "XY01", max_seconds=10),
-            "rate": rule("speech-rate", "XY02", max_per_minute=300),
-            "overlap": rule("overlap", "XY03", max_seconds=1.0),
-            "first": rule("first-response", "XY04", max_seconds=3),
-        },
+        silence=rule("silence", "XY01", max_seconds=10),
+        rate=rule("speech-rate", "XY02", max_per_minute=300),
+        overlap=rule("overlap", "XY03", max_seconds=1.0),
+        first=rule("first-response", "XY04", max_seconds=3),
     )
     timed = make_call(
         ("agent", "您好,顺达快运,请问有什么可以帮您", 4.0, 8.0),

@@ -45,8 +45,8 @@ pytestmark = [
 
 def _missing() -> str | None:
     try:
-        import pyspark  # noqa: F401
         import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError as exc:
         return f"pyspark is not installed ({exc}): pip install 'csqa[spark]'"
     java_home = os.environ.get("JAVA_HOME")

@@ -292,9 +292,9 @@ def test_untimed_transfer_makes_the_closing_not_assessable(scorer: csqa.Scorer) 
 
 
 def test_closing_after_a_handoff_is_not_applicable(scorer: csqa.Scorer) -> None:
-    call = make_call(("agent", GREETING, 0.0, 3.0), ("customer", MATTER, 3.5, 6.0), ("agent", "我帮您转接物流部门可以吗", 6.5, 9.0),
-                     ("customer", "可以", 9.2, 9.8), rings=1, hangup_by="customer",
-                     events=[{"type": "transfer", "start": 10.0}])
+    call = make_call(("agent", GREETING, 0.0, 3.0), ("customer", MATTER, 3.5, 6.0),
+                     ("agent", "我帮您转接物流部门可以吗", 6.5, 9.0), ("customer", "可以", 9.2, 9.8),
+                     rings=1, hangup_by="customer", events=[{"type": "transfer", "start": 10.0}])
     report = scorer.score(call)
     assert report.check("offer-further-help").status == "not_applicable"
     assert report.check("thank-and-goodbye").status == "not_applicable"
@@ -303,13 +303,14 @@ def test_closing_after_a_handoff_is_not_applicable(scorer: csqa.Scorer) -> None:
 # --- customer-hangs-up-first -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("hangup", "expected"), [("customer", "pass"), ("客户", "pass"), ("agent", "fail"), (None, "not_assessable")])
+@pytest.mark.parametrize(("hangup", "expected"),
+                         [("customer", "pass"), ("客户", "pass"), ("agent", "fail"), (None, "not_assessable")])
 def test_customer_hangs_up_first(scorer: csqa.Scorer, hangup: str | None, expected: str) -> None:
     call = inbound(*FULL, hangup_by=hangup)
     result = status(scorer, call, "customer-hangs-up-first")
     assert result.status == expected
     if expected == "fail":
-        assert [e.field for e in result.evidence][0] == "hangup_by"
+        assert result.evidence[0].field == "hangup_by"
         assert result.evidence[1].utterance == len(FULL) - 1
 
 

@@ -210,7 +210,8 @@ def test_transfer_failures(scorer: csqa.Scorer, agent: str, customer: str, missi
 
 
 def test_silent_transfer_event_fails_and_no_transfer_is_not_applicable(scorer: csqa.Scorer) -> None:
-    silent = timed(("customer", "我的快递丢了", 0.0, 2.0), ("agent", "好的", 2.5, 3.0), events=[{"type": "transfer", "start": 4.0}])
+    silent = timed(("customer", "我的快递丢了", 0.0, 2.0), ("agent", "好的", 2.5, 3.0),
+                   events=[{"type": "transfer", "start": 4.0}])
     result = check(scorer, silent, "no-transfer-without-consent")
     assert result.status == "fail" and result.evidence[-1].field == "events[0]"
     assert check(scorer, make_call(("agent", "好的")), "no-transfer-without-consent").status == "not_applicable"

@@ -36,7 +36,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Path:
 def test_wheel_scores_with_bundled_rules(installed: Path, tmp_path: Path) -> None:
     code = (
         "import csqa, pathlib; "
-        "r = csqa.score({'call_id': 'w', 'rings': 1, 'utterances': [{'speaker': 'agent', 'text': '您好!楠山农林客服部,请问有什么能帮您?'}]}); "
+        "r = csqa.score({'call_id': 'w', 'rings': 1, "
+        "'utterances': [{'speaker': 'agent', 'text': '您好!楠山农林客服部,请问有什么能帮您?'}]}); "
         "print(r.check('standard-greeting').status, len(r.checks)); "
         "print(pathlib.Path(csqa.__file__).parent.parent.name)"
     )

@@ -28,9 +28,9 @@ from csqa.loaders import input_files, iter_raw
 from csqa.report import CallError, Report
 from csqa.rulefile import load_rules
 from csqa.scorer import Scorer
+from csqa.script import render_script
 from csqa.summary import ReportFile, summarize
 from csqa.tables import table, terminal_safe
-from csqa.script import render_script
 
 __all__ = ["main"]
 
@@ -48,7 +48,8 @@ def _say(message: str) -> None:
 def _inputs(paths: Sequence[str]) -> list[str]:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        raise UsageError(f"no such file or folder: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise UsageError(f"no such file or folder: {missing[0]}" + more)
     return list(paths)
 
 
@@ -56,8 +57,8 @@ def _writable_folder(path: str, what: str) -> None:
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".csqa-probe-")
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".csqa-probe-"):
+            pass
     except OSError as exc:
         raise UsageError(f"{what} {path} cannot be written: {exc.strerror or exc}") from None
 
@@ -131,10 +132,7 @@ def _score(args: argparse.Namespace) -> int:
     progress = not args.quiet and sys.stderr.isatty()
     results = scorer.score_many(iter_raw(*paths), workers=args.workers, progress=progress)
     with sink:
-        if args.format == "jsonl":
-            errors = _write_jsonl(results, sink)
-        else:
-            errors = _write_table(results, sink, scorer)
+        errors = _write_jsonl(results, sink) if args.format == "jsonl" else _write_table(results, sink, scorer)
     return 1 if errors else 0
 
 
@@ -174,7 +172,8 @@ def _write_table(results: Iterable[Report | CallError], out: _Sink, scorer: Scor
     out.write(table(["call", "agent", "direction", "score", "verdict", "failed rules"], rows) + "\n\n")
     scored = len(rows)
     mean = f"{sum(scores) / len(scores):.1f}" if scores else "-"
-    out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; {passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
+    out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; "
+              f"{passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
     unjudged = scored - len(scores)
     if unjudged:
         out.write(f"{unjudged} calls have no score (the agent never speaks, or no rule could be judged): "
@@ -183,8 +182,9 @@ def _write_table(results: Iterable[Report | CallError], out: _Sink, scorer: Scor
         out.write("\n" + table(
             ["rule", "code", "fails", "judged", "fail rate"],
             [
-                [rule_id, cfg.code, str(fails[rule_id]), str(judged[rule_id]), f"{fails[rule_id] / judged[rule_id]:.0%}"]
-                for rule_id, cfg in scorer.rules.rules.items()
+                [rule_id, scorer.rules.checks[rule_id].code, str(fails[rule_id]), str(judged[rule_id]),
+                 f"{fails[rule_id] / judged[rule_id]:.0%}"]
+                for rule_id in scorer.rules.rules
                 if judged[rule_id]
             ],
         ) + "\n")
@@ -246,7 +246,8 @@ def _rules(args: argparse.Namespace) -> int:
         cfg = rules.model.rules[rule_id]
         severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
         calls = "both" if len(check.directions) == 2 else check.directions[0]
-        rows.append([check.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.kind, check.summary])
+        rows.append([check.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.kind,
+                     check.summary])
     if args.format == "json":
         payload = [
             {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,

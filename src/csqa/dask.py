@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 try:
-    import dask
     import dask.bag as db
     import dask.dataframe as dd
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    from dask.base import compute
+    from dask.delayed import delayed
     from distributed import Client
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("csqa.dask needs dask[dataframe,distributed], pandas and pyarrow: pip install 'csqa[dask]'") from exc
@@ -64,7 +66,8 @@ def _default_partitions() -> int:
     try:
         from distributed import default_client
 
-        return 4 * max(1, sum(default_client().nthreads().values()))
+        threads: int = sum(default_client().nthreads().values())
+        return 4 * max(1, threads)
     except ValueError:  # no client: Dask's own scheduler on this machine
         return 4 * (os.cpu_count() or 1)
 
@@ -100,25 +103,31 @@ def score(
     if partitions or data.npartitions < wanted:  # a few big files would leave workers idle
         data = data.repartition(npartitions=wanted)
     run = functools.partial(frames._engine_frame, spec=spec, extra_columns="ignore", keep_pos=False)
+    reports: dd.DataFrame
     if layout != "utterance":
-        return data.map_partitions(run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)
+        reports = data.map_partitions(run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)
+        return reports
     placed = data.map_partitions(_with_pos, meta=data._meta.assign(**{POS: pd.Series([], dtype="int64")}))
-    grouped = placed.shuffle("call_id", shuffle_method=_SHUFFLE).map_partitions(frames._group_utterances, meta=frames.grouped_meta())
+    grouped = placed.shuffle("call_id", shuffle_method=_SHUFFLE).map_partitions(frames._group_utterances,
+                                                                                 meta=frames.grouped_meta())
     # Put the calls back in the order of their first row. The places are computed here (one pass, no scoring)
     # and given to set_index as divisions: sort_values would compute them lazily, inside a cached_property
     # whose lock (Python < 3.12) the in-process scheduler then waits for, and the two deadlock.
     places = np.sort(grouped[POS].compute().to_numpy())
     if len(places) == 0:
-        return grouped.map_partitions(run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)
+        reports = grouped.map_partitions(run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)
+        return reports
     cuts = np.linspace(0, len(places) - 1, grouped.npartitions + 1).round().astype(int)
     divisions = sorted({int(v) for v in places[cuts]})
     if len(divisions) == 1:
         divisions = divisions * 2
     ordered = grouped.set_index(POS, divisions=divisions, shuffle_method=_SHUFFLE)
-    return ordered.map_partitions(_scored_in_place, run=run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)
+    reports = ordered.map_partitions(_scored_in_place, run=run, layout=layout, meta=frames.reports_meta(),
+                                     enforce_metadata=False)
+    return reports
 
 
-def _scored_in_place(frame: pd.DataFrame, run: Any, layout: Layout) -> pd.DataFrame:
+def _scored_in_place(frame: pd.DataFrame, run: Callable[..., pd.DataFrame], layout: Layout) -> pd.DataFrame:
     return run(frame.sort_index().reset_index(), layout=layout)
 
 
@@ -134,15 +143,17 @@ def score_bag(
     :data:`~csqa.frames.REPORTS_SCHEMA`, one partition per bag partition, in the bag's order. A
     :class:`~csqa.loaders.RawCall` item (``csqa.loaders.iter_raw``) keeps its file and line in the error record."""
     spec = frames.scorer_spec(rules, company=company, include_transcript=include_transcript, tokenizer_backend=tokenizer_backend)
-    parts = [dask.delayed(frames._engine_items)(part, spec) for part in bag.to_delayed()]
-    return dd.from_delayed(parts, meta=frames.reports_meta(), verify_meta=False)
+    parts = [delayed(frames._engine_items)(part, spec) for part in bag.to_delayed()]
+    reports: dd.DataFrame = dd.from_delayed(parts, meta=frames.reports_meta(), verify_meta=False)
+    return reports
 
 
 def split(reports: dd.DataFrame) -> tuple[dd.DataFrame, dd.DataFrame]:
     """The calls and checks tables of a reports DataFrame, in its order. Computed together (``dask.compute``
     of both), the reports are scored once."""
     calls = reports.map_partitions(frames._calls_pandas, meta=frames._pandas(CALLS_SCHEMA.empty_table()), enforce_metadata=False)
-    checks = reports.map_partitions(frames._checks_pandas, meta=frames._pandas(CHECKS_SCHEMA.empty_table()), enforce_metadata=False)
+    checks = reports.map_partitions(frames._checks_pandas, meta=frames._pandas(CHECKS_SCHEMA.empty_table()),
+                                    enforce_metadata=False)
     return calls, checks
 
 
@@ -154,14 +165,27 @@ def score_frames(ddf: dd.DataFrame, **options: Any) -> tuple[dd.DataFrame, dd.Da
 def read_parquet(*paths: str | os.PathLike[str]) -> dd.DataFrame:
     """Parquet files or folders of calls as a Dask DataFrame of Arrow-typed columns, files in path order
     (:func:`csqa.frames.parquet_files`), each file's rows in order."""
-    return dd.read_parquet(frames.parquet_files(*paths), dtype_backend="pyarrow")
+    ddf: dd.DataFrame = dd.read_parquet(frames.parquet_files(*paths), dtype_backend="pyarrow")
+    return ddf
+
+
+def _plain_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its Arrow list columns as Python objects, for writing. The Parquet schema is the same
+    (``to_parquet`` is given it), but the pandas metadata then records them as ``object``: pandas 3.1 writes
+    an Arrow list column's type as ``list<item: string>[pyarrow]`` and cannot read that name back, so the
+    reports of the Dask engine could not be opened with ``pandas.read_parquet``, as the other engines' can."""
+    lists = [name for name, dtype in frame.dtypes.items()
+             if isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype)]
+    return frame.astype(dict.fromkeys(lists, object)) if lists else frame
 
 
 def _name(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
 
-def score_parquet(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], **options: Any) -> dict[str, int]:
+def score_parquet(
+    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], **options: Any
+) -> dict[str, int]:
     """Score the calls in Parquet ``source`` (files or folders) and write ``output/calls`` and
     ``output/checks`` (``part-00000.parquet``, … in order), scoring once, on the current Dask client (or
     Dask's default scheduler). ``options`` are :func:`score`'s. Returns the number of ``calls``, ``errors``
@@ -169,9 +193,12 @@ def score_parquet(source: str | os.PathLike[str] | Sequence[str | os.PathLike[st
     paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     calls, checks = split(score(read_parquet(*paths), **options))
     out = os.fspath(output).rstrip("/")
+    calls, checks = (frame.map_partitions(_plain_lists, enforce_metadata=False) for frame in (calls, checks))
     writes = [
         calls.to_parquet(f"{out}/calls", schema=CALLS_SCHEMA, write_index=False, name_function=_name, compute=False),
         checks.to_parquet(f"{out}/checks", schema=CHECKS_SCHEMA, write_index=False, name_function=_name, compute=False),
     ]
-    _, _, n_calls, n_errors, n_checks = dask.compute(*writes, calls.shape[0], calls["error"].astype("int64").sum(), checks.shape[0])
+    _, _, n_calls, n_errors, n_checks = compute(
+        *writes, calls.shape[0], calls["error"].astype("int64").sum(), checks.shape[0]
+    )
     return {"calls": int(n_calls), "errors": int(n_errors), "checks": int(n_checks)}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
-
 from typing import TYPE_CHECKING
 
 from csqa.loaders import parse_text

@@ -69,7 +69,9 @@ class RuleMetrics(BaseModel):
     code: str
     support: int
     confusion: dict[str, dict[str, int]]
-    precision: float | None = Field(description="of predicted fails, the share that are gold fails; None when nothing was predicted to fail")
+    precision: float | None = Field(
+        description="of predicted fails, the share that are gold fails; None when nothing was predicted to fail"
+    )
     recall: float | None = Field(description="of gold fails, the share predicted; None when no call fails in gold")
     f1: float | None
     accuracy: float
@@ -171,7 +173,8 @@ def load_annotated(*paths: str | os.PathLike[str], rules: RuleSet | None = None)
                 found += [InputProblem(f"call.{p.field}", p.message) for p in exc.problems]
             gold = record.get("gold")
             if isinstance(gold, dict):
-                found += [InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md or of the rule file") for rule in gold if rule not in known]
+                found += [InputProblem(f"gold.{rule}", "not a rule id of MANUAL.md or of the rule file")
+                          for rule in gold if rule not in known]
                 found += [InputProblem(f"gold.{rule}", f"{status!r} is not a status; use {', '.join(STATUSES)}")
                           for rule, status in gold.items() if status not in STATUSES]
             if call is not None and not found:
@@ -240,7 +243,9 @@ def evaluate(
     ruleset = load_rules(rules)
     items = [*load_annotated(*paths, rules=ruleset), *annotated, *(rule_set_examples(ruleset) if examples else ())]
     scorers: dict[str | None, Scorer] = {None: Scorer(ruleset)}
-    confusion = {rule: {g: dict.fromkeys(STATUSES, 0) for g in STATUSES} for rule in ruleset.rules}
+    confusion: dict[str, dict[str, dict[str, int]]] = {
+        rule: {g: dict.fromkeys(STATUSES, 0) for g in STATUSES} for rule in ruleset.rules
+    }
     disagreements: list[Disagreement] = []
     for item in items:
         if item.company not in scorers:
@@ -265,19 +270,20 @@ def evaluate(
                     )
                 )
     metrics = {}
-    for rule, table in confusion.items():
-        support = sum(sum(row.values()) for row in table.values())
-        true_fail = table["fail"]["fail"]
-        predicted = sum(row["fail"] for row in table.values())
-        gold_fails = sum(table["fail"].values())
+    for rule, matrix in confusion.items():
+        support = sum(sum(row.values()) for row in matrix.values())
+        true_fail = matrix["fail"]["fail"]
+        predicted = sum(row["fail"] for row in matrix.values())
+        gold_fails = sum(matrix["fail"].values())
         precision, recall = _ratio(true_fail, predicted), _ratio(true_fail, gold_fails)
-        f1 = None if precision is None or recall is None or precision + recall == 0 else 2 * precision * recall / (precision + recall)
-        correct = sum(table[s][s] for s in STATUSES)
+        f1 = (None if precision is None or recall is None or precision + recall == 0
+              else 2 * precision * recall / (precision + recall))
+        correct = sum(matrix[s][s] for s in STATUSES)
         metrics[rule] = RuleMetrics(
             rule=rule,
-            code=ruleset.rules[rule].code,
+            code=ruleset.checks[rule].code,
             support=support,
-            confusion=table,
+            confusion=matrix,
             precision=precision,
             recall=recall,
             f1=f1,
@@ -298,7 +304,8 @@ def render_table(evaluation: Evaluation) -> str:
         rows.append([m.code, m.rule, str(m.support), str(m.gold_fails), str(m.predicted_fails), str(c["fail"]["fail"]),
                      pct(m.precision), pct(m.recall), pct(m.f1), pct(m.accuracy)])
     lines = [f"{evaluation.calls} annotated calls ({', '.join(evaluation.sources)})", ""]
-    lines.append(table(["code", "rule", "labels", "gold fail", "pred fail", "both", "precision", "recall", "F1", "accuracy"], rows))
+    headers = ["code", "rule", "labels", "gold fail", "pred fail", "both", "precision", "recall", "F1", "accuracy"]
+    lines.append(table(headers, rows))
     if evaluation.disagreements:
         lines += ["", f"{len(evaluation.disagreements)} disagreements:"]
         for d in evaluation.disagreements:

@@ -59,7 +59,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 
 try:
     import numpy as np
@@ -81,21 +81,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALLS_SCHEMA",
-    "ColumnsError",
     "CALL_INPUT_SCHEMA",
     "CHECKS_SCHEMA",
     "LAYOUTS",
     "RAW_INPUT_SCHEMA",
     "REPORTS_SCHEMA",
     "UTTERANCE_INPUT_SCHEMA",
+    "ColumnsError",
     "Frames",
     "Layout",
     "ScorerSpec",
     "clear_scorer_cache",
     "input_columns",
-    "parquet_files",
     "iter_score_frames",
     "iter_score_reports",
+    "parquet_files",
     "results_from_frames",
     "results_to_frames",
     "score_frame",
@@ -361,7 +361,8 @@ ScorerLike = str | os.PathLike[str] | RuleSet | Scorer | ScorerSpec | None
 def _resolve(rules: ScorerLike, options: Mapping[str, Any]) -> Scorer:
     if isinstance(rules, (Scorer, ScorerSpec)):
         if any(value is not None for value in options.values()):
-            raise ValueError("scorer options (company, include_transcript, …) go with a rule file, not with a Scorer or ScorerSpec")
+            raise ValueError("scorer options (company, include_transcript, …) go with a rule file, "
+                             "not with a Scorer or ScorerSpec")
         return rules if isinstance(rules, Scorer) else rules.scorer()
     return scorer_spec(rules, **{k: v for k, v in options.items() if v is not None}).scorer()
 
@@ -395,14 +396,15 @@ def _clean(value: Any) -> Any:
 def _series(series: pd.Series, name: str) -> list[Any]:
     dtype = series.dtype
     if isinstance(dtype, pd.ArrowDtype):
-        return series.array.__arrow_array__().to_pylist()  # type: ignore[attr-defined]
+        arrow: list[Any] = series.array.__arrow_array__().to_pylist()
+        return arrow
     values = [_clean(v) for v in series.tolist()]
     if name in _INTEGER_COLUMNS and getattr(dtype, "kind", "") == "f":
         values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
     return values
 
 
-Tabular = pd.DataFrame | pa.Table | pa.RecordBatch
+Tabular: TypeAlias = pd.DataFrame | pa.Table | pa.RecordBatch
 
 
 def _columns(frame: Tabular, layout: Layout, extra_columns: ExtraColumns) -> tuple[dict[str, list[Any]], int]:
@@ -607,7 +609,8 @@ def _score_table(frame: Tabular, layout: Layout, scorer: Scorer, extra_columns: 
 
 
 def _pandas(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
 
 
 def _arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
@@ -802,7 +805,9 @@ def _engine_batches(
         yield _score_table(frame, layout, scorer, extra_columns, keep_pos=keep_pos).to_pandas()
 
 
-def _engine_frame(frame: pd.DataFrame, spec: ScorerSpec, layout: Layout, extra_columns: ExtraColumns, keep_pos: bool) -> pd.DataFrame:
+def _engine_frame(
+    frame: pd.DataFrame, spec: ScorerSpec, layout: Layout, extra_columns: ExtraColumns, keep_pos: bool
+) -> pd.DataFrame:
     return _pandas(_score_table(frame, layout, spec.scorer(), extra_columns, keep_pos=keep_pos))
 
 
@@ -830,7 +835,9 @@ def _group_utterances(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def grouped_meta() -> pd.DataFrame:
-    return pd.DataFrame({"call_id": pd.Series([], dtype=object), ROWS: pd.Series([], dtype=object), POS: pd.Series([], dtype="int64")})
+    return pd.DataFrame(
+        {"call_id": pd.Series([], dtype=object), ROWS: pd.Series([], dtype=object), POS: pd.Series([], dtype="int64")}
+    )
 
 
 def parquet_files(*paths: str | os.PathLike[str]) -> list[str]:

@@ -249,7 +249,7 @@ def _highlight(text: str, spans: Sequence[_Span], prefix: str) -> str:
 
 
 def _header(report: Report, prefix: str, index_href: str | None) -> str:
-    counts = Counter(check.status for check in report.checks)
+    counts: Counter[str] = Counter(check.status for check in report.checks)
     tally = " · ".join(f"{counts[s]} {_STATUS_TEXT[s]}" for s in _STATUS_TEXT if counts[s])
     vetoed = ", ".join(f'<a href="#{escape(prefix)}rule-{escape(r)}">{escape(r)}</a>' for r in report.vetoed)
     facts = [

@@ -63,9 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--extra-columns", choices=("error", "ignore"), default="error",
                        help="columns the layout does not read: a usage error (default) or ignored")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of the call rows")
-    score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto", help="tokenizer backend (default auto)")
+    score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
+                       help="tokenizer backend (default auto)")
     score.add_argument("--master", metavar="URL", help="Spark master (default: local[WORKERS], no UI, on 127.0.0.1)")
-    score.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler to use (default: a local cluster of WORKERS processes)")
+    score.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler to use (default: a local cluster of WORKERS processes)")
     score.add_argument("--overwrite", action="store_true", help="replace OUT_DIR/calls and OUT_DIR/checks if they exist")
     score.set_defaults(run=_score)
 
@@ -198,7 +200,7 @@ def _check_schemas(files: list[str], layout: str, extra_columns: str) -> None:
     for path in files:
         try:
             names = pq.read_schema(path).names
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a file that is not Parquet
+        except Exception as exc:  # any kind: pyarrow raises several kinds for a file that is not Parquet
             raise _UsageError(f"{path}: not a Parquet file ({type(exc).__name__}: {exc})") from None
         try:
             frames.check_columns(names, layout, extra_columns)  # type: ignore[arg-type]
@@ -275,8 +277,9 @@ def _score_spark(args: argparse.Namespace, options: dict[str, Any]) -> dict[str,
 
     if not any("://" in p for p in args.paths):
         _check_schemas(frames.parquet_files(*args.paths), args.layout, args.extra_columns)
-    from csqa import spark as engine
+    from csqa import spark as engine  # first: without pyspark its ImportError names the extra to install
 
+    # isort: split
     from pyspark.sql import SparkSession
 
     created = SparkSession.getActiveSession() is None  # a session the caller started is left running
@@ -285,7 +288,7 @@ def _score_spark(args: argparse.Namespace, options: dict[str, Any]) -> dict[str,
     else:
         try:
             session = engine.local_session(args.workers, app_name="csqa lake")
-        except Exception as exc:  # noqa: BLE001 - PySpark raises its own kinds when the JVM does not start
+        except Exception as exc:  # any kind: PySpark raises its own kinds when the JVM does not start
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise _UsageError(f"cannot start Spark ({first}); it needs Java 17 or 21 (JAVA_HOME or java on PATH)") from None
     try:
@@ -300,9 +303,10 @@ def _score_dask(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, 
     from csqa import frames
 
     _check_schemas(frames.parquet_files(*args.paths), args.layout, args.extra_columns)
-    from distributed import Client
+    from csqa import dask as engine  # first: without the extra, its ImportError says what to install
 
-    from csqa import dask as engine
+    # isort: split
+    from distributed import Client
 
     client = Client(args.scheduler) if args.scheduler else engine.local_client(args.workers)
     try:
@@ -336,7 +340,8 @@ def _import(args: argparse.Namespace) -> int:
             raise _UsageError(f"{out} exists (use --overwrite to replace it)")
         shutil.rmtree(out) if out.is_dir() else out.unlink()
     out.mkdir(parents=True)
-    schema = {"raw": frames.RAW_INPUT_SCHEMA, "call": frames.CALL_INPUT_SCHEMA, "utterance": frames.UTTERANCE_INPUT_SCHEMA}[args.layout]
+    schema = {"raw": frames.RAW_INPUT_SCHEMA, "call": frames.CALL_INPUT_SCHEMA,
+              "utterance": frames.UTTERANCE_INPUT_SCHEMA}[args.layout]
     rows: list[dict[str, Any]] = []
     written = {"files": 0, "calls": 0, "rows": 0}
     errors = 0

@@ -15,12 +15,14 @@ Formats:
   load as their call, so a labelled corpus can be scored like any other.
 * **text**: one utterance a line, ``坐席：您好…``, ``[00:03] 客户: …`` or ``[00:03-00:06] 客户: …``;
   optional header lines ``# call_id: …`` (also ``direction``, ``agent_id``, ``rings``, ``ring_seconds``,
-  ``hangup_by``, and ``events`` as a JSON list) before the first utterance. A ``.txt`` file is one call; its id defaults to the file name.
+  ``hangup_by``, and ``events`` as a JSON list) before the first utterance. A ``.txt`` file is one call; its
+  id defaults to the file name.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import re
@@ -200,7 +202,8 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
         if head and not utterances:
             key = head.group("key").lower()
             if key not in _HEADER_KEYS:
-                problems.append(InputProblem(f"line {number}", f"unknown header {key!r}; known: {', '.join(sorted(_HEADER_KEYS))}"))
+                known = ", ".join(sorted(_HEADER_KEYS))
+                problems.append(InputProblem(f"line {number}", f"unknown header {key!r}; known: {known}"))
             else:
                 header[key] = head.group("value").strip()
             continue
@@ -221,7 +224,8 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
             if match.group("end"):
                 utterance["end"] = _seconds(match.group("end"))
         except ValueError:
-            problems.append(InputProblem(f"line {number}", "the timestamp is not [mm:ss] or [hh:mm:ss]", utterance=len(utterances)))
+            problems.append(InputProblem(f"line {number}", "the timestamp is not [mm:ss] or [hh:mm:ss]",
+                                         utterance=len(utterances)))
         utterances.append(utterance)
     resolved_id = header.pop("call_id", None) or call_id
     if problems:
@@ -229,15 +233,14 @@ def parse_text(text: str, *, call_id: str | None = None, source: str | None = No
     if "rings" in header and re.fullmatch(r"[0-9]{1,9}", header["rings"].strip()):  # else validation names it
         header["rings"] = int(header["rings"])
     if "ring_seconds" in header:
-        try:
+        with contextlib.suppress(ValueError):  # else left as text: validation reports it with the field name
             header["ring_seconds"] = float(header["ring_seconds"])
-        except ValueError:
-            pass  # left as text: validation reports it with the field name
     if "events" in header:
         try:
             header["events"] = loads_json(header["events"], source=source)
         except InputError:
-            raise InputError([InputProblem("events", "the events header is not a JSON list")], call_id=resolved_id, source=source) from None
+            raise InputError([InputProblem("events", "the events header is not a JSON list")],
+                             call_id=resolved_id, source=source) from None
     data = {"call_id": resolved_id, **header, "utterances": utterances}
     return parse_call(data, source=source)
 
@@ -286,7 +289,8 @@ def input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     for entry in paths:
         path = Path(entry)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CALL_SUFFIXES and not p.name.startswith("."))
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower() in CALL_SUFFIXES and not p.name.startswith("."))
             yield from found
         else:
             yield path

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Call", "Event", "Record", "Utterance", "Speaker", "Direction"]
+__all__ = ["Call", "Direction", "Event", "Record", "Speaker", "Utterance"]
 
 Speaker = Literal["agent", "customer"]
 Direction = Literal["inbound", "outbound"]

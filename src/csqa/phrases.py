@@ -42,13 +42,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick_rs
-import re2  # type: ignore[import-untyped]
+import re2
 
 from csqa.text import Normalizer
 
 __all__ = [
-    "CompiledPattern", "Gap", "PhraseFamily", "PhraseHit", "PhraseIndex", "SoundTable", "check_pattern",
-    "compile_pattern", "expand_pattern", "PatternError",
+    "CompiledPattern",
+    "Gap",
+    "PatternError",
+    "PhraseFamily",
+    "PhraseHit",
+    "PhraseIndex",
+    "SoundTable",
+    "check_pattern",
+    "compile_pattern",
+    "expand_pattern",
 ]
 
 MAX_EXPANSIONS = 512
@@ -389,7 +397,7 @@ class SoundTable:
     lists; the table is built on first use, once per process.
     """
 
-    __slots__ = ("fold_retroflex", "fold_nasal", "_table")
+    __slots__ = ("_table", "fold_nasal", "fold_retroflex")
 
     def __init__(self, *, fold_retroflex: bool = True, fold_nasal: bool = True) -> None:
         self.fold_retroflex = fold_retroflex
@@ -562,7 +570,9 @@ class PhraseIndex:
         joined = "\n".join(keys)
         ends = list(accumulate(len(k) + 1 for k in keys))  # where each key's successor starts
         bases = [end - len(k) - 1 for end, k in zip(ends, keys)]
-        passes = [(self._exact, joined, self._exact_owners, self._exact_bounded, False)]
+        passes: list[
+            tuple[ahocorasick_rs.AhoCorasick | None, str, Sequence[tuple[tuple[Owner, str | None], ...]], list[bool], bool]
+        ] = [(self._exact, joined, self._exact_owners, self._exact_bounded, False)]
         if self._sound is not None:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
         for automaton, haystack, owners, bounded, by_sound in passes:

@@ -71,9 +71,9 @@ class Report(Record):
 
     ``score`` is ``None`` when the call cannot be scored, and ``unscored`` says why: no rule could be judged,
     or the agent never speaks (a transcript that is empty or holds only the customer says nothing about the
-    agent's service, so the rings and hang-up rules alone do not make a score of 100); ``vetoed`` names the critical rules that failed
-    and set the score to 0. ``utterances`` carries the transcript so that a report is self-contained: an
-    HTML page or a reviewer can show every evidence span in place.
+    agent's service, so the rings and hang-up rules alone do not make a score of 100); ``vetoed`` names the
+    critical rules that failed and set the score to 0. ``utterances`` carries the transcript so that a report
+    is self-contained: an HTML page or a reviewer can show every evidence span in place.
     """
 
     model_config = _FROZEN

@@ -32,7 +32,7 @@ from csqa.phrases import CompiledPattern, PatternError, check_pattern, compile_p
 from csqa.report import Severity, Status
 from csqa.text import Normalizer
 
-__all__ = ["RuleSet", "load_rules", "DEFAULT_RULES"]
+__all__ = ["DEFAULT_RULES", "RuleSet", "load_rules"]
 
 DEFAULT_RULES = "default"
 MAX_RULE_FILE_BYTES = 2 * 2**20
@@ -237,7 +237,7 @@ class RuleSet:
         if departments is not None:
             raw["scorecard"]["departments"] = tuple(departments)
         label = f"{self.sources[-1]} (company={company!r})" if company else self.sources[-1]
-        return _validate(raw, {}, self.sources[:-1] + (label,), label)
+        return _validate(raw, {}, (*self.sources[:-1], label), label)
 
 
 LINE_SLOTS = {"topic": "**", "title": "**先生/女士", "days": "*"}
@@ -307,7 +307,7 @@ def _path(loc: Sequence[int | str]) -> str:
 def _owner(loc: Sequence[int | str], overlay: Mapping[str, Any], overlay_label: str, base_label: str) -> str:
     node: Any = overlay
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
+        if isinstance(node, Mapping) and part in node:  # noqa: SIM114 - each branch narrows part for node[part]
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
@@ -391,10 +391,10 @@ def _validate(
             if step is None:
                 problem(("script",), f"no script step has rule = {rule_id!r}, which {rule_id} needs")
                 continue
-            for part in check.step_parts:
-                if part not in step.parts:
+            for part_name in check.step_parts:
+                if part_name not in step.parts:
                     step_name = next(n for n, s in model.script.items() if s is step)
-                    problem(("script", step_name, "parts"), f"{rule_id} needs a part named {part!r}")
+                    problem(("script", step_name, "parts"), f"{rule_id} needs a part named {part_name!r}")
         for lexicon in check.lexicons:
             if cfg.enabled and lexicon not in model.lexicon:
                 problem(("lexicon",), f"{rule_id} needs a lexicon named {lexicon!r}")
@@ -421,7 +421,8 @@ def _validate(
             _part_keys(part, placeholders, normalizer, loc, problem)
     for name, banned in model.banned.items():
         if banned.instead.startswith("script.") and banned.instead.removeprefix("script.") not in model.script:
-            problem(("banned", name, "instead"), f"names script step {banned.instead.removeprefix('script.')!r}, which the file does not have")
+            step_id = banned.instead.removeprefix("script.")
+            problem(("banned", name, "instead"), f"names script step {step_id!r}, which the file does not have")
     if model.rules.get("no-forbidden-phrases") is not None and model.rules["no-forbidden-phrases"].enabled and not model.banned:
         problem(("banned",), "no-forbidden-phrases is enabled but the file lists no banned phrases")
 
@@ -439,14 +440,16 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
     site_keys = {key for key in ("kind", "summary", "directions") if getattr(cfg, key) != RuleConfig.model_fields[key].default}
     if builtin is not None:
         if cfg.code is not None and cfg.code != builtin.code:
-            problem(("rules", rule_id, "code"), f"the codes of built-in rules are fixed ({builtin.code}); a site rule gets its own code")
+            problem(("rules", rule_id, "code"),
+                    f"the codes of built-in rules are fixed ({builtin.code}); a site rule gets its own code")
         if cfg.title is not None and cfg.title != builtin.title:
             problem(("rules", rule_id, "title"), f"the titles of built-in rules are fixed ({builtin.title!r})")
         for key in [*sorted(site_keys), *cfg.settings]:
             problem(("rules", rule_id, key), f"unknown key for the built-in rule {rule_id}")
         return builtin
     if cfg.kind is None:
-        problem(("rules", rule_id), f"unknown rule id; a site rule needs a kind ({', '.join(KINDS)}); built-in ids: {', '.join(REGISTRY)}")
+        problem(("rules", rule_id),
+                f"unknown rule id; a site rule needs a kind ({', '.join(KINDS)}); built-in ids: {', '.join(REGISTRY)}")
         return None
     missing = [key for key in ("code", "title") if getattr(cfg, key) is None]
     for key in missing:
@@ -487,7 +490,9 @@ def _site_parts(rule_id: str, check: Check) -> dict[str, tuple[PartConfig, str]]
     return parts
 
 
-_ENTRY_TABLES = {"rules": RuleConfig, "script": StepConfig, "lexicon": PartConfig, "banned": BannedConfig}
+_ENTRY_TABLES: dict[str, type[BaseModel]] = {
+    "rules": RuleConfig, "script": StepConfig, "lexicon": PartConfig, "banned": BannedConfig
+}
 _PLACEHOLDER_SCORECARD = ScorecardConfig(company="company", departments=("department",))
 
 
@@ -534,7 +539,9 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
     return RuleFileModel.model_construct(**parts), scorecard_valid
 
 
-def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any) -> list[CompiledPattern]:
+def _part_keys(
+    part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any
+) -> list[CompiledPattern]:
     """The part's variants checked and compiled (:func:`csqa.phrases.compile_pattern`, which
     :func:`~csqa.phrases.check_pattern` runs): a bad one is reported and left out. Its context phrases
     (``unless_before`` / ``unless_after``, plain patterns) are checked too, whatever table the part is in."""
@@ -544,10 +551,10 @@ def _part_keys(part: PartConfig, placeholders: Mapping[str, Sequence[str]], norm
             keys.append(compile_pattern(variant, placeholders, normalizer=normalizer))
         except PatternError as exc:
             problem((*loc, "variants", index), str(exc))
-    for field in ("unless_before", "unless_after"):
-        for index, variant in enumerate(getattr(part, field)):
+    for context in ("unless_before", "unless_after"):
+        for index, variant in enumerate(getattr(part, context)):
             try:
                 check_pattern(variant, placeholders, normalizer=normalizer, context=True)
             except PatternError as exc:
-                problem((*loc, field, index), str(exc))
+                problem((*loc, context, index), str(exc))
     return keys

@@ -22,7 +22,7 @@ from csqa.rulefile import PartConfig, RuleSet, load_rules
 from csqa.text import Normalizer
 from csqa.tokenizer import Backend, Tokenizer
 
-__all__ = ["Scorer", "ScoringError", "CallInput"]
+__all__ = ["CallInput", "Scorer", "ScoringError"]
 
 CallInput = Call | Mapping[str, Any] | str | bytes
 
@@ -90,7 +90,8 @@ class Scorer:
         self.__init__(state["rules"], **state["options"])  # type: ignore[misc]
 
     def __repr__(self) -> str:
-        return f"Scorer(scorecard={self.rules.scorecard.name!r}, company={self.rules.scorecard.company!r}, rules={len(self.rules.rules)})"
+        card = self.rules.scorecard
+        return f"Scorer(scorecard={card.name!r}, company={card.company!r}, rules={len(self.rules.rules)})"
 
     def _families(self) -> Iterator[PhraseFamily]:
         model = self.rules.model
@@ -176,7 +177,7 @@ class Scorer:
         except ScoringError as exc:
             raw = item if isinstance(item, RawCall) else None
             return CallError(code=exc.code, message=str(exc), call_id=exc.call_id,
-                             source=raw and raw.source, line=raw and raw.line,
+                             source=raw.source if raw is not None else None, line=raw.line if raw is not None else None,
                              problems=(f"rule {exc.rule}",) if exc.rule else ())
 
     def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:

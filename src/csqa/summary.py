@@ -162,7 +162,8 @@ def summarize(results: Iterable[Report | CallError], *, top: int = 3) -> Summary
         if isinstance(result, CallError):
             errors += 1
             continue
-        agent = per_agent.setdefault(result.agent_id or UNKNOWN_AGENT, {"calls": 0, "scores": [], "passed": 0, "fails": Counter()})
+        agent = per_agent.setdefault(result.agent_id or UNKNOWN_AGENT,
+                                     {"calls": 0, "scores": [], "passed": 0, "fails": Counter()})
         agent["calls"] += 1
         for check in result.checks:
             codes.setdefault(check.rule, check.code)
@@ -235,8 +236,7 @@ def to_dataframe(results: Iterable[Report | CallError], *, per: str = "check") -
             rows.append({**base, "score": result.score, "passed": result.passed, "vetoed": ",".join(result.vetoed),
                          "fails": len(result.failed), "error": None})
             continue
-        for check in result.checks:
-            rows.append({**base, "rule": check.rule, "code": check.code, "status": check.status, "severity": check.severity,
-                         "weight": check.weight, "message": check.message, "suggestion": check.suggestion,
-                         "evidence": len(check.evidence), "score": result.score})
+        rows.extend({**base, "rule": check.rule, "code": check.code, "status": check.status, "severity": check.severity,
+                     "weight": check.weight, "message": check.message, "suggestion": check.suggestion,
+                     "evidence": len(check.evidence), "score": result.score} for check in result.checks)
     return pd.DataFrame(rows)

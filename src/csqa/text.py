@@ -121,9 +121,10 @@ class Normalizer:
 
     def _convert(self, text: str) -> str:
         try:
-            return self._opencc().convert(text)
+            converted: str = self._opencc().convert(text)
         except (UnicodeError, ValueError, RuntimeError):
             return "".join(self._char(ch) for ch in text)
+        return converted
 
     def _char(self, ch: str) -> str:
         try:

@@ -247,6 +247,8 @@ def _rjieba_with_user_words(
     tags: built once per process and word list like :func:`_with_user_words`, so a second scorer does not
     parse ``dict.txt`` and add 350,000 words again, and forked workers inherit the parent's."""
     rjieba = _import_rjieba()
+    if rjieba is None:  # the caller checks first (Tokenizer._build_rjieba)
+        raise _rjieba_missing()
     counts, total, tags = _read_cached(cache_dir)
     user_freq, final_total = _user_word_frequencies(counts, total, user_words)
     inner = rjieba.Jieba.empty()
@@ -259,7 +261,8 @@ def _rjieba_with_user_words(
     if final_total > counted:
         add(_TOTAL_KEY, final_total - counted, None)
     counts.update(user_freq)
-    cut, differs = inner.tokenize, _RJIEBA_DIFFERS.search
+    cut: Callable[[str], list[Token]] = inner.tokenize
+    differs = _RJIEBA_DIFFERS.search
     by_jieba = functools.partial(_cut_by_jieba, counts=counts, total=final_total, longest=max(map(len, counts)))
 
     def tokenize(text: str) -> list[Token]:

@@ -7,7 +7,7 @@ from csqa.checks.restate import RESTATE_CHECK
 from csqa.checks.steps import STEP_CHECKS
 from csqa.checks.taboos import TABOO_CHECKS
 
-__all__ = ["Check", "Context", "REGISTRY", "RULE_IDS", "code_order"]
+__all__ = ["REGISTRY", "RULE_IDS", "Check", "Context", "code_order"]
 
 
 _GROUPS = ("ST", "CB", "TB")  # the manual's order: 十 电话接听, 十一 电话回访, then 七/八 the taboos

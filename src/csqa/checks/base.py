@@ -83,7 +83,7 @@ class Context:
             suggestion = self.suggestion()
         return CheckResult(
             rule=self.rule_id,
-            code=self.config.code,
+            code=self.rules.checks[self.rule_id].code,
             status=status,
             severity=self.config.severity,
             weight=self.config.weight,

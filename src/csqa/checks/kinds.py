@@ -32,7 +32,7 @@ phrase family ``site.<rule id>.<n>`` searched in the same single pass as the man
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -40,7 +40,7 @@ from csqa.checks.base import Context
 from csqa.doc import UtteranceDoc
 from csqa.report import CheckResult, Evidence, Status
 
-__all__ = ["Condition", "KINDS", "SiteCheck", "condition_families", "parse_condition"]
+__all__ = ["KINDS", "Condition", "SiteCheck", "condition_families", "parse_condition"]
 
 _SPEC = ConfigDict(extra="forbid", frozen=True)
 Phrases = Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
@@ -165,7 +165,7 @@ class Logic(BaseModel):
 
 
 Condition = Annotated[
-    Union[PhraseRequired, PhraseForbidden, Order, Count, Silence, SpeechRate, Overlap, FirstResponse, Logic],
+    PhraseRequired | PhraseForbidden | Order | Count | Silence | SpeechRate | Overlap | FirstResponse | Logic,
     Field(discriminator="kind"),
 ]
 Logic.model_rebuild()
@@ -322,7 +322,8 @@ class _Judge:
         if within.first_seconds is not None:
             if any(u.utterance.start is None for u in doc.utterances):
                 return None, "the window is in seconds and the utterances have no times", "not_assessable"
-            return [u for u in mine if (u.utterance.start or 0.0) < within.first_seconds], f"in the first {within.first_seconds:g} s", "pass"
+            early = [u for u in mine if (u.utterance.start or 0.0) < within.first_seconds]
+            return early, f"in the first {within.first_seconds:g} s", "pass"
         events = [e for e in doc.call.events if e.type == within.after]
         if not events:
             return None, f"there is no {within.after} in the call", "not_applicable"
@@ -376,7 +377,8 @@ class _Judge:
         count = len(found)
         low, high = node.at_least, node.at_most
         if count < low:
-            evidence = tuple(found) if found else tuple(u.whole(f"said {count} time(s), at least {low} wanted") for u in window[:1])
+            evidence = (tuple(found) if found
+                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted") for u in window[:1]))
             return _Outcome(status="fail", message=f"{who} said the phrases {count} time(s), fewer than {low}", evidence=evidence)
         if high is not None and count > high:
             return _Outcome(status="fail", message=f"{who} said {shown} {count} times, more than {high}", evidence=tuple(found))
@@ -439,7 +441,8 @@ class _Judge:
             return _Outcome(status="fail", message=f"{who} speaks {rate:.0f} characters a minute (limit {node.max_per_minute:g})",
                             evidence=(fastest.whole(f"the fastest utterance; {rate:.0f} characters a minute overall"),))
         if node.min_per_minute is not None and rate < node.min_per_minute:
-            return _Outcome(status="fail", message=f"{who} speaks {rate:.0f} characters a minute (at least {node.min_per_minute:g})",
+            return _Outcome(status="fail",
+                            message=f"{who} speaks {rate:.0f} characters a minute (at least {node.min_per_minute:g})",
                             evidence=(mine[0].whole(f"{rate:.0f} characters a minute overall"),))
         return _Outcome(status="pass", message=f"{who} speaks {rate:.0f} characters a minute")
 
@@ -469,7 +472,8 @@ class _Judge:
         if start is None:
             return _Outcome(status="not_assessable", message="the agent's first utterance has no time")
         if start > node.max_seconds:
-            return _Outcome(status="fail", message=f"the agent first spoke {start:g} s after the answer (limit {node.max_seconds:g} s)",
+            return _Outcome(status="fail",
+                            message=f"the agent first spoke {start:g} s after the answer (limit {node.max_seconds:g} s)",
                             evidence=(agent[0].whole(f"first words, {start:g} s in"),))
         return _Outcome(status="pass", message=f"the agent first spoke {start:g} s after the answer")
 

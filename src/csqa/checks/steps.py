@@ -106,7 +106,8 @@ def _closing_check(ctx: Context, direction: str, parts: tuple[str, ...], what: s
         return ctx.not_assessable("the agent never speaks in this transcript")
     handed_off = ctx.handed_off()
     if handed_off is None:
-        return ctx.not_assessable("the call was transferred, and without utterance times it cannot be told whether the agent spoke again")
+        return ctx.not_assessable("the call was transferred, and without utterance times it cannot be told whether the agent "
+                                  "spoke again")
     if handed_off:
         return ctx.not_applicable("the call was transferred and the agent did not speak again; the closing was not theirs")
     return _judge_parts(ctx, closing, parts, where=f"the agent's closing ({what})", due=closing[-1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-
 from collections.abc import Callable
 from typing import Annotated
 
@@ -123,8 +122,8 @@ def _fillers_in(
         return [(start, end, "filler")]
     if text in params.particles:
         return [(start, end, "impolite modal particle")] if pos(text) in params.particle_pos else []
-    edges = text[0] + text[-1]
-    if len(text) == 1 or edges.strip(fillers + "".join(params.particles)) == edges or pos(text) != "x":
+    ends = text[0] + text[-1]
+    if len(text) == 1 or ends.strip(fillers + "".join(params.particles)) == ends or pos(text) != "x":
         return []
     found: list[tuple[int, int, str]] = []
     if text[0] in fillers:
@@ -342,9 +341,11 @@ def no_chatting_before_hangup(ctx: Context) -> CheckResult:
     evidence: list[Evidence] = []
     if ctx.says_beyond(goodbye, "lexicon.closing-talk", last.end):
         evidence.append(goodbye.evidence(last.end, len(goodbye.key), "said after the goodbye"))
-    for u in ctx.doc.utterances[goodbye.index + 1 :]:
-        if u.speaker == "agent" and u.key and ctx.says_beyond(u, "lexicon.closing-talk"):
-            evidence.append(u.whole("said after the goodbye, with the customer still on the line"))
+    evidence.extend(
+        u.whole("said after the goodbye, with the customer still on the line")
+        for u in ctx.doc.utterances[goodbye.index + 1 :]
+        if u.speaker == "agent" and u.key and ctx.says_beyond(u, "lexicon.closing-talk")
+    )
     if evidence:
         return ctx.result("fail", "after saying goodbye the agent kept talking about something else before the call ended",
                           [*evidence, goodbye.hit_evidence(last, "the goodbye")])
@@ -389,7 +390,8 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole("the agent's last words before the transfer"))
     requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
     if requested is not None:
-        return ctx.result("pass", "the customer asked to be transferred", [requested.whole("the customer asks for the transfer"), *evidence])
+        return ctx.result("pass", "the customer asked to be transferred",
+                          [requested.whole("the customer asks for the transfer"), *evidence])
     # An explanation answers the customer: 我是专门负责回访的 in a self-introduction explains nothing.
     spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
     explained = next(
@@ -401,16 +403,16 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     agreed = next((u for u in answers if _assents(ctx, u)), None)
     if refused is not None and not events and all(_is_offer(ctx, u) for u in announced):
         return ctx.not_applicable("the agent offered a transfer, the customer declined, and no transfer happened")
-    missing = []
+    lacking: list[str] = []
     if explained is None:
-        missing.append("no explanation of who is responsible")
+        lacking.append("no explanation of who is responsible")
     if refused is not None:
         evidence.append(refused.whole("the customer objected"))
-        missing.append("the customer objected")
+        lacking.append("the customer objected")
     elif agreed is None:
-        missing.append("no agreement from the customer")
-    if missing:
-        return ctx.result("fail", f"the call was transferred with {' and '.join(missing)}", evidence)
+        lacking.append("no agreement from the customer")
+    if lacking:
+        return ctx.result("fail", f"the call was transferred with {' and '.join(lacking)}", evidence)
     assert agreed is not None and explained is not None
     return ctx.result(
         "pass",
