@@ -176,17 +176,21 @@ file's: ``check_index`` is the check's place in ``Report.checks``. ``call_id`` (
 REPORTS_SCHEMA = pa.schema([*CALLS_SCHEMA, pa.field("checks", pa.list_(_CHECK))])
 """:data:`CALLS_SCHEMA` with each call's checks nested: lossless, one pass of scoring gives both tables."""
 
-CALL_INPUT_SCHEMA = pa.schema([
-    ("call_id", pa.string()),
+_CALL_COLUMNS = [
     ("direction", pa.string()),
     ("agent_id", pa.string()),
     ("rings", pa.int64()),
     ("ring_seconds", pa.float64()),
     ("hangup_by", pa.string()),
+]
+_PROVENANCE = [("source", pa.string()), ("line", pa.int64())]
+
+CALL_INPUT_SCHEMA = pa.schema([
+    ("call_id", pa.string()),
+    *_CALL_COLUMNS,
     ("utterances", pa.list_(_UTTERANCE)),
     ("events", pa.list_(_EVENT)),
-    ("source", pa.string()),
-    ("line", pa.int64()),
+    *_PROVENANCE,
 ])
 UTTERANCE_INPUT_SCHEMA = pa.schema([
     ("call_id", pa.string()),
@@ -195,14 +199,9 @@ UTTERANCE_INPUT_SCHEMA = pa.schema([
     ("text", pa.string()),
     ("start", pa.float64()),
     ("end", pa.float64()),
-    ("direction", pa.string()),
-    ("agent_id", pa.string()),
-    ("rings", pa.int64()),
-    ("ring_seconds", pa.float64()),
-    ("hangup_by", pa.string()),
+    *_CALL_COLUMNS,
     ("events", pa.list_(_EVENT)),
-    ("source", pa.string()),
-    ("line", pa.int64()),
+    *_PROVENANCE,
 ])
 RAW_INPUT_SCHEMA = pa.schema([
     ("json", pa.string()),
@@ -211,8 +210,7 @@ RAW_INPUT_SCHEMA = pa.schema([
     ("error_code", pa.string()),
     ("error_message", pa.string()),
     ("problems", pa.list_(pa.string())),
-    ("source", pa.string()),
-    ("line", pa.int64()),
+    *_PROVENANCE,
 ])
 
 _INPUT_SCHEMAS = {"call": CALL_INPUT_SCHEMA, "utterance": UTTERANCE_INPUT_SCHEMA, "raw": RAW_INPUT_SCHEMA}

@@ -277,24 +277,16 @@ class _Judge:
             flipped: dict[str, Status] = {"pass": "fail", "fail": "pass"}
             status = flipped.get(inner.status, inner.status)
             return _Outcome(status=status, message=f"not ({inner.message})", evidence=inner.evidence)
-        judged = [o for o in outcomes if o.status in ("pass", "fail")]
-        if node.kind == "all":
-            failed = [o for o in outcomes if o.status == "fail"]
-            if failed:
-                return _merge("fail", failed)
-            if any(o.status == "not_assessable" for o in outcomes):
-                return _merge("not_assessable", [o for o in outcomes if o.status == "not_assessable"])
-            if not judged:
-                return _merge("not_applicable", outcomes)
-            return _merge("pass", judged)
-        passed = [o for o in outcomes if o.status == "pass"]
-        if passed:
-            return _merge("pass", passed)
-        if any(o.status == "not_assessable" for o in outcomes):
-            return _merge("not_assessable", [o for o in outcomes if o.status == "not_assessable"])
-        if not judged:
-            return _merge("not_applicable", outcomes)
-        return _merge("fail", judged)
+        # all and any are duals: one fail decides all, one pass decides any; otherwise a condition that could
+        # not be judged leaves the whole unjudged, and with nothing judged at all it does not apply.
+        decisive: Status = "fail" if node.kind == "all" else "pass"
+        other: Status = "pass" if node.kind == "all" else "fail"
+        for status in (decisive, "not_assessable"):
+            found = [o for o in outcomes if o.status == status]
+            if found:
+                return _merge(status, found)
+        judged = [o for o in outcomes if o.status == other]
+        return _merge(other, judged) if judged else _merge("not_applicable", outcomes)
 
     # --- phrases --------------------------------------------------------------------------------------
 
