@@ -214,3 +214,12 @@ def test_site_rules_flow_through_reports_summaries_pages_and_workers(tmp_path: P
     assert main(["rules", "--rules", str(SITE)]) == 0 and "SD04" in capsys.readouterr().out
     assert main(["rules", "sd01", "--rules", str(SITE)]) == 0
     assert "phrase-required" in capsys.readouterr().out
+
+
+def test_declared_parameter_defaults_are_the_bundled_rule_files() -> None:
+    """The defaults in a rule's declaration and the values rules/default.toml writes out must agree: a
+    library user who builds a rule set without a params table gets the manual's settings."""
+    bundled = csqa.load_rules()
+    for rule_id, check in REGISTRY.items():
+        written = bundled.model.rules[rule_id].params
+        assert check.params() == check.params.model_validate(written), rule_id

@@ -105,7 +105,7 @@ class FillerParams(BaseModel):
     model_config = _PARAMS
 
     threshold: Annotated[int, Field(ge=1)] = 3
-    fillers: tuple[Char, ...] = ("嗯", "呃", "额", "唔")
+    fillers: tuple[Char, ...] = ("嗯", "恩", "呃", "额", "唔")
     particles: tuple[Char, ...] = ("喽", "嘛", "呗", "咯")
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
 
