@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from csqa.errors import RuleFileError, RuleProblem
 from csqa.loaders import parse_text
 from csqa.model import Call
 from csqa.report import Status
@@ -58,9 +59,10 @@ def rule_examples(rule_id: str) -> list[RuleExample]:
                 lines.append(line)
         expect = meta.get("expect", "")
         if expect not in _STATUSES:
-            raise ValueError(f"{rule_id} example {number}: '# expect:' must be one of {', '.join(_STATUSES)}")
+            raise RuleFileError([RuleProblem(f"rules/docs/{rule_id}.md", f"example {number}",
+                                             f"'# expect:' must be one of {', '.join(_STATUSES)}")])
         if not meta.get("why"):
-            raise ValueError(f"{rule_id} example {number}: '# why:' is missing")
+            raise RuleFileError([RuleProblem(f"rules/docs/{rule_id}.md", f"example {number}", "'# why:' is missing")])
         call = parse_text("\n".join(lines), call_id=f"{rule_id}#{number}", source=f"rules/docs/{rule_id}.md")
         examples.append(RuleExample(rule_id, number, expect, meta["why"], call))  # type: ignore[arg-type]
     return examples

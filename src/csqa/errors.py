@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CODES",
     "CsqaError",
     "InputError",
     "InputProblem",
@@ -20,6 +21,23 @@ __all__ = [
     "UnknownRuleError",
     "UsageError",
 ]
+
+
+CODES: dict[str, str] = {
+    "E000": "an error of csqa's (the base class, CsqaError)",
+    "E100": "an input is not JSON, or not UTF-8, or nested too deeply (InputError)",
+    "E101": "a call is invalid: every problem with its utterance and field (InputError)",
+    "E102": "an input file cannot be read (InputError)",
+    "E103": "a file given as reports is not one written by csqa score --format jsonl (InputError)",
+    "E200": "a rule file is missing, unreadable or invalid: every problem with file and path (RuleFileError)",
+    "E201": "a phrase pattern is malformed (PatternError; in a rule file it is reported as E200)",
+    "E300": "a check broke on a call: a bug in csqa or a rule file, reported with call and rule (ScoringError)",
+    "E400": "the library or the command line was used the wrong way (UsageError)",
+    "E401": "a rule asked for by id or code that the report does not have (UnknownRuleError)",
+    "E402": "a table's columns do not fit its layout (csqa.frames.ColumnsError)",
+}
+"""Every error code csqa uses, with what it means: the one catalogue (a test checks that every error class's
+code is here and that every ``raise`` in the library raises a csqa error)."""
 
 
 class CsqaError(Exception):

@@ -70,7 +70,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("csqa.frames needs pandas and pyarrow: pip install 'csqa[pandas]'") from exc
 
 from csqa import __version__
-from csqa.errors import InputError, InputProblem
+from csqa.errors import InputError, InputProblem, UsageError
 from csqa.loaders import RawCall, error_record, loads_json
 from csqa.report import CallError, Report
 from csqa.rulefile import RuleSet, load_rules
@@ -226,8 +226,10 @@ ROWS = "_rows"
 """The column of a call's utterance rows, once an engine has grouped the utterance layout by ``call_id``."""
 
 
-class ColumnsError(ValueError):
+class ColumnsError(UsageError):
     """A frame's columns do not fit its layout (or the layout is not one): a usage error, raised before scoring."""
+
+    code = "E402"
 
 
 def input_columns(layout: Layout) -> tuple[str, ...]:
@@ -359,7 +361,7 @@ ScorerLike = str | os.PathLike[str] | RuleSet | Scorer | ScorerSpec | None
 def _resolve(rules: ScorerLike, options: Mapping[str, Any]) -> Scorer:
     if isinstance(rules, (Scorer, ScorerSpec)):
         if any(value is not None for value in options.values()):
-            raise ValueError("scorer options (company, include_transcript, …) go with a rule file, "
+            raise UsageError("scorer options (company, include_transcript, …) go with a rule file, "
                              "not with a Scorer or ScorerSpec")
         return rules if isinstance(rules, Scorer) else rules.scorer()
     return scorer_spec(rules, **{k: v for k, v in options.items() if v is not None}).scorer()
@@ -413,7 +415,7 @@ def _columns(frame: Tabular, layout: Layout, extra_columns: ExtraColumns) -> tup
         wanted = check_columns([str(c) for c in frame.columns], layout, extra_columns)
         by_name = {str(c): c for c in frame.columns}
         return {name: _series(frame[by_name[name]], name) for name in wanted}, len(frame)
-    raise TypeError(f"expected a pandas DataFrame or a pyarrow Table, not {type(frame).__name__}")
+    raise UsageError(f"expected a pandas DataFrame or a pyarrow Table, not {type(frame).__name__}")
 
 
 def _shown(call_id: Any) -> str | None:
@@ -775,7 +777,7 @@ def results_from_frames(calls: pd.DataFrame | pa.Table, checks: pd.DataFrame | p
         if not row["error"]:
             key = (row["source"], row["line"], row["call_id"])
             if key in seen:
-                raise ValueError(f"two scored calls share source, line and call_id {key!r}: join them on a unique key")
+                raise UsageError(f"two scored calls share source, line and call_id {key!r}: join them on a unique key")
             seen.add(key)
             found = sorted(by_key.get(key, ()), key=lambda c: c["check_index"])
             row = {**row, "checks": [{name: c[name] for name, _ in _CHECK_FIELDS} for c in found]}

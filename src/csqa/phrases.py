@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 import ahocorasick_rs
 import re2
 
+from csqa.errors import CsqaError
 from csqa.text import Normalizer
 
 __all__ = [
@@ -72,8 +73,10 @@ _GAP = re.compile(r"\{~([^{}]*)\}")
 _GAP_SIZE = re.compile(r"([0-9]+)(w?)")
 
 
-class PatternError(ValueError):
+class PatternError(CsqaError, ValueError):
     """A phrase pattern is malformed (unbalanced braces, unknown placeholder, too many expansions)."""
+
+    code = "E201"
 
 
 def expand_pattern(pattern: str, placeholders: Mapping[str, Sequence[str]]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from csqa.checks.base import Context
 from csqa.doc import CallDoc
-from csqa.errors import CsqaError, InputError
+from csqa.errors import CsqaError, InputError, UsageError
 from csqa.loaders import RawCall, error_record, parse_call
 from csqa.model import Call
 from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
@@ -153,7 +153,7 @@ class Scorer:
         ``progress`` shows a tqdm progress bar on standard error.
         """
         if workers < 1:
-            raise ValueError(f"workers must be at least 1, not {workers}")
+            raise UsageError(f"workers must be at least 1, not {workers}")
         if workers == 1:
             results: Iterator[Report | CallError] = (self.score_item(item) for item in calls)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csqa.errors import UsageError
 from csqa.rulefile import LINE_SLOTS, RuleSet
 
 __all__ = ["render_script"]
@@ -15,7 +16,7 @@ def render_script(
     """The script lines for ``direction`` (and those for both directions) in rule-file order, numbered, with
     the company filled in."""
     if direction not in _DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(_DIRECTIONS)}, not {direction!r}")
+        raise UsageError(f"direction must be one of {', '.join(_DIRECTIONS)}, not {direction!r}")
     steps = [s for s in rules.script.values() if s.direction in (direction, "both")]
     heading = "电话接听 (inbound)" if direction == "inbound" else "电话回访 (outbound)"
     lines = [f"{rules.scorecard.company} — {heading}"]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from csqa.errors import InputError, InputProblem
+from csqa.errors import InputError, InputProblem, UsageError
 from csqa.report import CallError, Report
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def to_dataframe(results: Iterable[Report | CallError], *, per: str = "check") -
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         raise ImportError("to_dataframe needs pandas: pip install 'csqa[pandas]'") from exc
     if per not in ("check", "call"):
-        raise ValueError(f"per must be 'check' or 'call', not {per!r}")
+        raise UsageError(f"per must be 'check' or 'call', not {per!r}")
     rows: list[dict[str, Any]] = []
     for result in results:
         if isinstance(result, CallError):

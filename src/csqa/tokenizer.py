@@ -63,6 +63,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
+from csqa.errors import UsageError
+
 __all__ = ["BACKENDS", "Backend", "Token", "Tokenizer"]
 
 _CACHE_FORMAT = 2
@@ -295,7 +297,7 @@ class Tokenizer:
         backend: Backend = "auto",
     ) -> None:
         if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+            raise UsageError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if backend == "rjieba" and importlib.util.find_spec("rjieba") is None:
             raise _rjieba_missing()  # at construction, not at the first call in some worker
         self.user_words = tuple(sorted({w for w in user_words if w.strip()}))
