@@ -142,3 +142,25 @@ def read_output(folder: Path) -> tuple[pa.Table, pa.Table]:
     calls = pa.concat_tables(pq.read_table(f) for f in frames.parquet_files(folder / "calls"))
     checks = pa.concat_tables(pq.read_table(f) for f in frames.parquet_files(folder / "checks"))
     return calls, checks
+
+
+def layout_folders(calls: list[dict[str, Any]], tmp_path: Path) -> list[tuple[str, Path]]:
+    """The same calls written as Parquet in the call layout and in the utterance layout, three files each."""
+    by_call = write_parquet([call_row(c) for c in calls], frames.CALL_INPUT_SCHEMA, tmp_path / "by-call", files=3)
+    by_utterance = write_parquet(utterance_rows(calls), frames.UTTERANCE_INPUT_SCHEMA, tmp_path / "by-utterance", files=3)
+    return [("call", by_call), ("utterance", by_utterance)]
+
+
+def assert_engine_output(status: int, out: str, err: str, qa: Path, expected: list[csqa.Report | csqa.CallError],
+                         local: tuple[pa.Table, pa.Table]) -> None:
+    """What ``csqa lake score`` on an engine must have done: exit 1 with one stderr line per error record,
+    write tables of the fixed schemas that hold ``expected``, and the same rows in the same order as the
+    local engine's ``local`` tables."""
+    assert status == 1, err
+    errors = [r for r in expected if isinstance(r, csqa.CallError)]
+    assert out.startswith(f"{len(expected)} calls ({len(errors)} errors) → ")
+    assert err.splitlines() == [f"csqa: {r.message}" for r in errors]
+    calls, checks = read_output(qa)
+    assert calls.schema.equals(frames.CALLS_SCHEMA) and checks.schema.equals(frames.CHECKS_SCHEMA)
+    assert_same(frames.results_from_frames(calls, checks), expected)
+    assert calls.to_pylist() == local[0].to_pylist() and checks.to_pylist() == local[1].to_pylist()

@@ -21,14 +21,13 @@ from csqa.lake import run as lake
 from csqa.summary import read_reports
 from tests.lakedata import (
     DEMO,
+    assert_engine_output,
     assert_same,
-    call_row,
+    layout_folders,
     raw_items,
     read_output,
     structured_calls,
-    utterance_rows,
     write_jsonl,
-    write_parquet,
     write_unreadable,
 )
 
@@ -60,16 +59,8 @@ def test_lake_score_on_dask_equals_csqa_score(client: object, tmp_path: Path, ca
     status = lake(["score", str(tmp_path / "lake"), "-o", str(tmp_path / "qa"), "--layout", "raw", "--engine", "dask",
                    "--scheduler", client.scheduler.address])  # type: ignore[attr-defined]
     out, err = capsys.readouterr()
-    assert status == 1, err
-    errors = [r for r in expected if isinstance(r, csqa.CallError)]
-    assert out.startswith(f"{len(expected)} calls ({len(errors)} errors) → ")
-    assert err.splitlines() == [f"csqa: {r.message}" for r in errors]
-    calls, checks = read_output(tmp_path / "qa")
-    assert calls.schema.equals(frames.CALLS_SCHEMA) and checks.schema.equals(frames.CHECKS_SCHEMA)
-    assert_same(frames.results_from_frames(calls, checks), expected)
     assert lake(["score", str(tmp_path / "lake"), "-o", str(tmp_path / "qa-local"), "--layout", "raw"]) == 1
-    local_calls, local_checks = read_output(tmp_path / "qa-local")
-    assert calls.to_pylist() == local_calls.to_pylist() and checks.to_pylist() == local_checks.to_pylist()
+    assert_engine_output(status, out, err, tmp_path / "qa", expected, read_output(tmp_path / "qa-local"))
 
 
 def test_dask_layouts_and_bags(client: object, tmp_path: Path, scorer: csqa.Scorer) -> None:
@@ -79,9 +70,7 @@ def test_dask_layouts_and_bags(client: object, tmp_path: Path, scorer: csqa.Scor
 
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
-    by_call = write_parquet([call_row(c) for c in calls_in], frames.CALL_INPUT_SCHEMA, tmp_path / "by-call", files=3)
-    by_utterance = write_parquet(utterance_rows(calls_in), frames.UTTERANCE_INPUT_SCHEMA, tmp_path / "by-utterance", files=3)
-    for layout, folder in (("call", by_call), ("utterance", by_utterance)):
+    for layout, folder in layout_folders(calls_in, tmp_path):
         reports = csqa_dask.score(csqa_dask.read_parquet(folder), layout=layout).compute()
         assert_same(frames.to_results(reports), expected)
         calls, checks = csqa_dask.score_frames(csqa_dask.read_parquet(folder), layout=layout)

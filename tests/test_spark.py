@@ -23,13 +23,13 @@ from csqa.lake import run as lake
 from csqa.summary import read_reports
 from tests.lakedata import (
     DEMO,
+    assert_engine_output,
     assert_same,
-    call_row,
+    layout_folders,
     raw_items,
     raw_rows,
     read_output,
     structured_calls,
-    utterance_rows,
     write_jsonl,
     write_parquet,
     write_unreadable,
@@ -80,17 +80,8 @@ def test_lake_score_on_spark_equals_csqa_score(spark: object, tmp_path: Path, ca
     capsys.readouterr()
     status = lake(["score", str(tmp_path / "lake"), "-o", str(tmp_path / "qa"), "--layout", "raw", "--engine", "spark"])
     out, err = capsys.readouterr()
-    assert status == 1, err
-    errors = [r for r in expected if isinstance(r, csqa.CallError)]
-    assert out.startswith(f"{len(expected)} calls ({len(errors)} errors) → ")
-    assert err.splitlines() == [f"csqa: {r.message}" for r in errors]
-    calls, checks = read_output(tmp_path / "qa")
-    assert calls.schema.equals(frames.CALLS_SCHEMA) and checks.schema.equals(frames.CHECKS_SCHEMA)
-    assert_same(frames.results_from_frames(calls, checks), expected)
-    # the same rows as the local engine, in the same order
     assert lake(["score", str(tmp_path / "lake"), "-o", str(tmp_path / "qa-local"), "--layout", "raw"]) == 1
-    local_calls, local_checks = read_output(tmp_path / "qa-local")
-    assert calls.to_pylist() == local_calls.to_pylist() and checks.to_pylist() == local_checks.to_pylist()
+    assert_engine_output(status, out, err, tmp_path / "qa", expected, read_output(tmp_path / "qa-local"))
 
 
 def test_spark_layouts_and_bad_rows(spark: object, tmp_path: Path, scorer: csqa.Scorer) -> None:
@@ -98,9 +89,7 @@ def test_spark_layouts_and_bad_rows(spark: object, tmp_path: Path, scorer: csqa.
 
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
-    by_call = write_parquet([call_row(c) for c in calls_in], frames.CALL_INPUT_SCHEMA, tmp_path / "by-call", files=3)
-    by_utterance = write_parquet(utterance_rows(calls_in), frames.UTTERANCE_INPUT_SCHEMA, tmp_path / "by-utterance", files=3)
-    for layout, folder in (("call", by_call), ("utterance", by_utterance)):
+    for layout, folder in layout_folders(calls_in, tmp_path):
         df = csqa_spark.read_parquet(spark, *frames.parquet_files(folder))
         reports = csqa_spark.score(df, layout=layout, partitions=3).toPandas()
         assert_same(frames.to_results(frames.pa.Table.from_pandas(reports, schema=frames.REPORTS_SCHEMA, preserve_index=False)),

@@ -413,10 +413,7 @@ class _Judge:
                     evidence.append(u.whole(f"{gap:.1f} s of silence before this (limit {node.max_seconds:g} s)"))
             last_end = end if last_end is None else max(last_end, end)
             last = u
-        if evidence:
-            return _Outcome(status="fail", message=f"{len(evidence)} silence(s) over {node.max_seconds:g} s",
-                            evidence=tuple(evidence))
-        return _Outcome(status="pass", message=f"no silence over {node.max_seconds:g} s")
+        return _over_limit("silence", len(evidence), node.max_seconds, evidence)
 
     def _speech_rate(self, node: SpeechRate) -> _Outcome:
         if not self._timed():
@@ -451,10 +448,7 @@ class _Judge:
                                  previous.whole("still speaking")]
             if previous is None or (u.utterance.end or 0.0) >= (previous.utterance.end or 0.0):
                 previous = u
-        if evidence:
-            return _Outcome(status="fail", message=f"{len(evidence) // 2} overlap(s) over {node.max_seconds:g} s",
-                            evidence=tuple(evidence))
-        return _Outcome(status="pass", message=f"no overlap over {node.max_seconds:g} s")
+        return _over_limit("overlap", len(evidence) // 2, node.max_seconds, evidence)
 
     def _first_response(self, node: FirstResponse) -> _Outcome:
         agent = self.doc.agent
@@ -468,6 +462,13 @@ class _Judge:
                             message=f"the agent first spoke {start:g} s after the answer (limit {node.max_seconds:g} s)",
                             evidence=(agent[0].whole(f"first words, {start:g} s in"),))
         return _Outcome(status="pass", message=f"the agent first spoke {start:g} s after the answer")
+
+
+def _over_limit(what: str, found: int, limit: float, evidence: Sequence[Evidence]) -> _Outcome:
+    """The outcome of a timing condition that fails on each stretch over ``limit`` seconds."""
+    if found:
+        return _Outcome(status="fail", message=f"{found} {what}(s) over {limit:g} s", evidence=tuple(evidence))
+    return _Outcome(status="pass", message=f"no {what} over {limit:g} s")
 
 
 def _merge(status: Status, outcomes: Sequence[_Outcome]) -> _Outcome:
