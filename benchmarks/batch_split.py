@@ -3,7 +3,7 @@
     python benchmarks/batch_split.py                    # 3,000 calls, rjieba when installed
     python benchmarks/batch_split.py --calls 3000 --backend jieba
 
-Times a one-worker pass, then a two-worker pass with csqa.batch's own steps wrapped in timers: the chunks
+Times a one-worker pass, then a two-worker pass with csqa.scoring.batch's own steps wrapped in timers: the chunks
 the calling process scores itself, the pool reports it reads back, and its waits for the pool. From them
 the best two processes can do is c₁(2c − r)/c² (see README.md, "What bounds the two rjieba figures").
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench
 import corpus
 import csqa
-from csqa import batch
+from csqa.scoring import batch
 
 HERE = Path(__file__).resolve().parent
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus
 import csqa
-from csqa.loaders import RawCall, parse_call
+from csqa.input.loaders import RawCall, parse_call
 
 HERE = Path(__file__).resolve().parent
 CALL = (

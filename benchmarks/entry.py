@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench
 import corpus
 import csqa
-from csqa.loaders import parse_call
-from csqa.text import _FOLDED_KEEP_LINES, _fold
+from csqa.input.loaders import parse_call
+from csqa.text.normalize import _FOLDED_KEEP_LINES, _fold
 
 HERE = Path(__file__).resolve().parent
 

@@ -22,7 +22,7 @@ them, and the best round of each command is reported (and every round is kept in
 ``--merge FILE`` adds the rounds of an earlier ``--json`` (same corpus and workers) before taking the best:
 on a shared machine, more rounds over a longer time give each command more chances of a quiet minute.
 
-Also measured, in this process on ``--frame-calls`` calls: :func:`csqa.frames.score_reports` against
+Also measured, in this process on ``--frame-calls`` calls: :func:`csqa.scale.frames.score_reports` against
 ``Scorer.score_many`` on the same rows, one core each, alternating five times: what the batch API's
 conversions (rows to calls, reports to Arrow) add to scoring a call (the median of the five differences).
 """
@@ -58,7 +58,7 @@ def corpus_files(count: int, rows_per_file: int) -> tuple[Path, Path]:
     stamp = lake / "_csqa_source"
     if not (stamp.exists() and stamp.read_text() == f"{jsonl.stat().st_mtime_ns}:{rows_per_file}"):
         shutil.rmtree(lake, ignore_errors=True)
-        run([sys.executable, "-m", "csqa.lake", "import", str(jsonl), "-o", str(lake), "--layout", "call",
+        run([sys.executable, "-m", "csqa.scale.lake", "import", str(jsonl), "-o", str(lake), "--layout", "call",
              "--rows-per-file", str(rows_per_file)])
         stamp.write_text(f"{jsonl.stat().st_mtime_ns}:{rows_per_file}")  # a name Spark and csqa lake leave out
     return jsonl, lake
@@ -79,7 +79,7 @@ def command(engine: str, jsonl: Path, lake: Path, out: Path, workers: int) -> li
         out.mkdir(parents=True)
         return [sys.executable, "-m", "csqa.cli", "score", str(jsonl), "--format", "jsonl", "-o", str(out / "reports.jsonl"),
                 "--workers", str(workers), "--quiet"]
-    return [sys.executable, "-m", "csqa.lake", "score", str(lake), "-o", str(out), "--engine", engine, "--layout", "call",
+    return [sys.executable, "-m", "csqa.scale.lake", "score", str(lake), "-o", str(out), "--engine", engine, "--layout", "call",
             "--workers", str(workers)]
 
 
@@ -89,7 +89,7 @@ def frame_overhead(jsonl: Path, calls: int, rounds: int) -> dict[str, float]:
     import pandas as pd
 
     import csqa
-    from csqa import frames
+    from csqa.scale import frames
 
     lines = jsonl.read_text(encoding="utf-8").splitlines()[:calls]
     dicts = [json.loads(line) for line in lines]

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import csqa
 from corpus import calls as corpus_calls
 from csqa.cli import main as cli
-from csqa.loaders import parse_text
+from csqa.input.loaders import parse_text
 
 
 def long_call(utterances: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus
 import csqa
-from csqa.loaders import iter_raw
+from csqa.input.loaders import iter_raw
 
 HERE = Path(__file__).resolve().parent
 

@@ -33,7 +33,7 @@ sys.dont_write_bytecode = True  # importing harness leaves no __pycache__ in the
 
 with atheris.instrument_imports(include=["csqa"]):
     import csqa
-    from csqa.loaders import iter_raw
+    from csqa.input.loaders import iter_raw
 
 from harness import PromiseBroken, main, work_dir  # noqa: E402 - after dont_write_bytecode and the instrumented csqa
 

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import csqa
-from csqa import frames
-from csqa.loaders import RawCall, iter_raw
+from csqa.input.loaders import RawCall, iter_raw
+from csqa.scale import frames
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpora" / "demo"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import csqa
-from csqa.loaders import RawCall, iter_raw
-from csqa.summary import read_reports, summarize, to_dataframe
+from csqa.input.loaders import RawCall, iter_raw
+from csqa.outputs.summary import read_reports, summarize, to_dataframe
 
 
 def demo_calls(root: Path) -> list[csqa.Call]:

@@ -23,7 +23,7 @@ import pytest
 
 import csqa
 from csqa.cli import main
-from csqa.summary import read_reports
+from csqa.outputs.summary import read_reports
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import csqa
-from csqa import frames
 from csqa.cli import main as csqa_main
-from csqa.lake import run as lake
-from csqa.summary import read_reports
+from csqa.outputs.summary import read_reports
+from csqa.scale import frames
+from csqa.scale.lake import run as lake
 from tests.lakedata import (
     DEMO,
     assert_engine_output,
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
     try:
-        from csqa import dask as csqa_dask
+        from csqa.scale import dask as csqa_dask
     except ImportError as exc:
         if os.environ.get("CI"):
             pytest.fail(f"Dask is needed under CI: {exc}")
@@ -66,7 +66,7 @@ def test_lake_score_on_dask_equals_csqa_score(client: object, tmp_path: Path, ca
 def test_dask_layouts_and_bags(client: object, tmp_path: Path, scorer: csqa.Scorer) -> None:
     import dask.bag as db
 
-    from csqa import dask as csqa_dask
+    from csqa.scale import dask as csqa_dask
 
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
@@ -88,7 +88,7 @@ def test_dask_layouts_and_bags(client: object, tmp_path: Path, scorer: csqa.Scor
 def test_rule_file_is_shipped_and_scorer_built_once_per_worker(client: object, tmp_path: Path) -> None:
     import dask.bag as db
 
-    from csqa import dask as csqa_dask
+    from csqa.scale import dask as csqa_dask
 
     site = tmp_path / "site.toml"
     site.write_text('extends = "default"\n[scorecard]\ncompany = "顺达快运"\npass_mark = 95\n', encoding="utf-8")

@@ -15,7 +15,7 @@ from csqa.errors import CODES, CsqaError
 SRC = Path(csqa.__file__).resolve().parent
 ALLOWED = {"SystemExit", "ArgumentTypeError", "ImportError"}  # the CLI's exits, argparse's types, missing extras
 VALIDATORS = {"field_validator", "model_validator"}
-VALIDATOR_HELPERS = {"_unicode", "_alias"}  # csqa.model: run by pydantic validators (AfterValidator, a field_validator)
+VALIDATOR_HELPERS = {"_unicode", "_alias"}  # csqa.input.model: run by pydantic validators (AfterValidator, a field_validator)
 
 
 def _error_classes() -> set[type[CsqaError]]:
@@ -23,7 +23,7 @@ def _error_classes() -> set[type[CsqaError]]:
         if module.name.split(".")[-1] in ("spark", "dask", "lake"):
             continue  # optional extras; their errors are the frames' (imported below)
         importlib.import_module(module.name)
-    importlib.import_module("csqa.frames")
+    importlib.import_module("csqa.scale.frames")
     found: set[type[CsqaError]] = set()
     todo: list[type[CsqaError]] = [CsqaError]
     while todo:

@@ -9,7 +9,7 @@ import pytest
 
 import csqa
 from csqa.cli import main
-from csqa.evaluate import AnnotatedCall, evaluate, load_annotated
+from csqa.outputs.evaluate import AnnotatedCall, evaluate, load_annotated
 
 ANNOTATED = Path(__file__).resolve().parent.parent / "corpora" / "annotated"
 

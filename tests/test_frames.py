@@ -1,4 +1,4 @@
-"""The batch API of csqa.frames: every layout gives exactly the reports and error records of Scorer.score_many,
+"""The batch API of csqa.scale.frames: every layout gives exactly the reports and error records of Scorer.score_many,
 in fixed Arrow schemas; bad rows are error rows; one scorer per process; and ``csqa lake`` on this machine."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import csqa
-from csqa import frames
 from csqa.cli import main as csqa_main
-from csqa.lake import run as lake
-from csqa.loaders import RawCall
-from csqa.summary import read_reports
+from csqa.input.loaders import RawCall
+from csqa.outputs.summary import read_reports
+from csqa.scale import frames
+from csqa.scale.lake import run as lake
 from tests.lakedata import (
     DEMO,
     assert_same,
@@ -119,8 +119,8 @@ def test_hostile_cells_are_error_rows(scorer: csqa.Scorer) -> None:
 
 
 def test_schemas_carry_every_field_of_the_models() -> None:
-    from csqa.model import Utterance
-    from csqa.report import CheckResult, Evidence
+    from csqa.input.model import Utterance
+    from csqa.outputs.report import CheckResult, Evidence
 
     calls = set(frames.CALLS_SCHEMA.names)
     assert set(csqa.Report.model_fields) - {"checks"} <= calls

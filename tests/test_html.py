@@ -16,9 +16,10 @@ import pytest
 
 import csqa
 from csqa.cli import main
-from csqa.html import PageNames, render_call, render_fragment, render_index, write_site
-from csqa.report import CheckResult, Evidence
-from csqa.summary import Summary, read_reports, summarize
+from csqa.outputs.callview import render_call, render_fragment
+from csqa.outputs.html import PageNames, render_index, write_site
+from csqa.outputs.report import CheckResult, Evidence
+from csqa.outputs.summary import Summary, read_reports, summarize
 from tests.conftest import make_call
 
 

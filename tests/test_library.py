@@ -130,7 +130,7 @@ def test_jieba_works_without_pkg_resources(tmp_path: Path) -> None:
 
 
 def test_each_utterance_is_tokenised_once_per_call(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from csqa.tokenizer import Tokenizer
+    from csqa.text.tokenizer import Tokenizer
 
     scorer = csqa.Scorer()
     seen: list[str] = []

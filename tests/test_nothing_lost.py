@@ -18,10 +18,10 @@ import pytest
 
 import csqa
 from csqa.cli import main
-from csqa.evaluate import load_annotated
-from csqa.html import PageNames, write_site
-from csqa.loaders import parse_text
-from csqa.summary import read_reports, summarize
+from csqa.input.loaders import parse_text
+from csqa.outputs.evaluate import load_annotated
+from csqa.outputs.html import PageNames, write_site
+from csqa.outputs.summary import read_reports, summarize
 
 GOOD = '{"call_id":"b","utterances":[{"speaker":"agent","text":"您好"}]}'
 

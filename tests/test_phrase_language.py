@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import csqa
 from csqa import RuleFileError, load_rules
-from csqa.phrases import (
+from csqa.text.normalize import Normalizer
+from csqa.text.phrases import (
     MAX_REGEX_MATCHES,
     Gap,
     PatternError,
@@ -28,7 +29,6 @@ from csqa.phrases import (
     check_pattern,
     compile_pattern,
 )
-from csqa.text import Normalizer
 from tests.conftest import make_call
 
 PLACEHOLDERS = {"company": ("楠山农林",), "department": ("客服部",)}

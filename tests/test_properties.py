@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csqa
-from csqa.text import _FOLD, _FOLDED, _FOLDED_KEEP_LINES, Normalizer, _fold
+from csqa.text.normalize import _FOLD, _FOLDED, _FOLDED_KEEP_LINES, Normalizer, _fold
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -163,7 +163,7 @@ def test_scoring_is_deterministic(scorer: csqa.Scorer, call: dict[str, object]) 
 def test_sound_table_reads_characters_as_pypinyin_does() -> None:
     from pypinyin import Style, lazy_pinyin
 
-    from csqa.phrases import SoundTable
+    from csqa.text.phrases import SoundTable
 
     table = SoundTable(fold_retroflex=False, fold_nasal=False)
     sample = [chr(code) for code in range(0x4E00, 0x9FA5, 7)]

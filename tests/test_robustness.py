@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import csqa
 from csqa.cli import main
-from csqa.summary import read_reports
+from csqa.outputs.summary import read_reports
 from strategies import (
     BOM,
     Blob,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import csqa
-from csqa.checks import REGISTRY
-from csqa.docs import rule_doc, rule_examples
+from csqa.checks.docs import rule_doc, rule_examples
+from csqa.checks.registry import REGISTRY
 
 EXAMPLES = [example for rule_id in REGISTRY for example in rule_examples(rule_id)]
 TABOOS = ("no-", "apologise-")

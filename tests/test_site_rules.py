@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import csqa
-from csqa.checks import REGISTRY
+from csqa.checks.docs import rule_table
+from csqa.checks.registry import REGISTRY
 from csqa.cli import main
-from csqa.docs import rule_table
-from csqa.evaluate import evaluate
-from csqa.html import write_site
-from csqa.summary import summarize
+from csqa.outputs.evaluate import evaluate
+from csqa.outputs.html import write_site
+from csqa.outputs.summary import summarize
 from tests.conftest import make_call
 
 SITE = Path(__file__).resolve().parent.parent / "rules" / "examples" / "site.toml"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 import csqa
-from csqa import frames
 from csqa.cli import main as csqa_main
-from csqa.lake import run as lake
-from csqa.summary import read_reports
+from csqa.outputs.summary import read_reports
+from csqa.scale import frames
+from csqa.scale.lake import run as lake
 from tests.lakedata import (
     DEMO,
     assert_engine_output,
@@ -62,7 +62,7 @@ def spark() -> Iterator[object]:
         if os.environ.get("CI"):
             pytest.fail(f"Spark is needed under CI: {missing}")
         pytest.skip(missing)
-    from csqa import spark as csqa_spark
+    from csqa.scale import spark as csqa_spark
 
     session = csqa_spark.local_session(cores=2)
     yield session
@@ -85,7 +85,7 @@ def test_lake_score_on_spark_equals_csqa_score(spark: object, tmp_path: Path, ca
 
 
 def test_spark_layouts_and_bad_rows(spark: object, tmp_path: Path, scorer: csqa.Scorer) -> None:
-    from csqa import spark as csqa_spark
+    from csqa.scale import spark as csqa_spark
 
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
@@ -107,7 +107,7 @@ def test_spark_layouts_and_bad_rows(spark: object, tmp_path: Path, scorer: csqa.
 
 
 def test_rule_file_is_shipped_and_scorer_built_once_per_worker(spark: object, tmp_path: Path, scorer: csqa.Scorer) -> None:
-    from csqa import spark as csqa_spark
+    from csqa.scale import spark as csqa_spark
 
     site = tmp_path / "site.toml"
     site.write_text('extends = "default"\n[scorecard]\ncompany = "顺达快运"\npass_mark = 95\n', encoding="utf-8")

@@ -4,7 +4,7 @@ reported as asked.
 The identity check is the gate for ``auto``: it compares every utterance of the annotated and demo corpora,
 raw and normalised, tokenised by a jieba-backed and an rjieba-backed tokenizer with the default scorer's user
 words, and then seeded random texts that mix Han characters with the ASCII, separators and extension
-characters where rjieba's own cut differs (csqa sends those texts to jieba; see ``csqa.tokenizer``).
+characters where rjieba's own cut differs (csqa sends those texts to jieba; see ``csqa.text.tokenizer``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import NamedTuple
 import pytest
 
 import csqa
-from csqa.evaluate import load_annotated
-from csqa.text import Normalizer
-from csqa.tokenizer import Token, Tokenizer
+from csqa.outputs.evaluate import load_annotated
+from csqa.text.normalize import Normalizer
+from csqa.text.tokenizer import Token, Tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNOTATED = ROOT / "corpora" / "annotated"
@@ -171,7 +171,7 @@ def test_scoring_the_demo_corpus_is_the_same_with_either_backend() -> None:
 def test_user_word_frequencies_are_jiebas_own() -> None:
     """The rjieba backend takes each user word's frequency and the final total from jieba run on a small
     table of the words' substrings; they must be what jieba gives over its whole dictionary."""
-    from csqa.tokenizer import (
+    from csqa.text.tokenizer import (
         _dictionary_path,
         _load_dictionary,
         _read_dictionary,

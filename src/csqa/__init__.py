@@ -12,16 +12,19 @@ failed step carries the script line the agent should have said. Rule ids are tho
 from __future__ import annotations
 
 import threading
-from importlib.metadata import PackageNotFoundError, version
 
-from csqa.checks import RULE_IDS
+from csqa.checks.registry import RULE_IDS
+from csqa.checks.rulefile import RuleSet, load_rules
+from csqa.checks.script import render_script
 from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, RuleProblem, UnknownRuleError, UsageError
-from csqa.loaders import load_calls, parse_call, parse_text
-from csqa.model import Call, Event, Utterance
-from csqa.report import CallError, CheckResult, Evidence, Report, Severity, Status
-from csqa.rulefile import RuleSet, load_rules
-from csqa.scorer import CallInput, Scorer, ScoringError
-from csqa.script import render_script
+from csqa.input.loaders import load_calls, parse_call, parse_text
+from csqa.input.model import Call, CallError, Event, Utterance
+from csqa.outputs.evaluate import evaluate
+from csqa.outputs.html import write_site
+from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
+from csqa.outputs.summary import Summary, read_reports, summarize, to_dataframe
+from csqa.scoring.scorer import CallInput, Scorer, ScoringError
+from csqa.version import __version__
 
 __all__ = [
     "RULE_IDS",
@@ -42,22 +45,23 @@ __all__ = [
     "ScoringError",
     "Severity",
     "Status",
+    "Summary",
     "UnknownRuleError",
     "UsageError",
     "Utterance",
     "__version__",
+    "evaluate",
     "load_calls",
     "load_rules",
     "parse_call",
     "parse_text",
+    "read_reports",
     "score",
     "script",
+    "summarize",
+    "to_dataframe",
+    "write_site",
 ]
-
-try:
-    __version__ = version("csqa")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 _default: Scorer | None = None
 _default_lock = threading.Lock()

@@ -20,17 +20,18 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, NoReturn
 
-from csqa import __version__
-from csqa.docs import rule_table, rule_text
+from csqa.checks.docs import rule_table, rule_text
+from csqa.checks.rulefile import load_rules
+from csqa.checks.script import render_script
 from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, UsageError
-from csqa.html import write_site
-from csqa.loaders import input_files, iter_raw
-from csqa.report import CallError, Report
-from csqa.rulefile import load_rules
-from csqa.scorer import Scorer
-from csqa.script import render_script
-from csqa.summary import ReportFile, summarize
-from csqa.tables import table, terminal_safe
+from csqa.input.loaders import input_files, iter_raw
+from csqa.input.model import CallError
+from csqa.outputs.html import write_site
+from csqa.outputs.report import Report
+from csqa.outputs.summary import ReportFile, summarize
+from csqa.outputs.tables import table, terminal_safe
+from csqa.scoring.scorer import Scorer
+from csqa.version import __version__
 
 __all__ = ["main"]
 
@@ -265,7 +266,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _examples(args: argparse.Namespace) -> int:
-    from csqa.evaluate import rule_set_examples
+    from csqa.outputs.evaluate import rule_set_examples
 
     rules = load_rules(args.rules)
     scorer = Scorer(rules)
@@ -285,7 +286,7 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from csqa.evaluate import evaluate, render_table
+    from csqa.outputs.evaluate import evaluate, render_table
 
     paths = args.paths or [str(resources.files("csqa.corpora").joinpath("annotated"))]
     result = evaluate(paths, rules=args.rules, examples=not args.no_examples)
@@ -416,7 +417,7 @@ def _parser() -> argparse.ArgumentParser:
         description="See 'csqa lake --help' and docs/scale.md.",
         add_help=False,
     )
-    lake.add_argument("rest", nargs=argparse.REMAINDER)  # main() hands everything after 'lake' to csqa.lake
+    lake.add_argument("rest", nargs=argparse.REMAINDER)  # main() hands everything after 'lake' to csqa.scale.lake
 
     script = commands.add_parser(
         "script",
@@ -448,8 +449,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["lake"]:  # its own command line (csqa.lake), options and --help included
-        from csqa.lake import run
+    if argv[:1] == ["lake"]:  # its own command line (csqa.scale.lake), options and --help included
+        from csqa.scale.lake import run
 
         return run(argv[1:])
     args = _parser().parse_args(argv)

@@ -34,7 +34,7 @@ CODES: dict[str, str] = {
     "E300": "a check broke on a call: a bug in csqa or a rule file, reported with call and rule (ScoringError)",
     "E400": "the library or the command line was used the wrong way (UsageError)",
     "E401": "a rule asked for by id or code that the report does not have (UnknownRuleError)",
-    "E402": "a table's columns do not fit its layout (csqa.frames.ColumnsError)",
+    "E402": "a table's columns do not fit its layout (csqa.scale.frames.ColumnsError)",
 }
 """Every error code csqa uses, with what it means: the one catalogue (a test checks that every error class's
 code is here and that every ``raise`` in the library raises a csqa error)."""

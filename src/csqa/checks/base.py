@@ -1,6 +1,6 @@
 """What every check is given and how it answers.
 
-A check is a plain function from a :class:`Context` to a :class:`~csqa.report.CheckResult`, registered with
+A check is a plain function from a :class:`Context` to a :class:`~csqa.outputs.report.CheckResult`, registered with
 its id, the script parts and lexicons it reads, and the pydantic model of its tunable parameters. The
 context carries the prepared call, the rule's configuration and helpers that keep every result in the same
 shape (the rule id, code, severity and weight are filled in here, never by the check).
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from csqa.doc import CallDoc, UtteranceDoc
-from csqa.phrases import PhraseHit
-from csqa.report import CheckResult, Evidence, Status
+from csqa.outputs.report import CheckResult, Evidence, Status
+from csqa.text.doc import CallDoc, UtteranceDoc
+from csqa.text.phrases import PhraseHit
 
 if TYPE_CHECKING:
-    from csqa.rulefile import RuleConfig, RuleSet
+    from csqa.checks.rulefile import RuleConfig, RuleSet
 
 __all__ = ["Check", "Context", "NoParams"]
 

@@ -37,8 +37,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from csqa.checks.base import Context
-from csqa.doc import UtteranceDoc
-from csqa.report import CheckResult, Evidence, Status
+from csqa.outputs.report import CheckResult, Evidence, Status
+from csqa.text.doc import UtteranceDoc
 
 __all__ = ["KINDS", "Condition", "SiteCheck", "condition_families", "parse_condition"]
 

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from csqa.checks.base import Check, Context
-from csqa.doc import UtteranceDoc
-from csqa.report import CheckResult
+from csqa.outputs.report import CheckResult
+from csqa.text.doc import UtteranceDoc
 
 __all__ = ["RESTATE_CHECK", "RestateParams"]
 

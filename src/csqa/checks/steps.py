@@ -8,8 +8,8 @@ documentation under ``rules/docs/``.
 from __future__ import annotations
 
 from csqa.checks.base import Check, Context
-from csqa.doc import UtteranceDoc
-from csqa.report import CheckResult, Evidence
+from csqa.outputs.report import CheckResult, Evidence
+from csqa.text.doc import UtteranceDoc
 
 __all__ = ["STEP_CHECKS"]
 

@@ -1,7 +1,7 @@
 """The taboos and banned phrases (七、服务的禁忌, 八、服务禁语, and 3.5 凡事留有余地 of the second seed).
 
 Every check here reads only the agent's speech: a customer who says 我怎么知道 or scolds never costs the agent
-anything. Phrase checks use the one multi-pattern pass of :mod:`csqa.phrases` (token boundaries, hesitations
+anything. Phrase checks use the one multi-pattern pass of :mod:`csqa.text.phrases` (token boundaries, hesitations
 skipped inside phrases, homophones where a family allows them, and the ``unless_before`` / ``unless_after``
 context that tells a polite sentence from a rebuff). Timing checks read timestamps and events when the call
 has them and report ``not_assessable`` rather than guess when it does not.
@@ -17,10 +17,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from csqa.checks.base import Check, Context
-from csqa.doc import UtteranceDoc
-from csqa.phrases import PhraseHit
-from csqa.report import CheckResult, Evidence
-from csqa.tokenizer import Token
+from csqa.outputs.report import CheckResult, Evidence
+from csqa.text.doc import UtteranceDoc
+from csqa.text.phrases import PhraseHit
+from csqa.text.tokenizer import Token
 
 __all__ = ["TABOO_CHECKS"]
 

@@ -37,10 +37,11 @@ from itertools import islice
 from multiprocessing.synchronize import Event as EventType
 from typing import TYPE_CHECKING, Any
 
-from csqa.report import CallError, Report
+from csqa.input.model import CallError
+from csqa.outputs.report import Report
 
 if TYPE_CHECKING:
-    from csqa.scorer import Scorer
+    from csqa.scoring.scorer import Scorer
 
 __all__ = ["score_parallel"]
 

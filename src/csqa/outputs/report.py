@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from csqa.errors import UnknownRuleError
-from csqa.model import Record, Utterance
+from csqa.input.model import Record, Utterance
+from csqa.outputs.callview import render_fragment
 
-__all__ = ["CallError", "CheckResult", "Evidence", "Report", "Severity", "Status"]
+__all__ = ["CheckResult", "Evidence", "Report", "Severity", "Status"]
 
 Status = Literal["pass", "fail", "not_applicable", "not_assessable"]
 Severity = Literal["critical", "major", "minor", "warning"]
@@ -106,39 +107,4 @@ class Report(Record):
 
     def _repr_html_(self) -> str:
         """The call view (transcript with highlighted evidence, one row per rule), for Jupyter."""
-        from csqa.html import render_fragment  # here, not at the top: csqa.html imports this module
-
         return render_fragment(self)
-
-
-class CallError(Record):
-    """The record a batch yields for a call it could not read or score; nothing is dropped silently."""
-
-    model_config = _FROZEN
-
-    error: Literal[True] = True
-    code: str
-    message: str
-    call_id: str | None = None
-    source: str | None = None
-    line: int | None = None
-    problems: tuple[str, ...] = ()
-
-    @field_validator("message", "call_id", "source", mode="before")
-    @classmethod
-    def _writable(cls, value: object) -> object:
-        """An error record must always be writable as UTF-8, or the error it reports would be lost with it:
-        a lone surrogate (from a broken ``\\ud800`` escape, or a file name that is not UTF-8) is kept as its
-        escape."""
-        return _writable(value)
-
-    @field_validator("problems", mode="before")
-    @classmethod
-    def _writable_problems(cls, value: object) -> object:
-        return tuple(_writable(v) for v in value) if isinstance(value, (list, tuple)) else value
-
-
-def _writable(value: object) -> object:
-    if isinstance(value, str) and not value.isascii():
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value

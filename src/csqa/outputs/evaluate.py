@@ -19,15 +19,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csqa.checks import REGISTRY
-from csqa.docs import rule_examples
+from csqa.checks.docs import rule_examples
+from csqa.checks.registry import REGISTRY
+from csqa.checks.rulefile import RuleSet, load_rules
 from csqa.errors import InputError, InputProblem
-from csqa.loaders import CALL_SUFFIXES, loads_json, parse_call, parse_text
-from csqa.model import Call
-from csqa.report import Evidence, Status
-from csqa.rulefile import RuleSet, load_rules
-from csqa.scorer import Scorer
-from csqa.tables import table
+from csqa.input.loaders import CALL_SUFFIXES, loads_json, parse_call, parse_text
+from csqa.input.model import Call
+from csqa.outputs.report import Evidence, Status
+from csqa.outputs.tables import table
+from csqa.scoring.scorer import Scorer
 
 __all__ = ["AnnotatedCall", "Disagreement", "Evaluation", "RuleMetrics", "evaluate", "load_annotated", "rule_set_examples"]
 

@@ -23,11 +23,11 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from csqa.model import Call, Utterance
-from csqa.phrases import Candidate, PhraseHit, PhraseIndex
-from csqa.report import Evidence
-from csqa.text import Normalizer
-from csqa.tokenizer import Token, Tokenizer
+from csqa.input.model import Call, Utterance
+from csqa.outputs.report import Evidence
+from csqa.text.normalize import Normalizer
+from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex
+from csqa.text.tokenizer import Token, Tokenizer
 
 __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 
@@ -43,7 +43,7 @@ class UtteranceDoc:
 
     ``ends[i]`` is where token ``i`` ends in the text; ``sizes`` are the content key's word boundaries (0 and
     the end of each content token), where a phrase match may start or end (so may it before a clitic, see
-    :meth:`csqa.phrases.PhraseIndex.bound`); ``breaks`` are the key offsets where a clause ends (punctuation,
+    :meth:`csqa.text.phrases.PhraseIndex.bound`); ``breaks`` are the key offsets where a clause ends (punctuation,
     a space, the end); ``silent`` are the text spans of hesitation tokens, which the key leaves out.
     ``tokens``, ``content`` and ``key_map`` are rebuilt from these on request: most utterances are only
     searched, never quoted.

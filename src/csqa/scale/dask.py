@@ -1,23 +1,23 @@
 """Scoring calls on Dask: a Dask DataFrame or bag of calls in, Dask DataFrames of reports out.
 
     >>> from distributed import Client
-    >>> from csqa import dask as csqa_dask
+    >>> from csqa.scale import dask as csqa_dask
     >>> client = csqa_dask.local_client(workers=2)                     # or Client("tcp://scheduler:8786")
     >>> ddf = dask.dataframe.read_parquet("s3://lake/calls/", dtype_backend="pyarrow")
     >>> reports = csqa_dask.score(ddf, rules="site.toml")               # one row per call, checks nested
     >>> calls, checks = csqa_dask.split(reports)                       # CALLS_SCHEMA, CHECKS_SCHEMA
     >>> csqa_dask.score_parquet("lake/", "qa/")                         # both written, one pass of scoring
 
-Each partition is scored by :mod:`csqa.frames` in a worker, whose scorer is built once per worker process
-(the cache of :mod:`csqa.frames`, keyed by the rule file's content); the rule file is read and validated
+Each partition is scored by :mod:`csqa.scale.frames` in a worker, whose scorer is built once per worker process
+(the cache of :mod:`csqa.scale.frames`, keyed by the rule file's content); the rule file is read and validated
 here and its content travels in the task graph. Partitions keep their order, so the reports come out in
 input order. In the utterance layout the rows are first shuffled by ``call_id`` and grouped, and the calls
 put back in the order of their first row before they are scored (this computes each call's first row when
 :func:`score` is called: one pass over the input, without scoring). A bag holds what
-:meth:`csqa.Scorer.score_many` takes (dicts, JSON text, :class:`~csqa.Call`, :class:`~csqa.loaders.RawCall`).
+:meth:`csqa.Scorer.score_many` takes (dicts, JSON text, :class:`~csqa.Call`, :class:`~csqa.input.loaders.RawCall`).
 
-This module is ``csqa.dask``; inside it ``import dask`` is the Dask package (imports are absolute). Import
-it as ``from csqa import dask as csqa_dask`` so that it does not hide ``dask`` in your own namespace.
+This module is ``csqa.scale.dask``; inside it ``import dask`` is the Dask package (imports are absolute). Import
+it as ``from csqa.scale import dask as csqa_dask`` so that it does not hide ``dask`` in your own namespace.
 
 Needs ``dask[dataframe,distributed]`` with pandas and pyarrow (``pip install 'csqa[dask]'``).
 """
@@ -39,14 +39,14 @@ try:
     from dask.delayed import delayed
     from distributed import Client
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("csqa.dask needs dask[dataframe,distributed], pandas and pyarrow: pip install 'csqa[dask]'") from exc
+    raise ImportError("csqa.scale.dask needs dask[dataframe,distributed], pandas and pyarrow: pip install 'csqa[dask]'") from exc
 
-from csqa import frames
-from csqa.frames import CALLS_SCHEMA, CHECKS_SCHEMA, POS, ROWS, ExtraColumns, Layout
+from csqa.scale import frames
+from csqa.scale.frames import CALLS_SCHEMA, CHECKS_SCHEMA, POS, ROWS, ExtraColumns, Layout
 
 if TYPE_CHECKING:
-    from csqa.rulefile import RuleSet
-    from csqa.tokenizer import Backend
+    from csqa.checks.rulefile import RuleSet
+    from csqa.text.tokenizer import Backend
 
 __all__ = ["local_client", "read_parquet", "score", "score_bag", "score_frames", "score_parquet", "split"]
 
@@ -90,8 +90,8 @@ def score(
     include_transcript: bool = True,
     tokenizer_backend: Backend = "auto",
 ) -> dd.DataFrame:
-    """Score the calls of ``ddf`` (in ``layout``, see :mod:`csqa.frames`): a Dask DataFrame of
-    :data:`~csqa.frames.REPORTS_SCHEMA`, one row per call, checks nested, in input order (partitions in turn).
+    """Score the calls of ``ddf`` (in ``layout``, see :mod:`csqa.scale.frames`): a Dask DataFrame of
+    :data:`~csqa.scale.frames.REPORTS_SCHEMA`, one row per call, checks nested, in input order (partitions in turn).
     ``partitions`` repartitions the input first, order kept (default: as read, but at least four partitions
     per worker thread of the current client). The rule file is read and checked here; a column the layout
     does not know raises :class:`ValueError` here."""
@@ -140,8 +140,8 @@ def score_bag(
     tokenizer_backend: Backend = "auto",
 ) -> dd.DataFrame:
     """Score a bag of calls (anything :meth:`csqa.Scorer.score_many` takes): a Dask DataFrame of
-    :data:`~csqa.frames.REPORTS_SCHEMA`, one partition per bag partition, in the bag's order. A
-    :class:`~csqa.loaders.RawCall` item (``csqa.loaders.iter_raw``) keeps its file and line in the error record."""
+    :data:`~csqa.scale.frames.REPORTS_SCHEMA`, one partition per bag partition, in the bag's order. A
+    :class:`~csqa.input.loaders.RawCall` item (``csqa.input.loaders.iter_raw``) keeps its file and line in the error record."""
     spec = frames.scorer_spec(rules, company=company, include_transcript=include_transcript, tokenizer_backend=tokenizer_backend)
     parts = [delayed(frames._engine_items)(part, spec) for part in bag.to_delayed()]
     reports: dd.DataFrame = dd.from_delayed(parts, meta=frames.reports_meta(), verify_meta=False)
@@ -164,7 +164,7 @@ def score_frames(ddf: dd.DataFrame, **options: Any) -> tuple[dd.DataFrame, dd.Da
 
 def read_parquet(*paths: str | os.PathLike[str]) -> dd.DataFrame:
     """Parquet files or folders of calls as a Dask DataFrame of Arrow-typed columns, files in path order
-    (:func:`csqa.frames.parquet_files`), each file's rows in order."""
+    (:func:`csqa.scale.frames.parquet_files`), each file's rows in order."""
     ddf: dd.DataFrame = dd.read_parquet(frames.parquet_files(*paths), dtype_backend="pyarrow")
     return ddf
 

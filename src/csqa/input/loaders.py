@@ -1,7 +1,7 @@
 """Reading calls: native JSON / JSON Lines, the Alibaba Cloud SCA dialogue shape, and plain text lines.
 
 Loading is lazy and streamed: a JSON Lines file is read one line at a time, so a file of a million calls is
-never held in memory. Each bad call becomes an :class:`~csqa.report.CallError` record naming the file, the
+never held in memory. Each bad call becomes an :class:`~csqa.outputs.report.CallError` record naming the file, the
 line, the call id when it could be read, and every problem with its utterance index and field, and loading
 goes on with the next call. ``errors="raise"`` raises :class:`~csqa.errors.InputError` instead.
 
@@ -34,8 +34,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from csqa.errors import InputError, InputProblem
-from csqa.model import SPEAKER_ALIASES, Call
-from csqa.report import CallError
+from csqa.input.model import SPEAKER_ALIASES, Call, CallError
 
 __all__ = ["CALL_SUFFIXES", "RawCall", "input_files", "iter_raw", "load_calls", "loads_json", "parse_call", "parse_text"]
 

@@ -1,6 +1,6 @@
 """Scoring tables of calls: pandas DataFrames (or Arrow tables) in, DataFrames of reports out.
 
-This is the batch API that Spark (:mod:`csqa.spark`), Dask (:mod:`csqa.dask`) and ``csqa lake`` call. It
+This is the batch API that Spark (:mod:`csqa.scale.spark`), Dask (:mod:`csqa.scale.dask`) and ``csqa lake`` call. It
 takes calls in one of three layouts and returns, for every input call, the report or the error record that
 :meth:`csqa.Scorer.score_many` gives for the same call, as rows of fixed Arrow schemas:
 
@@ -67,17 +67,18 @@ try:
     import pyarrow as pa
     import pyarrow.compute as pc
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("csqa.frames needs pandas and pyarrow: pip install 'csqa[pandas]'") from exc
+    raise ImportError("csqa.scale.frames needs pandas and pyarrow: pip install 'csqa[pandas]'") from exc
 
-from csqa import __version__
+from csqa.checks.rulefile import RuleSet, load_rules
 from csqa.errors import InputError, InputProblem, UsageError
-from csqa.loaders import RawCall, error_record, loads_json
-from csqa.report import CallError, Report
-from csqa.rulefile import RuleSet, load_rules
-from csqa.scorer import Scorer
+from csqa.input.loaders import RawCall, error_record, loads_json
+from csqa.input.model import CallError
+from csqa.outputs.report import Report
+from csqa.scoring.scorer import Scorer
+from csqa.version import __version__
 
 if TYPE_CHECKING:
-    from csqa.tokenizer import Backend
+    from csqa.text.tokenizer import Backend
 
 __all__ = [
     "CALLS_SCHEMA",

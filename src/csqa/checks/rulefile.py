@@ -24,13 +24,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csqa.checks import REGISTRY, Check
 from csqa.checks.kinds import KINDS, SiteCheck, condition_families, parse_condition
+from csqa.checks.registry import REGISTRY, Check
 from csqa.errors import InputError, RuleFileError, RuleProblem
-from csqa.loaders import parse_text
-from csqa.phrases import CompiledPattern, PatternError, check_pattern, compile_pattern, content_key, expand_pattern
-from csqa.report import Severity, Status
-from csqa.text import Normalizer
+from csqa.input.loaders import parse_text
+from csqa.outputs.report import Severity, Status
+from csqa.text.normalize import Normalizer
+from csqa.text.phrases import CompiledPattern, PatternError, check_pattern, compile_pattern, content_key, expand_pattern
 
 __all__ = ["DEFAULT_RULES", "RuleSet", "load_rules"]
 
@@ -542,8 +542,8 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
 def _part_keys(
     part: PartConfig, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer, loc: tuple[str, ...], problem: Any
 ) -> list[CompiledPattern]:
-    """The part's variants checked and compiled (:func:`csqa.phrases.compile_pattern`, which
-    :func:`~csqa.phrases.check_pattern` runs): a bad one is reported and left out. Its context phrases
+    """The part's variants checked and compiled (:func:`csqa.text.phrases.compile_pattern`, which
+    :func:`~csqa.text.phrases.check_pattern` runs): a bad one is reported and left out. Its context phrases
     (``unless_before`` / ``unless_after``, plain patterns) are checked too, whatever table the part is in."""
     keys: list[CompiledPattern] = []
     for index, variant in enumerate(part.variants):

@@ -12,15 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from csqa.checks.base import Context
-from csqa.doc import CallDoc
+from csqa.checks.rulefile import PartConfig, RuleSet, load_rules
 from csqa.errors import CsqaError, InputError, UsageError
-from csqa.loaders import RawCall, error_record, parse_call
-from csqa.model import Call
-from csqa.phrases import PhraseFamily, PhraseIndex, SoundTable
-from csqa.report import CallError, CheckResult, Report
-from csqa.rulefile import PartConfig, RuleSet, load_rules
-from csqa.text import Normalizer
-from csqa.tokenizer import Backend, Tokenizer
+from csqa.input.loaders import RawCall, error_record, parse_call
+from csqa.input.model import Call, CallError
+from csqa.outputs.report import CheckResult, Report
+from csqa.text.doc import CallDoc
+from csqa.text.normalize import Normalizer
+from csqa.text.phrases import PhraseFamily, PhraseIndex, SoundTable
+from csqa.text.tokenizer import Backend, Tokenizer
 
 __all__ = ["CallInput", "Scorer", "ScoringError"]
 
@@ -45,7 +45,7 @@ class Scorer:
     ``company`` and ``departments`` override the scorecard's; ``cache_dir`` is where jieba's dictionary
     cache may be written (nowhere when ``None``); ``include_transcript`` puts the call's utterances in each
     report (turn it off to keep stored reports small); ``tokenizer_backend`` is ``"auto"`` (rjieba when
-    ``csqa[fast]`` is installed, else jieba: the tokens are the same, see :mod:`csqa.tokenizer`), ``"jieba"``
+    ``csqa[fast]`` is installed, else jieba: the tokens are the same, see :mod:`csqa.text.tokenizer`), ``"jieba"``
     or ``"rjieba"``.
     """
 
@@ -149,7 +149,7 @@ class Scorer:
     ) -> Iterator[Report | CallError]:
         """Score calls in input order; every input yields a :class:`Report` or a :class:`CallError`.
 
-        ``workers`` > 1 scores in that many processes (see :mod:`csqa.batch`), streaming with bounded memory;
+        ``workers`` > 1 scores in that many processes (see :mod:`csqa.scoring.batch`), streaming with bounded memory;
         ``progress`` shows a tqdm progress bar on standard error.
         """
         if workers < 1:
@@ -157,7 +157,7 @@ class Scorer:
         if workers == 1:
             results: Iterator[Report | CallError] = (self.score_item(item) for item in calls)
         else:
-            from csqa.batch import score_parallel
+            from csqa.scoring.batch import score_parallel
 
             results = score_parallel(self, calls, workers=workers, chunk_size=chunk_size)
         if progress:
@@ -221,7 +221,7 @@ class Scorer:
 
     def script(self, direction: str = "inbound") -> str:
         """The agent script for one direction, rendered for this scorecard's company."""
-        from csqa.script import render_script
+        from csqa.checks.script import render_script
 
         return render_script(self.rules, direction=direction)
 

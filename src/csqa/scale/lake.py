@@ -8,7 +8,7 @@
 
 Every engine reads the same files in the same order (folders recursively, hidden and ``_`` names left out,
 sorted by path) and writes the same rows in that order: the reports and error records that
-:meth:`csqa.Scorer.score_many` (``csqa score``) gives for the same calls, as :mod:`csqa.frames` tables.
+:meth:`csqa.Scorer.score_many` (``csqa score``) gives for the same calls, as :mod:`csqa.scale.frames` tables.
 
 Exit status: 0 when every call was scored, 1 when any call could not be (its error row is still written;
 the first error messages are printed on standard error), 2 for a usage or rule-file error (one line).
@@ -104,13 +104,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     from csqa.errors import CsqaError, RuleFileError
 
     try:
-        from csqa.frames import ColumnsError
+        from csqa.scale.frames import ColumnsError
     except ImportError as exc:  # no pandas or pyarrow
         print(f"csqa lake: {exc}", file=sys.stderr)
         return 2
     try:
         return int(args.run(args))
-    except ImportError as exc:  # an engine that is not installed: "csqa.spark needs pyspark …: pip install 'csqa[spark]'"
+    except ImportError as exc:  # an engine that is not installed: "csqa.scale.spark needs pyspark …: pip install 'csqa[spark]'"
         print(f"csqa lake: {exc}", file=sys.stderr)
         return 2
     except _UsageError as exc:
@@ -142,7 +142,7 @@ def _prepare_output(out: str, overwrite: bool) -> None:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from csqa import frames
+    from csqa.scale import frames
 
     if args.workers < 1:
         raise _UsageError("--workers must be at least 1")
@@ -181,7 +181,7 @@ def _score(args: argparse.Namespace) -> int:
 def _print_errors(calls: Path, total: int) -> None:
     import pyarrow.dataset as ds
 
-    from csqa import frames
+    from csqa.scale import frames
 
     table = ds.dataset(frames.parquet_files(calls), format="parquet").to_table(
         columns=["error_message"], filter=ds.field("error") == True  # noqa: E712 - an Arrow expression
@@ -195,7 +195,7 @@ def _print_errors(calls: Path, total: int) -> None:
 def _check_schemas(files: list[str], layout: str, extra_columns: str) -> None:
     import pyarrow.parquet as pq
 
-    from csqa import frames
+    from csqa.scale import frames
 
     for path in files:
         try:
@@ -213,7 +213,7 @@ def _local_tables(files: list[str], layout: str, batch_rows: int = 1024) -> Iter
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from csqa.frames import POS
+    from csqa.scale.frames import POS
 
     for ordinal, path in enumerate(files):
         row = 0
@@ -229,7 +229,7 @@ def _score_local(args: argparse.Namespace, spec: Any) -> dict[str, int]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from csqa import frames
+    from csqa.scale import frames
 
     files = frames.parquet_files(*args.paths)
     _check_schemas(files, args.layout, args.extra_columns)
@@ -273,11 +273,11 @@ def _score_local(args: argparse.Namespace, spec: Any) -> dict[str, int]:
 
 
 def _score_spark(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
-    from csqa import frames
+    from csqa.scale import frames
 
     if not any("://" in p for p in args.paths):
         _check_schemas(frames.parquet_files(*args.paths), args.layout, args.extra_columns)
-    from csqa import spark as engine  # first: without pyspark its ImportError names the extra to install
+    from csqa.scale import spark as engine  # first: without pyspark its ImportError names the extra to install
 
     # isort: split
     from pyspark.sql import SparkSession
@@ -300,10 +300,10 @@ def _score_spark(args: argparse.Namespace, options: dict[str, Any]) -> dict[str,
 
 
 def _score_dask(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
-    from csqa import frames
+    from csqa.scale import frames
 
     _check_schemas(frames.parquet_files(*args.paths), args.layout, args.extra_columns)
-    from csqa import dask as engine  # first: without the extra, its ImportError says what to install
+    from csqa.scale import dask as engine  # first: without the extra, its ImportError says what to install
 
     # isort: split
     from distributed import Client
@@ -324,10 +324,10 @@ def _import(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from csqa import frames
     from csqa.errors import InputError
-    from csqa.loaders import RawCall, error_record, iter_raw
-    from csqa.report import CallError
+    from csqa.input.loaders import RawCall, error_record, iter_raw
+    from csqa.input.model import CallError
+    from csqa.scale import frames
 
     if args.rows_per_file < 1:
         raise _UsageError("--rows-per-file must be at least 1")
@@ -395,7 +395,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from csqa import frames
+    from csqa.scale import frames
 
     schema = {
         "calls": frames.CALLS_SCHEMA, "checks": frames.CHECKS_SCHEMA, "reports": frames.REPORTS_SCHEMA,

@@ -1,6 +1,6 @@
 """Scoring calls on Spark: a Spark DataFrame of calls in, Spark DataFrames of reports out.
 
-    >>> from csqa import spark as csqa_spark
+    >>> from csqa.scale import spark as csqa_spark
     >>> spark = csqa_spark.local_session(cores=2)                    # or your cluster's session
     >>> calls_df = spark.read.parquet("s3a://lake/calls/")
     >>> reports = csqa_spark.score(calls_df, rules="site.toml")       # one row per call, checks nested
@@ -8,7 +8,7 @@
     >>> csqa_spark.score_parquet(spark, "s3a://lake/calls/", "s3a://lake/qa/2026-11-22/")   # both, one pass
 
 Scoring runs in ``mapInPandas`` over batches of rows: each Python worker builds the scorer once (the cache of
-:mod:`csqa.frames`, keyed by the rule file's content) and scores its batches with :mod:`csqa.frames`, so a
+:mod:`csqa.scale.frames`, keyed by the rule file's content) and scores its batches with :mod:`csqa.scale.frames`, so a
 row gives exactly the report or error record that :meth:`csqa.Scorer.score_many` gives for the same call.
 The rule file is read and validated on the driver and travels, as its validated content, with the tasks:
 executors need csqa installed, not the file. The input is sorted by its place (see ``order``) before scoring
@@ -35,16 +35,16 @@ try:
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import StructType
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("csqa.spark needs pyspark, pandas and pyarrow: pip install 'csqa[spark]'") from exc
+    raise ImportError("csqa.scale.spark needs pyspark, pandas and pyarrow: pip install 'csqa[spark]'") from exc
 
-from csqa import frames
-from csqa.frames import CALLS_SCHEMA, CHECKS_SCHEMA, POS, REPORTS_SCHEMA, ROWS, ExtraColumns, Layout
+from csqa.scale import frames
+from csqa.scale.frames import CALLS_SCHEMA, CHECKS_SCHEMA, POS, REPORTS_SCHEMA, ROWS, ExtraColumns, Layout
 
 if TYPE_CHECKING:
     import os as _os
 
-    from csqa.rulefile import RuleSet
-    from csqa.tokenizer import Backend
+    from csqa.checks.rulefile import RuleSet
+    from csqa.text.tokenizer import Backend
 
 __all__ = ["LOCAL_CONFIG", "local_session", "read_parquet", "score", "score_frames", "score_parquet", "spark_schema", "split"]
 
@@ -59,7 +59,7 @@ LOCAL_CONFIG: dict[str, str] = {
 
 
 def spark_schema(schema: pa.Schema) -> StructType:
-    """A Spark schema from one of :mod:`csqa.frames`' Arrow schemas (no inference needed)."""
+    """A Spark schema from one of :mod:`csqa.scale.frames`' Arrow schemas (no inference needed)."""
     return from_arrow_schema(schema)
 
 
@@ -96,8 +96,8 @@ def score(
     include_transcript: bool = True,
     tokenizer_backend: Backend = "auto",
 ) -> DataFrame:
-    """Score the calls of ``df`` (in ``layout``, see :mod:`csqa.frames`): a DataFrame of
-    :data:`~csqa.frames.REPORTS_SCHEMA`, one row per call, checks nested, in input order.
+    """Score the calls of ``df`` (in ``layout``, see :mod:`csqa.scale.frames`): a DataFrame of
+    :data:`~csqa.scale.frames.REPORTS_SCHEMA`, one row per call, checks nested, in input order.
 
     ``order`` gives each input row's place: a column name or expression of unique sortable values. Without
     it, the ``_pos`` column that :func:`read_parquet` adds, or else ``monotonically_increasing_id()`` (the
@@ -131,7 +131,7 @@ def score(
 
 
 def split(reports: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """The calls (:data:`~csqa.frames.CALLS_SCHEMA`) and checks (:data:`~csqa.frames.CHECKS_SCHEMA`) of a
+    """The calls (:data:`~csqa.scale.frames.CALLS_SCHEMA`) and checks (:data:`~csqa.scale.frames.CHECKS_SCHEMA`) of a
     reports DataFrame, in its order. Each is computed from ``reports``: persist it to score only once."""
     calls = reports.select(*CALLS_SCHEMA.names).to(spark_schema(CALLS_SCHEMA))
     keys = ["call_id", "agent_id", "direction", "source", "line"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from csqa.checks.rulefile import LINE_SLOTS, RuleSet
 from csqa.errors import UsageError
-from csqa.rulefile import LINE_SLOTS, RuleSet
 
 __all__ = ["render_script"]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Call", "Direction", "Event", "Record", "Speaker", "Utterance"]
+__all__ = ["Call", "CallError", "Direction", "Event", "Record", "Speaker", "Utterance"]
 
 Speaker = Literal["agent", "customer"]
 Direction = Literal["inbound", "outbound"]
@@ -78,7 +78,7 @@ def _rebuild(cls: type[Record], values: tuple[Any, ...], fields_set: set[str] | 
 class Record(BaseModel):
     """An immutable csqa model that pickles compactly.
 
-    Calls given as models cross process boundaries in a parallel batch (:mod:`csqa.batch`), and callers
+    Calls given as models cross process boundaries in a parallel batch (:mod:`csqa.scoring.batch`), and callers
     pickle reports into their own queues and caches; pickling each one as its field values in order, rather
     than pydantic's state dictionaries, halves the bytes and the time. (The batch itself sends reports back
     as JSON, which is cheaper still to read.)
@@ -182,3 +182,36 @@ class Call(Record):
     def timed(self) -> bool:
         """True when every utterance has both a start and an end time."""
         return bool(self.utterances) and all(u.start is not None and u.end is not None for u in self.utterances)
+
+
+class CallError(Record):
+    """The record a batch yields for a call it could not read or score; nothing is dropped silently."""
+
+    model_config = _FROZEN
+
+    error: Literal[True] = True
+    code: str
+    message: str
+    call_id: str | None = None
+    source: str | None = None
+    line: int | None = None
+    problems: tuple[str, ...] = ()
+
+    @field_validator("message", "call_id", "source", mode="before")
+    @classmethod
+    def _writable(cls, value: object) -> object:
+        """An error record must always be writable as UTF-8, or the error it reports would be lost with it:
+        a lone surrogate (from a broken ``\\ud800`` escape, or a file name that is not UTF-8) is kept as its
+        escape."""
+        return _writable(value)
+
+    @field_validator("problems", mode="before")
+    @classmethod
+    def _writable_problems(cls, value: object) -> object:
+        return tuple(_writable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _writable(value: object) -> object:
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value

@@ -5,7 +5,7 @@ A rule file writes a family of phrases compactly: ``有什么{可以|能}帮{您
 expanded phrase is normalised the same way as call text and reduced to its content characters (punctuation
 and spaces dropped), so ``请问,有什么能帮您?`` and ``请问有什么能帮您`` are one phrase.
 
-Matching runs once per utterance over its *content key* (see :mod:`csqa.doc`): the utterance's tokens with
+Matching runs once per utterance over its *content key* (see :mod:`csqa.text.doc`): the utterance's tokens with
 punctuation, spaces and hesitation sounds (嗯, 呃) left out, so a filler inside a phrase does not hide it. An
 Aho-Corasick automaton finds every candidate in one pass; a candidate counts only where it starts and ends
 on jieba token boundaries, so a phrase never matches half a word. Families that allow homophones are also
@@ -45,7 +45,7 @@ import ahocorasick_rs
 import re2
 
 from csqa.errors import CsqaError
-from csqa.text import Normalizer
+from csqa.text.normalize import Normalizer
 
 __all__ = [
     "CompiledPattern",

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from csqa.errors import InputError, InputProblem, UsageError
-from csqa.report import CallError, Report
+from csqa.input.model import CallError
+from csqa.outputs.report import Report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +70,7 @@ class Summary(BaseModel):
 
     def table(self) -> str:
         """The summary as terminal tables."""
-        from csqa.tables import table
+        from csqa.outputs.tables import table
 
         def pct(value: float | None) -> str:
             return "-" if value is None else f"{value:.0%}"

@@ -15,12 +15,12 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from csqa.errors import RuleFileError, RuleProblem
-from csqa.loaders import parse_text
-from csqa.model import Call
-from csqa.report import Status
+from csqa.input.loaders import parse_text
+from csqa.input.model import Call
+from csqa.outputs.report import Status
 
 if TYPE_CHECKING:
-    from csqa.rulefile import RuleSet
+    from csqa.checks.rulefile import RuleSet
 
 __all__ = ["RuleExample", "rule_doc", "rule_examples", "rule_table", "rule_text"]
 

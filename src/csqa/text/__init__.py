@@ -1,0 +1,1 @@
+"""Text: normalisation with a map back to original offsets, tokenisation, and the phrase language and its index."""
