@@ -60,6 +60,19 @@ def test_reports_and_calls_pickle_to_equal_objects(scorer: csqa.Scorer) -> None:
     assert pickle.loads(pickle.dumps(error)).model_dump(exclude_unset=True) == {"code": "E100", "message": "bad", "line": 3}
 
 
+def test_call_metadata_reaches_the_report_and_survives_pickle_and_json(scorer: csqa.Scorer) -> None:
+    call = csqa.parse_call({**CALL, "started_at": "2026-12-01T09:30:00+08:00", "team": "二组",
+                            "metadata": {"queue": "售后", "channel": "phone", "priority": 2}})
+    report = scorer.score(call)
+    assert (report.team, report.metadata["queue"], report.metadata["priority"]) == ("二组", "售后", 2)
+    assert report.started_at is not None and report.started_at.utcoffset() is not None
+    assert report.started_at.date().isoformat() == "2026-12-01"
+    assert pickle.loads(pickle.dumps(report)) == report
+    assert csqa.Report.model_validate_json(report.model_dump_json()) == report
+    with pytest.raises(csqa.InputError, match="metadata"):
+        csqa.parse_call({**CALL, "metadata": {"nested": {"not": "a scalar"}}})
+
+
 def test_scorer_pickles_and_scores_the_same(scorer: csqa.Scorer) -> None:
     clone = pickle.loads(pickle.dumps(scorer))
     assert clone.score(CALL) == scorer.score(CALL)

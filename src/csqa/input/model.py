@@ -8,11 +8,12 @@ common exports use (坐席/座席/客服 → agent, 客户/顾客/用户 → cus
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Call", "CallError", "Direction", "Event", "Record", "Speaker", "Utterance"]
+__all__ = ["Call", "CallError", "Direction", "Event", "MetaValue", "Record", "Speaker", "Utterance"]
 
 Speaker = Literal["agent", "customer"]
 Direction = Literal["inbound", "outbound"]
@@ -44,6 +45,8 @@ DIRECTION_ALIASES: dict[str, str] = {
 _FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+MetaValue = str | int | float | bool | None
+"""A metadata value: what a cell of an export holds (JSON's scalars)."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -158,6 +161,10 @@ class Call(Record):
     hangup_by: Speaker | None = None
     utterances: tuple[Utterance, ...]
     events: tuple[Event, ...] = ()
+    started_at: datetime | None = Field(default=None, description="when the call began (ISO 8601), for trends by day")
+    team: Text | None = Field(default=None, description="the agent's team or group, for summaries by team")
+    metadata: dict[Text, MetaValue] = Field(
+        default_factory=dict, description="everything else the export says about the call (queue, channel, …)")
 
     @field_validator("call_id", mode="before")
     @classmethod

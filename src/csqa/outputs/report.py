@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
 from csqa.errors import UnknownRuleError
-from csqa.input.model import Record, Utterance
+from csqa.input.model import MetaValue, Record, Utterance
 from csqa.outputs.callview import render_fragment
 
 __all__ = ["CheckResult", "Evidence", "Report", "Severity", "Status"]
@@ -82,6 +83,9 @@ class Report(Record):
     call_id: str
     agent_id: str | None
     direction: Literal["inbound", "outbound"]
+    started_at: datetime | None = None
+    team: str | None = None
+    metadata: dict[str, MetaValue] = Field(default_factory=dict, description="the call's metadata, as it came in")
     score: float | None
     passed: bool | None
     unscored: str | None = Field(default=None, description="why the call has no score, when it has none")

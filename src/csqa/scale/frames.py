@@ -140,6 +140,9 @@ CALLS_SCHEMA = pa.schema([
     ("call_id", pa.string()),
     ("agent_id", pa.string()),
     ("direction", pa.string()),
+    ("started_at", pa.string()),
+    ("team", pa.string()),
+    ("metadata", pa.string()),
     ("score", pa.float64()),
     ("passed", pa.bool_()),
     ("unscored", pa.string()),
@@ -158,8 +161,9 @@ CALLS_SCHEMA = pa.schema([
 """One row per input call. For a report: its fields (``fails`` counts its failed checks; ``utterances`` is
 empty without the transcript), ``error`` false and the error columns null. For an error record: ``error``
 true, ``call_id`` (when it could be read), ``error_code``, ``error_message``, ``problems``, and the report
-columns null. ``source`` and ``line`` are where the call came from (the input's columns of those names, null
-without them); an error record's are its own."""
+columns null. ``started_at`` is the call's start as ISO 8601 text, as it came in (a time zone only when it had
+one); ``metadata`` is the call's metadata as a JSON object. ``source`` and ``line`` are where the call came
+from (the input's columns of those names, null without them); an error record's are its own."""
 
 CHECKS_SCHEMA = pa.schema([
     ("call_id", pa.string()),
@@ -219,8 +223,8 @@ _REQUIRED = {"call": ("call_id", "utterances"), "utterance": ("call_id", "speake
 _CALL_FIELDS = ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "utterances", "events")
 _CALL_LEVEL = ("direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events")
 _UTTERANCE_FIELDS = ("speaker", "text", "start", "end")
-_REPORT_FIELDS = ("call_id", "agent_id", "direction", "score", "passed", "unscored", "pass_mark", "vetoed", "scorecard", "checks",
-                  "utterances")
+_REPORT_FIELDS = ("call_id", "agent_id", "direction", "started_at", "team", "metadata", "score", "passed", "unscored",
+                  "pass_mark", "vetoed", "scorecard", "checks", "utterances")
 POS = "_pos"
 """The column engines add to carry each input row's place, so that their output is in input order."""
 ROWS = "_rows"
@@ -589,6 +593,8 @@ def _report_row(result: Report | CallError, source: str | None, line: int | None
             "line": result.line,
         }
     data = result.model_dump()
+    data["started_at"] = None if result.started_at is None else result.started_at.isoformat()
+    data["metadata"] = json.dumps(result.metadata, ensure_ascii=False, sort_keys=True)
     data["fails"] = sum(1 for c in result.checks if c.status == "fail")
     data["error"] = False
     data["source"] = source
@@ -754,6 +760,7 @@ def _result(row: Mapping[str, Any]) -> Report | CallError:
         return CallError(code=row["error_code"], message=row["error_message"], call_id=row["call_id"],
                          source=row["source"], line=row["line"], problems=tuple(row["problems"] or ()))
     data = {name: row[name] for name in _REPORT_FIELDS}
+    data["metadata"] = json.loads(data["metadata"]) if data["metadata"] else {}
     data["vetoed"] = tuple(data["vetoed"] or ())
     data["utterances"] = tuple(_present(u) for u in data["utterances"] or ())
     data["checks"] = tuple(data["checks"] or ())
