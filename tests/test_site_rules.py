@@ -129,6 +129,60 @@ def test_phrase_forbidden_with_context_that_cancels(tmp_path: Path) -> None:
     assert scorer.score(make_call(OPENING, ("customer", "你们比韵达贵"))).check("competitor").status == "pass"
 
 
+def test_conditions_read_the_files_lexicons_banned_phrases_and_script_parts(tmp_path: Path) -> None:
+    """The manual's rules are made of these kinds too; a site rule can read the same families."""
+    body = (
+        '[lexicon.compensation]\nlabel = "compensation"\nvariants = ["{赔|补偿}{~2}{您|你}"]\n'
+        '[script.notice]\nrule = "notice"\ndirection = "inbound"\ntitle = "录音提示"\nline = "本次通话将被录音"\n'
+        '[script.notice.parts.record]\nlabel = "the recording notice (录音)"\nvariants = ["录音"]\n'
+        "[rules.no-compensation]\n" + rule("phrase-forbidden", "XY01", lexicons=["compensation"], note="offered compensation")
+        + "[rules.banned-in-opening]\n" + rule("phrase-forbidden", "XY02", banned=True, within="opening")
+        + "[rules.notice]\n" + rule("phrase-required", "XY03", parts=["record"], within="opening")
+        + "[rules.customer-fillers]\n" + rule("fillers", "XY04", speaker="customer", threshold=2)
+        + "[rules.after-goodbye]\n" + rule("nothing-beyond", "XY05", lexicons=["closing-talk"])
+    )
+    scorer = csqa.Scorer(site_file(tmp_path, body))
+    assert scorer.rules.checks["notice"].step_parts == ("record",)
+    assert set(scorer.rules.checks["no-compensation"].lexicons) == {"compensation"}
+    call = make_call(("agent", "您好,顺达快运客服中心,本次通话将被录音。"), ("customer", "嗯,呃,我的快递丢了"),
+                     ("agent", "我们会赔给您的"), ("agent", "感谢您的来电,再见"), ("agent", "小王,中午吃什么"))
+    report = scorer.score(call)
+    compensation = report.check("XY01")
+    assert compensation.status == "fail" and compensation.evidence[0].quote == "赔给您"
+    assert compensation.evidence[0].note == "offered compensation" and "offered compensation" in compensation.message
+    assert report.check("XY02").status == "pass" and report.check("XY03").status == "pass"
+    fillers = report.check("XY04")
+    assert fillers.status == "fail" and [e.quote for e in fillers.evidence] == ["嗯", "呃"]
+    chat = report.check("XY05")
+    assert chat.status == "fail" and chat.evidence[0].quote == "小王,中午吃什么"
+    rude = scorer.score(make_call(("agent", "我怎么知道?"), ("customer", "你好")))
+    banned = rude.check("XY02")
+    assert banned.status == "fail" and banned.evidence[0].suggestion and banned.suggestion == banned.evidence[0].suggestion
+    assert rude.check("XY03").status == "fail" and "missing the recording notice" in rude.check("XY03").evidence[0].note
+
+
+def test_a_builtin_rule_made_of_a_kind_is_tuned_by_its_parameters(tmp_path: Path) -> None:
+    call = make_call(("agent", "您好,请问有什么可以帮您?"), ("customer", "查快递"), ("agent", "好的,感谢来电,再见"))
+    assert csqa.score(call).check("standard-greeting").status == "fail"  # no company or department
+    tuned = csqa.Scorer(site_file(tmp_path, '[rules.standard-greeting.params]\nparts = ["greet", "offer"]\n'))
+    assert tuned.score(call).check("standard-greeting").status == "pass"
+    wrong = site_file(tmp_path, '[rules.no-arguing.params]\nphrases = ["滚"]\nlexicons = ["no-such-lexicon"]\n')
+    with pytest.raises(csqa.RuleFileError) as caught:
+        csqa.load_rules(wrong)
+    assert {p.path for p in caught.value.problems} >= {"rules.no-arguing.params"}
+    missing = site_file(tmp_path, '[rules.no-arguing.params]\nlexicons = ["no-such-lexicon"]\n')
+    with pytest.raises(csqa.RuleFileError, match="needs a lexicon named 'no-such-lexicon'"):
+        csqa.load_rules(missing)
+
+
+def test_a_problem_in_an_entry_only_the_site_file_has_names_the_site_file(tmp_path: Path) -> None:
+    path = site_file(tmp_path, '[script.notice]\nline = "本次通话将被录音"\n[script.greeting]\nline = ""\n')
+    with pytest.raises(csqa.RuleFileError) as caught:
+        csqa.load_rules(path)
+    owners = {p.path: p.file for p in caught.value.problems}
+    assert owners["script.notice.direction"] == str(path) and owners["script.notice.title"] == str(path)
+
+
 def test_order_count_and_logic(tmp_path: Path) -> None:
     scorer = scorer_with(
         tmp_path,

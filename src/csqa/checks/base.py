@@ -38,7 +38,8 @@ class Check:
     Everything else follows from the declarations: the registry's order (by code), ``csqa rules``, the
     README's rule table, the validation of rule files (a rule file tunes weight, severity, whether the rule
     is on, parameters and phrases; it cannot change a code). A site rule written in a rule file becomes a
-    ``Check`` too (:mod:`csqa.checks.kinds`), with its kind in ``kind``.
+    ``Check`` too (:mod:`csqa.checks.kinds`), with ``site`` true and its kind in ``kind``; a built-in rule made of
+    a generic kind has that kind, and its settings are its parameters.
     """
 
     id: str
@@ -53,6 +54,8 @@ class Check:
     kind: str = "dedicated"
     manual: str = ""
     """What the manual says, in its words (the README's rule table shows it)."""
+    site: bool = False
+    """A rule of a call centre's own, declared by its table in a rule file (its examples are there too)."""
 
     @property
     def doc(self) -> str:
@@ -145,10 +148,16 @@ class Context:
         (and stop words, unless ``stopwords`` is false): a word that no hit of the family covers."""
         hits = self.doc.hits(u, family)
         covered = {i for hit in hits for i in range(hit.start, hit.end)} if hits else None
+        return self.says_beyond_covered(u, covered, start, stopwords=stopwords)
+
+    def says_beyond_covered(self, u: UtteranceDoc, covered: set[int] | None, start: int = 0, *,
+                            stopwords: bool = True) -> bool:
+        """Whether ``u`` (from content-key offset ``start`` on) has a word not wholly inside ``covered``
+        (content-key offsets) that is not a stop word (unless ``stopwords`` is false)."""
         key, sizes = u.key, u.sizes
         for position in range(bisect_left(sizes, start), len(sizes) - 1):
             key_start, key_end = sizes[position], sizes[position + 1]
-            if covered is not None and covered.issuperset(range(key_start, key_end)):
+            if covered and covered.issuperset(range(key_start, key_end)):
                 continue
             if not (stopwords and key[key_start:key_end] in self.stopwords):
                 return True

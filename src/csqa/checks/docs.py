@@ -84,8 +84,14 @@ def rule_text(rules: RuleSet, rule_id: str) -> str:
     """A rule's documentation: the Markdown page of a built-in rule; for a site rule, its declaration as
     the rule file gives it (kind, settings, examples)."""
     check = rules.checks[rule_id]
-    if check.kind == "dedicated":
-        return rule_doc(rule_id)
+    if not check.site:
+        text = rule_doc(rule_id)
+        if check.kind != "dedicated":
+            settings = rules.params[rule_id].model_dump(exclude_defaults=False)
+            shown = "\n".join(f"- `{key}` = {value!r}" for key, value in settings.items() if value not in ((), "", False, None))
+            text = (text.rstrip() + f"\n\n## Made of\n\nThe generic kind `{check.kind}` (docs/rules.md), with these "
+                    f"settings (its parameters; a rule file tunes them under `[rules.{rule_id}.params]`):\n\n{shown}\n")
+        return text
     cfg = rules.model.rules[rule_id]
     lines = [f"# {rule_id} ({check.code}) — {check.title}", "", check.summary, "",
              f"A site rule of kind `{check.kind}`, from {rules.sources[-1]}; applies to {' and '.join(check.directions)} calls.",

@@ -21,26 +21,36 @@ Each kind is a *condition* on the call that comes out ``pass``, ``fail``, ``not_
   A forbidden phrase takes the context that cancels a hit (``unless_before`` / ``unless_after``).
 * ``order``: phrases ``first`` are said before phrases ``then`` (``then`` never said: not applicable).
 * ``count``: phrases said at least ``at_least`` and at most ``at_most`` times.
+* ``nothing-beyond``: within a window (after the goodbye), nothing but the phrases of some lexicons.
+* ``fillers``: fewer than ``threshold`` filler words and impolite particles.
 * ``silence``, ``speech-rate``, ``overlap``, ``first-response``: timing conditions read from utterance
   times; a call without times is ``not_assessable``, never ``pass``.
 * ``all`` / ``any`` / ``not``: logic over ``conditions``.
 
-Phrases are patterns of the phrase language (see ``docs/phrases.md``); each condition's phrases become a
-phrase family ``site.<rule id>.<n>`` searched in the same single pass as the manual's phrases.
+A phrase condition reads its own ``phrases`` (patterns of the phrase language, ``docs/phrases.md``; each
+condition's become a phrase family ``site.<rule id>.<n>`` searched in the same single pass as the manual's),
+or the rule file's ``lexicons``, ``banned`` phrases or script ``parts``. The manual's script lines and
+phrase taboos are built-in rules made of these kinds (:func:`kind_check`): their settings are their
+parameters, and the windows (where an opening ends, whose closing it is) are decided here once for all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from csqa.checks.base import Context
+from csqa.checks.base import Check, Context
 from csqa.outputs.report import CheckResult, Evidence, Status
 from csqa.text.doc import UtteranceDoc
+from csqa.text.phrases import PhraseHit
+from csqa.text.tokenizer import Token
 
-__all__ = ["KINDS", "Condition", "SiteCheck", "condition_families", "parse_condition"]
+__all__ = [
+    "KINDS", "Condition", "Count", "Fillers", "NothingBeyond", "PhraseForbidden", "PhraseRequired", "SiteCheck", "Within",
+    "condition_families", "condition_reads", "judge_settings", "kind_check", "parse_condition",
+]
 
 _SPEC = ConfigDict(extra="forbid", frozen=True)
 Phrases = Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
@@ -66,18 +76,37 @@ class Window(BaseModel):
         return self
 
 
-Within = Literal["call", "opening", "closing", "before-answer"] | Window
+Within = Literal["call", "opening", "closing", "before-answer", "after-goodbye"] | Window
 
 
 class _Phrased(BaseModel):
+    """What a phrase condition looks for: its own ``phrases``, or phrase families of the rule file: ``parts``
+    of the script step whose ``rule`` is this rule (each must be said), ``lexicons`` by name, or every
+    ``banned`` phrase (each hit carries its own line to say instead). ``note`` says what a hit is."""
+
     model_config = _SPEC
 
-    phrases: Phrases
+    # An empty list given is an error of its own (reported with the file's other problems); absent is ().
+    phrases: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)] = ()
+    parts: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)] = ()
+    lexicons: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)] = ()
+    banned: bool = False
+    note: str = ""
     speaker: Speaker = "agent"
     homophones: bool = False
     unless_before: tuple[Annotated[str, Field(min_length=1)], ...] = ()
     unless_after: tuple[Annotated[str, Field(min_length=1)], ...] = ()
     context_chars: Annotated[int, Field(ge=1, le=20)] = 4
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _Phrased:
+        given = [name for name in ("phrases", "parts", "lexicons", "banned") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("say what to look for with one of phrases = [...], parts = [...], lexicons = [...] "
+                             f"or banned = true{' (not ' + ' and '.join(given) + ')' if given else ''}")
+        if self.parts and isinstance(self, (PhraseForbidden, Count)):
+            raise ValueError("parts (each of which must be said) are for phrase-required")
+        return self
 
 
 class PhraseRequired(_Phrased):
@@ -112,6 +141,34 @@ class Count(_Phrased):
         if self.at_most is not None and self.at_most < self.at_least:
             raise ValueError(f"at_most ({self.at_most}) is below at_least ({self.at_least})")
         return self
+
+
+class NothingBeyond(BaseModel):
+    """Within a window, the speaker says nothing but the given phrases (and stop words): after the goodbye,
+    only the closing."""
+
+    model_config = _SPEC
+
+    kind: Literal["nothing-beyond"]
+    lexicons: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
+    within: Within = "after-goodbye"
+    speaker: Speaker = "agent"
+
+
+class Fillers(BaseModel):
+    """Filler words and impolite modal particles, counted over the speaker's utterances, back-channels
+    aside: a token made only of fillers (嗯, 嗯嗯, 呃), a particle token of one of ``particle_pos`` (嘛 as
+    a modal particle, not in 干嘛), and a filler or particle at the edge of a word jieba's HMM made up (分嘛,
+    呃我), never inside a dictionary word (额度). Adjacent fillers are one hesitation."""
+
+    model_config = _SPEC
+
+    kind: Literal["fillers"]
+    speaker: Speaker = "agent"
+    threshold: Annotated[int, Field(ge=1)] = 3
+    fillers: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩", "呃", "额", "唔")
+    particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("喽", "嘛", "呗", "咯")
+    particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
 
 
 class Silence(BaseModel):
@@ -165,14 +222,15 @@ class Logic(BaseModel):
 
 
 Condition = Annotated[
-    PhraseRequired | PhraseForbidden | Order | Count | Silence | SpeechRate | Overlap | FirstResponse | Logic,
+    PhraseRequired | PhraseForbidden | Order | Count | NothingBeyond | Fillers | Silence | SpeechRate | Overlap
+    | FirstResponse | Logic,
     Field(discriminator="kind"),
 ]
 Logic.model_rebuild()
 
 KINDS: tuple[str, ...] = (
-    "phrase-required", "phrase-forbidden", "order", "count", "silence", "speech-rate", "overlap", "first-response",
-    "all", "any", "not",
+    "phrase-required", "phrase-forbidden", "order", "count", "nothing-beyond", "fillers", "silence", "speech-rate",
+    "overlap", "first-response", "all", "any", "not",
 )
 
 
@@ -200,10 +258,49 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
         elif isinstance(node, Order):
             yield f"site.{rule_id}.{number}.first", node
             yield f"site.{rule_id}.{number}.then", node
-        elif isinstance(node, _Phrased):
+        elif isinstance(node, _Phrased) and node.phrases:
             yield f"site.{rule_id}.{number}", node
 
     return walk(condition)
+
+
+# The lexicons each window and kind reads to find its place in the call (the opening ends at an answer,
+# not at a check of the line; the closing ends at the goodbye; a back-channel is not speech to judge).
+_WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
+    "opening": ("line-check",),
+    "closing": ("goodbye", "non-matter"),
+    "after-goodbye": ("goodbye", "non-matter"),
+    "before-answer": ("non-matter", "backchannel", "clarifying-question"),
+}
+
+
+def condition_reads(condition: Any) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The rule file's families a condition tree reads: script parts, lexicons (its own and its windows'),
+    and whether the banned phrases. They are the rule's declaration of what it reads; a rule file that
+    lacks one is reported on load."""
+    parts: list[str] = []
+    lexicons: list[str] = []
+    banned = False
+
+    def walk(node: Any) -> None:
+        nonlocal banned
+        if isinstance(node, Logic):
+            for child in node.conditions:
+                walk(child)
+            return
+        if isinstance(node, _Phrased):
+            parts.extend(node.parts)
+            banned = banned or node.banned
+        if isinstance(node, (_Phrased, NothingBeyond)):
+            lexicons.extend(node.lexicons)
+        within = getattr(node, "within", None)
+        if isinstance(within, str):
+            lexicons.extend(_WINDOW_LEXICONS.get(within, ()))
+        if isinstance(node, Fillers) and node.speaker == "agent":
+            lexicons.append("backchannel")
+
+    walk(condition)
+    return tuple(dict.fromkeys(parts)), tuple(dict.fromkeys(lexicons)), banned
 
 
 # --- judging --------------------------------------------------------------------------------------------
@@ -215,10 +312,18 @@ class _Outcome(BaseModel):
     status: Status
     message: str
     evidence: tuple[Evidence, ...] = ()
+    suggestion: str | None = None
 
 
 def _call_evidence(note: str) -> Evidence:
     return Evidence(utterance=None, start=0, end=0, quote="", field="utterances", note=note)
+
+
+def _conclude(ctx: Context, outcome: _Outcome) -> CheckResult:
+    evidence = outcome.evidence
+    if outcome.status == "fail" and not evidence:
+        evidence = (_call_evidence(outcome.message),)
+    return ctx.result(outcome.status, outcome.message, evidence, suggestion=outcome.suggestion)
 
 
 class SiteCheck:
@@ -235,19 +340,51 @@ class SiteCheck:
     def __call__(self, ctx: Context) -> CheckResult:
         if ctx.doc.call.direction not in self.directions:
             return ctx.not_applicable(f"the rule applies to {' and '.join(self.directions)} calls only")
-        families = iter(name for name, _ in condition_families(self.rule_id, self.condition))
-        outcome = _Judge(ctx, families).judge(self.condition)
-        evidence = outcome.evidence
-        if outcome.status == "fail" and not evidence:
-            evidence = (_call_evidence(outcome.message),)
-        return ctx.result(outcome.status, outcome.message, evidence)
+        families: dict[int, list[str]] = {}
+        for name, node in condition_families(self.rule_id, self.condition):
+            families.setdefault(id(node), []).append(name)
+        return _conclude(ctx, _Judge(ctx, families).judge(self.condition))
+
+
+def judge_settings(ctx: Context) -> CheckResult:
+    """The judging function of a built-in rule made of a kind: its parameters are the kind's settings (with
+    the declaration's defaults, tuned by the rule file), judged as a site rule's condition is. Its phrases
+    come from the rule file's script parts, lexicons and banned phrases, never a list of its own."""
+    check = ctx.rules.checks[ctx.rule_id]
+    if ctx.doc.call.direction not in check.directions:
+        return ctx.not_applicable(f"only {' and '.join(check.directions)} calls have this rule ({_lower(check.title)})")
+    condition = ctx.params
+    assert isinstance(condition, Settings)
+    return _conclude(ctx, _Judge(ctx, {}).judge(condition))
+
+
+Settings = PhraseRequired | PhraseForbidden | Count | NothingBeyond | Fillers
+"""The kinds a built-in rule is made of: one condition, its settings the rule's parameters."""
+
+
+def kind_check(rule_id: str, code: str, title: str, summary: str, settings: type[Settings], *,
+               directions: tuple[str, ...] = ("inbound", "outbound"), manual: str = "") -> Check:
+    """The declaration of a built-in rule made of a kind: ``settings`` is the kind's settings model with
+    the rule's defaults (its parameters, which a rule file may tune); the script parts and lexicons it reads
+    follow from them."""
+    default = settings.model_validate({})
+    parts, lexicons, _ = condition_reads(default)
+    return Check(rule_id, code, title, summary, judge_settings, directions=directions, params=settings,
+                 step_parts=parts, lexicons=lexicons, kind=default.kind, manual=manual)
+
+
+_PLACES = {"opening": "the agent's opening", "closing": "the agent's closing", "after-goodbye": "after the goodbye"}
+
+Span = tuple[UtteranceDoc, int]
+"""An utterance of a window, and the content-key offset the window starts at in it (after a goodbye said
+in the middle of an utterance, the rest of that utterance)."""
 
 
 class _Judge:
-    """Evaluates one condition tree on one call; ``families`` yields the tree's family names in the order
-    :func:`condition_families` gives them."""
+    """Evaluates one condition tree on one call; ``families`` gives the phrase-family names of each node
+    that has phrases of its own (by ``id``), as :func:`condition_families` names them."""
 
-    def __init__(self, ctx: Context, families: Iterator[str]) -> None:
+    def __init__(self, ctx: Context, families: dict[int, list[str]]) -> None:
         self.ctx = ctx
         self.doc = ctx.doc
         self.families = families
@@ -256,9 +393,14 @@ class _Judge:
         if isinstance(node, Logic):
             return self._logic(node)
         if isinstance(node, Order):
-            return self._order(node, next(self.families), next(self.families))
+            first, then = self.families[id(node)]
+            return self._order(node, first, then)
         if isinstance(node, (PhraseRequired, PhraseForbidden, Count)):
-            return self._phrased(node, next(self.families))
+            return self._phrased(node)
+        if isinstance(node, NothingBeyond):
+            return self._nothing_beyond(node)
+        if isinstance(node, Fillers):
+            return self._fillers(node)
         if isinstance(node, Silence):
             return self._silence(node)
         if isinstance(node, SpeechRate):
@@ -288,34 +430,52 @@ class _Judge:
         judged = [o for o in outcomes if o.status == other]
         return _merge(other, judged) if judged else _merge("not_applicable", outcomes)
 
-    # --- phrases --------------------------------------------------------------------------------------
+    # --- windows --------------------------------------------------------------------------------------
 
-    def _window(self, within: Any, speaker: str) -> tuple[list[UtteranceDoc] | None, str, Status]:
+    def _window(self, within: Any, speaker: str) -> tuple[list[Span] | None, str, Status]:
         """The speaker's utterances inside the window, and where that is; ``None`` when the window cannot
         be placed, with the status that gives (a window after a hold in a call with no hold does not apply;
-        one in seconds in an untimed call cannot be judged)."""
+        one in seconds in an untimed call cannot be judged; the closing of a call the agent handed off to a
+        colleague was not theirs)."""
         ctx, doc = self.ctx, self.doc
         mine = [u for u in doc.utterances if u.speaker == speaker]
         if within == "call":
-            return mine, "in the call", "pass"
+            return _whole(mine), "in the call", "pass"
         if within == "opening":
-            return (ctx.opening() if speaker == "agent" else mine[:1]), "in the agent's opening", "pass"
+            return _whole(ctx.opening() if speaker == "agent" else mine[:1]), "in the agent's opening", "pass"
         if within == "closing":
-            return (ctx.closing() if speaker == "agent" else mine[-1:]), "in the agent's closing", "pass"
+            handed_off = ctx.handed_off()
+            if handed_off is None:
+                return None, ("the call was transferred, and without utterance times it cannot be told whether the "
+                              "agent spoke again"), "not_assessable"
+            if handed_off:
+                return None, ("the call was transferred and the agent did not speak again; the closing was not "
+                              "theirs"), "not_applicable"
+            return _whole(ctx.closing() if speaker == "agent" else mine[-1:]), "in the agent's closing", "pass"
+        if within == "after-goodbye":
+            goodbye = ctx.last_goodbye()
+            if goodbye is None:
+                return None, "the agent never ends the call with a goodbye, so there is no 'after the goodbye'", \
+                    "not_applicable"
+            rest = doc.utterances[goodbye.index + 1 :]
+            said = doc.hits(goodbye, "lexicon.goodbye")[-1].end
+            spans = [(goodbye, said)] if speaker == "agent" else []
+            return spans + _whole(u for u in rest if u.speaker == speaker), "after the goodbye", "pass"
         if within == "before-answer":
             answer = self._first_answer()
             if answer is None:
                 return None, "the customer raised no matter that the agent answered", "not_applicable"
-            return [u for u in mine if u.index <= answer.index], "by the agent's first answer to the customer's matter", "pass"
+            return (_whole(u for u in mine if u.index <= answer.index), "by the agent's first answer to the customer's "
+                    "matter", "pass")
         assert isinstance(within, Window)
         if within.first_utterances is not None:
             first = [u for u in doc.utterances[: within.first_utterances] if u.speaker == speaker]
-            return first, f"in the first {within.first_utterances} utterances", "pass"
+            return _whole(first), f"in the first {within.first_utterances} utterances", "pass"
         if within.first_seconds is not None:
             if any(u.utterance.start is None for u in doc.utterances):
                 return None, "the window is in seconds and the utterances have no times", "not_assessable"
             early = [u for u in mine if (u.utterance.start or 0.0) < within.first_seconds]
-            return early, f"in the first {within.first_seconds:g} s", "pass"
+            return _whole(early), f"in the first {within.first_seconds:g} s", "pass"
         events = [e for e in doc.call.events if e.type == within.after]
         if not events:
             return None, f"there is no {within.after} in the call", "not_applicable"
@@ -323,7 +483,7 @@ class _Judge:
             return None, f"the call has a {within.after} but its utterances have no times to place it", "not_assessable"
         moment = events[0].end if events[0].end is not None else events[0].start
         after = [u for u in mine if (u.utterance.start or 0.0) >= moment - 0.5]
-        return after[: within.utterances], f"in the {within.utterances} utterances after the {within.after}", "pass"
+        return _whole(after[: within.utterances]), f"in the {within.utterances} utterances after the {within.after}", "pass"
 
     def _first_answer(self) -> UtteranceDoc | None:
         """The agent's first substantive reply to the customer's first matter: after the first customer
@@ -342,10 +502,33 @@ class _Judge:
                 return u
         return None
 
-    def _hits(self, utterances: Sequence[UtteranceDoc], family: str) -> list[Evidence]:
-        return [u.hit_evidence(hit, "said") for u in utterances for hit in self.doc.hits(u, family)]
+    # --- phrases --------------------------------------------------------------------------------------
 
-    def _phrased(self, node: PhraseRequired | PhraseForbidden | Count, family: str) -> _Outcome:
+    def _sources(self, node: _Phrased) -> list[str]:
+        """The phrase families a phrase condition reads (its own, or the rule file's it names)."""
+        if node.phrases:
+            return self.families[id(node)]
+        if node.lexicons:
+            return [f"lexicon.{name}" for name in node.lexicons]
+        if node.banned:
+            return [f"banned.{name}" for name in self.ctx.rules.model.banned]
+        return [self.ctx.family(part) for part in node.parts]
+
+    def _found(self, window: Sequence[Span], families: Sequence[str]) -> list[tuple[UtteranceDoc, PhraseHit]]:
+        """Every hit of ``families`` in the window, one per stretch of speech (the longest of overlapping
+        hits), in order."""
+        hits = [(u, hit) for u, offset in window for family in families for hit in self.doc.hits(u, family)
+                if hit.start >= offset]
+        return _distinct(hits)
+
+    def _evidence(self, node: _Phrased, u: UtteranceDoc, hit: PhraseHit) -> Evidence:
+        how = f" (heard as {hit.phrase!r}, a homophone)" if hit.by_sound else ""
+        if hit.family.startswith("banned."):
+            banned = self.ctx.rules.model.banned[hit.family.removeprefix("banned.")]
+            return u.hit_evidence(hit, f"banned phrase 「{banned.phrase}」{how}", self.ctx.instead(banned.instead))
+        return u.hit_evidence(hit, f"{node.note or 'said'}{how}")
+
+    def _phrased(self, node: PhraseRequired | PhraseForbidden | Count) -> _Outcome:
         who = "the agent" if node.speaker == "agent" else "the customer"
         within = node.within if not isinstance(node, Count) else "call"
         if not any(u.speaker == node.speaker for u in self.doc.utterances):
@@ -353,7 +536,9 @@ class _Judge:
         window, where, unplaced = self._window(within, node.speaker)
         if window is None:
             return _Outcome(status=unplaced, message=where)
-        found = self._hits(window, family)
+        if isinstance(node, PhraseRequired) and node.parts:
+            return self._parts(node, window, who, within)
+        found = [self._evidence(node, u, hit) for u, hit in self._found(window, self._sources(node))]
         shown = "、".join(dict.fromkeys(f"「{e.quote}」" for e in found))
         if isinstance(node, PhraseRequired):
             if found:
@@ -361,20 +546,52 @@ class _Judge:
             if not window:
                 return _Outcome(status="fail", message=f"{who} says nothing {where}, so not the required phrase")
             return _Outcome(status="fail", message=f"{who} did not say the required phrase {where}",
-                            evidence=(window[0].whole(f"{where}: the required phrase is missing"),))
+                            evidence=(window[0][0].whole(f"{where}: the required phrase is missing"),))
         if isinstance(node, PhraseForbidden):
             if found:
-                return _Outcome(status="fail", message=f"{who} said {shown} {where}", evidence=tuple(found))
-            return _Outcome(status="pass", message=f"{who} said none of the phrases {where}")
+                said = node.note or f"said {len(found)} forbidden phrase(s) {where}"
+                if node.banned and not node.note:
+                    said = f"said {len(found)} banned phrase(s)"
+                return _Outcome(status="fail", message=f"{who} {said}: {shown}", evidence=tuple(found),
+                                suggestion=found[0].suggestion)
+            if node.note:
+                return _Outcome(status="pass", message=f"{who} never {node.note} {where}")
+            return _Outcome(status="pass", message=f"{who} said none of the {'banned ' if node.banned else ''}phrases {where}")
         count = len(found)
         low, high = node.at_least, node.at_most
         if count < low:
             evidence = (tuple(found) if found
-                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted") for u in window[:1]))
+                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted") for u, _ in window[:1]))
             return _Outcome(status="fail", message=f"{who} said the phrases {count} time(s), fewer than {low}", evidence=evidence)
         if high is not None and count > high:
             return _Outcome(status="fail", message=f"{who} said {shown} {count} times, more than {high}", evidence=tuple(found))
         return _Outcome(status="pass", message=f"{who} said the phrases {count} time(s)", evidence=tuple(found))
+
+    def _parts(self, node: PhraseRequired, window: list[Span], who: str, within: Any) -> _Outcome:
+        """Every part of a script line, each anywhere in the window (in any order, over several utterances);
+        a fail names the missing parts and points at the utterance where the line was due (the first of an
+        opening, the last of a closing)."""
+        ctx = self.ctx
+        place = _PLACES.get(within, f"what {who} says {within}") if isinstance(within, str) else f"{who}'s words"
+        place += f" ({_lower(ctx.rules.checks[ctx.rule_id].title)})"
+        if not window:
+            return _Outcome(status="fail", message=f"{who} says nothing {place}, so not the script line")
+        utterances = [u for u, _ in window]
+        missing: list[str] = []
+        found: list[Evidence] = []
+        for part in node.parts:
+            located = ctx.find_part(utterances, part)
+            if located is None:
+                missing.append(part)
+            else:
+                u, hit = located
+                found.append(u.hit_evidence(hit, ctx.part_label(part)))
+        if not missing:
+            return _Outcome(status="pass", message=f"{place} has every part of the script line", evidence=tuple(found))
+        labels = "; ".join(ctx.part_label(p) for p in missing)
+        due = utterances[-1] if within == "closing" else utterances[0]
+        return _Outcome(status="fail", message=f"{place} lacks: {labels}",
+                        evidence=(due.whole(f"{place}: missing {labels}"), *found))
 
     def _order(self, node: Order, first: str, then: str) -> _Outcome:
         mine = [u for u in self.doc.utterances if u.speaker == node.speaker]
@@ -392,6 +609,59 @@ class _Judge:
 
     def _positions(self, utterances: Sequence[UtteranceDoc], family: str) -> list[tuple[int, int, Evidence]]:
         return [(u.index, hit.start, u.hit_evidence(hit, "said")) for u in utterances for hit in self.doc.hits(u, family)]
+
+    def _nothing_beyond(self, node: NothingBeyond) -> _Outcome:
+        who = "the agent" if node.speaker == "agent" else "the customer"
+        if not any(u.speaker == node.speaker for u in self.doc.utterances):
+            return _Outcome(status="not_assessable", message=f"{who} never speaks in this transcript")
+        window, where, unplaced = self._window(node.within, node.speaker)
+        if window is None:
+            return _Outcome(status=unplaced, message=where)
+        families = [f"lexicon.{name}" for name in node.lexicons]
+        other = "the customer" if node.speaker == "agent" else "the agent"
+        evidence = [self._beyond(u, offset, families, where, other) for u, offset in window]
+        said = [e for e in evidence if e is not None]
+        if not said:
+            return _Outcome(status="pass", message=f"nothing but the allowed phrases {where}")
+        context: list[Evidence] = []
+        goodbye = self.ctx.last_goodbye() if node.within == "after-goodbye" else None
+        if goodbye is not None:
+            context.append(goodbye.hit_evidence(self.doc.hits(goodbye, "lexicon.goodbye")[-1], "the goodbye"))
+        return _Outcome(status="fail", message=f"{who} said something else {where}", evidence=(*said, *context))
+
+    def _beyond(self, u: UtteranceDoc, offset: int, families: Sequence[str], where: str, other: str) -> Evidence | None:
+        """The part of ``u`` from ``offset`` on, when it says a word that no hit of ``families`` covers."""
+        if not u.key[offset:]:
+            return None
+        covered = {i for family in families for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
+        if not self.ctx.says_beyond_covered(u, covered, offset):
+            return None
+        if offset:
+            return u.evidence(offset, len(u.key), f"said {where}")
+        return u.whole(f"said {where}, with {other} still on the line")
+
+    def _fillers(self, node: Fillers) -> _Outcome:
+        who = "the agent" if node.speaker == "agent" else "the customer"
+        speech = [u for u in self.doc.utterances if u.speaker == node.speaker]
+        if not speech:
+            return _Outcome(status="not_assessable", message=f"{who} never speaks in this transcript")
+        fillers = "".join(node.fillers)
+        edges = frozenset(node.fillers + node.particles)
+        evidence: list[Evidence] = []
+        for u in speech:
+            if edges.isdisjoint(u.norm) or (node.speaker == "agent" and self.ctx.is_backchannel(u)):
+                continue
+            found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, self.doc.pos, fillers, edges, node)]
+            for start, end, note in _runs(found):
+                evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
+        count = len(evidence)
+        if count < node.threshold:
+            detail = f" ({count} found)" if count else ""
+            return _Outcome(status="pass", message=f"fewer than {node.threshold} fillers or impolite particles{detail}",
+                            evidence=tuple(evidence))
+        return _Outcome(status="fail",
+                        message=f"{who} used {count} fillers or impolite particles (threshold {node.threshold})",
+                        evidence=tuple(evidence))
 
     # --- timing ---------------------------------------------------------------------------------------
 
@@ -475,3 +745,71 @@ def _merge(status: Status, outcomes: Sequence[_Outcome]) -> _Outcome:
     message = "; ".join(o.message for o in outcomes) if len(outcomes) > 1 else (outcomes[0].message if outcomes else status)
     evidence = tuple(e for o in outcomes for e in o.evidence)
     return _Outcome(status=status, message=message, evidence=evidence)
+
+
+def _lower(title: str) -> str:
+    """A title inside a sentence: Standard greeting → standard greeting."""
+    return title[:1].lower() + title[1:]
+
+
+def _whole(utterances: Iterable[UtteranceDoc]) -> list[Span]:
+    return [(u, 0) for u in utterances]
+
+
+def _distinct(hits: list[tuple[UtteranceDoc, PhraseHit]]) -> list[tuple[UtteranceDoc, PhraseHit]]:
+    """One hit per stretch of speech: the longest of overlapping hits in the same utterance."""
+    chosen: list[tuple[UtteranceDoc, PhraseHit]] = []
+    here: list[PhraseHit] = []  # the hits chosen in the utterance being read: only they can overlap
+    for u, hit in sorted(hits, key=lambda p: (p[0].index, p[1].start, -(p[1].end - p[1].start), p[1].by_sound)):
+        if chosen and chosen[-1][0].index != u.index:
+            here = []
+        if any(c_hit.start < hit.end and hit.start < c_hit.end for c_hit in here):
+            continue
+        chosen.append((u, hit))
+        here.append(hit)
+    return chosen
+
+
+def _fillers_in(
+    token: Token, pos: Callable[[str], str], fillers: str, edges: frozenset[str], node: Fillers
+) -> list[tuple[int, int, str]]:
+    """Fillers in one token: the whole token (嗯, 嗯嗯, 嘛), or — in a word jieba's HMM made up (分嘛, 呃我),
+    never in a dictionary word (干嘛, 额度) — a filler or particle at its edge."""
+    text, start, end = token
+    if not text or (text[0] not in edges and text[-1] not in edges):
+        return []
+    if not text.strip(fillers):
+        return [(start, end, "filler")]
+    if text in node.particles:
+        return [(start, end, "impolite modal particle")] if pos(text) in node.particle_pos else []
+    ends = text[0] + text[-1]
+    if len(text) == 1 or ends.strip(fillers + "".join(node.particles)) == ends or pos(text) != "x":
+        return []
+    found: list[tuple[int, int, str]] = []
+    if text[0] in fillers:
+        found.append((start, start + 1, "filler"))
+    if text[-1] in fillers:
+        found.append((end - 1, end, "filler"))
+    elif text[-1] in node.particles:
+        found.append((end - 1, end, "impolite modal particle"))
+    return found
+
+
+def _tokens_with(u: UtteranceDoc, chars: frozenset[str]) -> list[Token]:
+    """The tokens of ``u`` that hold one of ``chars``, in order."""
+    found: list[Token] = []
+    for offset, ch in enumerate(u.norm):
+        if ch in chars and not (found and offset < found[-1][2]):
+            found.append(u.token_at(offset))
+    return found
+
+
+def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Adjacent hesitations (呃呃呃 split into three tokens) are one hesitation."""
+    runs: list[tuple[int, int, str]] = []
+    for start, end, note in found:
+        if runs and runs[-1][1] == start and runs[-1][2] == note == "filler":
+            runs[-1] = (runs[-1][0], end, note)
+        else:
+            runs.append((start, end, note))
+    return runs

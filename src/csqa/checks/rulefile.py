@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csqa.checks.kinds import KINDS, SiteCheck, condition_families, parse_condition
+from csqa.checks.kinds import KINDS, SiteCheck, condition_families, condition_reads, judge_settings, parse_condition
 from csqa.checks.registry import REGISTRY, Check
 from csqa.errors import InputError, RuleFileError, RuleProblem
 from csqa.input.loaders import parse_text
@@ -304,16 +304,27 @@ def _path(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _owner(loc: Sequence[int | str], overlay: Mapping[str, Any], overlay_label: str, base_label: str) -> str:
+def _owner(loc: Sequence[int | str], overlay: Mapping[str, Any], merged: Mapping[str, Any], overlay_label: str,
+           base_label: str) -> str:
+    """Which file a problem at ``loc`` is in: the overlay when it says what is there, the base file when
+    the value comes from the base. A key missing from both (a required field an entry lacks) belongs to the
+    file that has the entry, the overlay when it has it."""
     node: Any = overlay
+    whole: Any = merged
     for part in loc:
-        if isinstance(node, Mapping) and part in node:  # noqa: SIM114 - each branch narrows part for node[part]
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
+        if _has(node, part):
+            node, whole = node[part], whole[part] if _has(whole, part) else None
+        elif node is overlay or _has(whole, part):
+            return overlay_label if node is overlay else base_label
         else:
-            return base_label if node is not overlay else overlay_label
+            return overlay_label
     return overlay_label
+
+
+def _has(node: Any, part: int | str) -> bool:
+    if isinstance(node, Mapping):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
 
 
 def load_rules(source: str | os.PathLike[str] | RuleSet | None = None) -> RuleSet:
@@ -342,7 +353,7 @@ def _validate(
     base_label: str | None = None,
 ) -> RuleSet:
     def owner(loc: Sequence[int | str]) -> str:
-        return label if base_label is None else _owner(loc, overlay, label, base_label)
+        return label if base_label is None else _owner(loc, overlay, raw, label, base_label)
 
     problems: list[RuleProblem] = []
 
@@ -362,7 +373,7 @@ def _validate(
         check = _declared(rule_id, cfg, problem)
         if check is None:
             continue
-        if check.kind != "dedicated":
+        if isinstance(check.run, SiteCheck):
             for family, (part, field) in _site_parts(rule_id, check).items():
                 site_parts[family] = part
 
@@ -381,22 +392,32 @@ def _validate(
         codes[check.code] = rule_id
         checks[rule_id] = check
         filled[rule_id] = cfg.model_copy(update={"code": check.code, "title": check.title})
+        step_parts, lexicons = check.step_parts, check.lexicons
         try:
             params[rule_id] = check.params.model_validate(cfg.params)
         except ValidationError as exc:
             for err in exc.errors():
                 problem(("rules", rule_id, "params", *err["loc"]), err["msg"])
-        if cfg.enabled and check.step_parts:
+        else:
+            if check.run is judge_settings:  # a built-in rule made of a kind reads what its tuned settings name
+                step_parts, lexicons, _ = condition_reads(params[rule_id])
+                if getattr(params[rule_id], "phrases", ()):
+                    problem(("rules", rule_id, "params", "phrases"),
+                            "a built-in rule reads its phrases from the file's script, lexicon and banned tables; "
+                            "add variants there")
+        if not cfg.enabled:
+            continue
+        if step_parts:
             step = next((s for s in model.script.values() if s.rule == rule_id), None)
             if step is None:
                 problem(("script",), f"no script step has rule = {rule_id!r}, which {rule_id} needs")
                 continue
-            for part_name in check.step_parts:
+            for part_name in step_parts:
                 if part_name not in step.parts:
                     step_name = next(n for n, s in model.script.items() if s is step)
                     problem(("script", step_name, "parts"), f"{rule_id} needs a part named {part_name!r}")
-        for lexicon in check.lexicons:
-            if cfg.enabled and lexicon not in model.lexicon:
+        for lexicon in lexicons:
+            if lexicon not in model.lexicon:
                 problem(("lexicon",), f"{rule_id} needs a lexicon named {lexicon!r}")
 
     for step_name, step in model.script.items():
@@ -467,9 +488,10 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
     if missing or any(c.code == cfg.code for c in REGISTRY.values()):
         return None
     assert cfg.code is not None and cfg.title is not None
+    step_parts, lexicons, _ = condition_reads(condition)
     return Check(
         rule_id, cfg.code, cfg.title, cfg.summary or cfg.title, SiteCheck(rule_id, condition, cfg.directions),
-        directions=cfg.directions, kind=cfg.kind,
+        directions=cfg.directions, step_parts=step_parts, lexicons=lexicons, kind=cfg.kind, site=True,
     )
 
 

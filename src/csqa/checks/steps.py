@@ -1,53 +1,25 @@
 """The manual's phone-handling steps (十、电话接听标准动作 and 十一、电话回访标准动作).
 
-Each check reads the parts of its script step from the rule file; what counts as a greeting, an offer of
-help or a goodbye is data there. The decisions the manual leaves open are written down in each rule's
+The script lines (greeting, callback introduction, offer of help, thanks and goodbye, callback closing) are
+required phrases of the generic kinds, declared by their settings; rings and the hang-up party read the
+call's data and keep their own logic. Each script line's parts come from the rule file: what counts as a
+greeting, an offer of help or a goodbye is data there. The decisions the manual leaves open are written down in each rule's
 documentation under ``rules/docs/``.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from csqa.checks.base import Check, Context
+from csqa.checks.kinds import PhraseRequired, Within, kind_check
 from csqa.outputs.report import CheckResult, Evidence
-from csqa.text.doc import UtteranceDoc
 
 __all__ = ["STEP_CHECKS"]
 
 
 def _field(field: str, note: str) -> Evidence:
     return Evidence(utterance=None, start=0, end=0, quote="", field=field, note=note)
-
-
-def _missing_parts(
-    ctx: Context, utterances: list[UtteranceDoc], parts: tuple[str, ...]
-) -> tuple[list[str], list[Evidence]]:
-    missing: list[str] = []
-    found: list[Evidence] = []
-    for part in parts:
-        located = ctx.find_part(utterances, part)
-        if located is None:
-            missing.append(part)
-        else:
-            u, hit = located
-            found.append(u.hit_evidence(hit, f"{ctx.part_label(part)}"))
-    return missing, found
-
-
-def _judge_parts(
-    ctx: Context,
-    utterances: list[UtteranceDoc],
-    parts: tuple[str, ...],
-    *,
-    where: str,
-    due: UtteranceDoc,
-) -> CheckResult:
-    """Pass when every part is said somewhere in ``utterances``; a fail names the missing parts."""
-    missing, found = _missing_parts(ctx, utterances, parts)
-    if not missing:
-        return ctx.result("pass", f"{where} has every part of the script line", found)
-    labels = "; ".join(ctx.part_label(p) for p in missing)
-    evidence = [due.whole(f"{where}: missing {labels}"), *found]
-    return ctx.result("fail", f"{where} lacks: {labels}", evidence)
 
 
 # --- answer-within-three-rings --------------------------------------------------------------------------
@@ -75,54 +47,34 @@ def answer_within_three_rings(ctx: Context) -> CheckResult:
     return ctx.not_assessable("the call has neither rings nor ring_seconds")
 
 
-# --- standard-greeting / callback-introduction ----------------------------------------------------------
+# --- the script lines: generic kinds ---------------------------------------------------------------------
+# The greeting, the callback introduction and the three closings are required phrases: every part of the
+# script step's line, said anywhere in the agent's opening or closing (the windows of csqa.checks.kinds,
+# where the decisions about where an opening ends and whose closing it is are made once for every rule).
 
 
-def _opening_check(ctx: Context, direction: str, parts: tuple[str, ...], what: str) -> CheckResult:
-    if ctx.doc.call.direction != direction:
-        return ctx.not_applicable(f"only {direction} calls have {what}")
-    opening = ctx.opening()
-    if not opening:
-        return ctx.not_assessable("the agent never speaks in this transcript")
-    return _judge_parts(ctx, opening, parts, where=f"the agent's opening ({what})", due=opening[0])
+class GreetingSettings(PhraseRequired):
+    kind: Literal["phrase-required"] = "phrase-required"
+    parts: tuple[str, ...] = ("greet", "identify", "offer")
+    within: Within = "opening"
 
 
-def standard_greeting(ctx: Context) -> CheckResult:
-    return _opening_check(ctx, "inbound", ("greet", "identify", "offer"), "the standard greeting")
+class CallbackIntroductionSettings(GreetingSettings):
+    parts: tuple[str, ...] = ("greet", "identify")
 
 
-def callback_introduction(ctx: Context) -> CheckResult:
-    return _opening_check(ctx, "outbound", ("greet", "identify"), "the callback introduction")
+class FurtherHelpSettings(PhraseRequired):
+    kind: Literal["phrase-required"] = "phrase-required"
+    parts: tuple[str, ...] = ("offer",)
+    within: Within = "closing"
 
 
-# --- offer-further-help / thank-and-goodbye / callback-closing ------------------------------------------
+class GoodbyeSettings(FurtherHelpSettings):
+    parts: tuple[str, ...] = ("thanks", "goodbye")
 
 
-def _closing_check(ctx: Context, direction: str, parts: tuple[str, ...], what: str) -> CheckResult:
-    if ctx.doc.call.direction != direction:
-        return ctx.not_applicable(f"only {direction} calls have {what}")
-    closing = ctx.closing()
-    if not closing:
-        return ctx.not_assessable("the agent never speaks in this transcript")
-    handed_off = ctx.handed_off()
-    if handed_off is None:
-        return ctx.not_assessable("the call was transferred, and without utterance times it cannot be told whether the agent "
-                                  "spoke again")
-    if handed_off:
-        return ctx.not_applicable("the call was transferred and the agent did not speak again; the closing was not theirs")
-    return _judge_parts(ctx, closing, parts, where=f"the agent's closing ({what})", due=closing[-1])
-
-
-def offer_further_help(ctx: Context) -> CheckResult:
-    return _closing_check(ctx, "inbound", ("offer",), "the offer of further help")
-
-
-def thank_and_goodbye(ctx: Context) -> CheckResult:
-    return _closing_check(ctx, "inbound", ("thanks", "goodbye"), "thanks and goodbye")
-
-
-def callback_closing(ctx: Context) -> CheckResult:
-    return _closing_check(ctx, "outbound", ("apology", "thanks", "goodbye"), "the callback closing")
+class CallbackClosingSettings(FurtherHelpSettings):
+    parts: tuple[str, ...] = ("apology", "thanks", "goodbye")
 
 
 # --- customer-hangs-up-first ----------------------------------------------------------------------------
@@ -151,37 +103,31 @@ STEP_CHECKS = (
         directions=("inbound",),
         manual="电话在响三声之内接起",
     ),
-    Check(
+    kind_check(
         "standard-greeting",
         "ST02",
         "Standard greeting",
         "The agent's opening greets, names the company or department, and offers help.",
-        standard_greeting,
+        GreetingSettings,
         directions=("inbound",),
-        step_parts=("greet", "identify", "offer"),
-        lexicons=("line-check",),
         manual="您好! ****公司客服部,请问有什么能帮您?",
     ),
-    Check(
+    kind_check(
         "offer-further-help",
         "ST04",
         "Offer further help",
         "In the agent's last three utterances, the agent asks whether the customer needs anything else.",
-        offer_further_help,
+        FurtherHelpSettings,
         directions=("inbound",),
-        step_parts=("offer",),
-        lexicons=("goodbye", "non-matter"),
         manual="请问还需要其它的帮助吗?",
     ),
-    Check(
+    kind_check(
         "thank-and-goodbye",
         "ST05",
         "Thank the caller and say goodbye",
         "The agent's closing thanks the customer and says goodbye.",
-        thank_and_goodbye,
+        GoodbyeSettings,
         directions=("inbound",),
-        step_parts=("thanks", "goodbye"),
-        lexicons=("goodbye", "non-matter"),
         manual="感谢您的来电,再见!",
     ),
     Check(
@@ -192,26 +138,22 @@ STEP_CHECKS = (
         customer_hangs_up_first,
         manual="顾客挂机后再挂断电话",
     ),
-    Check(
+    kind_check(
         "callback-introduction",
         "CB01",
         "Callback introduction",
         "A callback opens with a greeting and says who is calling (这里是…客服部).",
-        callback_introduction,
+        CallbackIntroductionSettings,
         directions=("outbound",),
-        step_parts=("greet", "identify"),
-        lexicons=("line-check",),
         manual="**先生/女士您好,这里是****公司客服部。",
     ),
-    Check(
+    kind_check(
         "callback-closing",
         "CB02",
         "Callback closing",
         "A callback closes with an apology for the disturbance, thanks for the support, and goodbye.",
-        callback_closing,
+        CallbackClosingSettings,
         directions=("outbound",),
-        step_parts=("apology", "thanks", "goodbye"),
-        lexicons=("goodbye", "non-matter"),
         manual="非常抱歉打搅您了,感谢您对我们工作的支持!再见!",
     ),
 )

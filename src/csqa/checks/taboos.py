@@ -1,9 +1,12 @@
 """The taboos and banned phrases (七、服务的禁忌, 八、服务禁语, and 3.5 凡事留有余地 of the second seed).
 
 Every check here reads only the agent's speech: a customer who says 我怎么知道 or scolds never costs the agent
-anything. Phrase checks use the one multi-pattern pass of :mod:`csqa.text.phrases` (token boundaries, hesitations
-skipped inside phrases, homophones where a family allows them, and the ``unless_before`` / ``unless_after``
-context that tells a polite sentence from a rebuff). Timing checks read timestamps and events when the call
+anything. Banned phrases, scolding, absolute promises, fillers and chatting after the goodbye are made of
+the generic kinds (:mod:`csqa.checks.kinds`), declared by their settings; interruption, transfer consent
+and the hold apology keep logic of their own. Phrase checks use the one multi-pattern pass of
+:mod:`csqa.text.phrases` (token boundaries, hesitations skipped inside phrases, homophones where a family
+allows them, and the ``unless_before`` / ``unless_after`` context that tells a polite sentence from a
+rebuff). Timing checks read timestamps and events when the call
 has them and report ``not_assessable`` rather than guess when it does not.
 """
 
@@ -11,16 +14,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from csqa.checks.base import Check, Context
+from csqa.checks.kinds import Fillers, NothingBeyond, PhraseForbidden, kind_check
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
-from csqa.text.phrases import PhraseHit
-from csqa.text.tokenizer import Token
 
 __all__ = ["TABOO_CHECKS"]
 
@@ -32,148 +33,39 @@ def _no_agent(ctx: Context) -> CheckResult | None:
     return None if ctx.doc.agent else ctx.not_assessable("the agent never speaks in this transcript")
 
 
-def _distinct(hits: list[tuple[UtteranceDoc, PhraseHit]]) -> list[tuple[UtteranceDoc, PhraseHit]]:
-    """One hit per stretch of speech: the longest of overlapping hits in the same utterance."""
-    chosen: list[tuple[UtteranceDoc, PhraseHit]] = []
-    here: list[PhraseHit] = []  # the hits chosen in the utterance being read: only they can overlap
-    for u, hit in sorted(hits, key=lambda p: (p[0].index, p[1].start, -(p[1].end - p[1].start), p[1].by_sound)):
-        if chosen and chosen[-1][0].index != u.index:
-            here = []
-        if any(c_hit.start < hit.end and hit.start < c_hit.end for c_hit in here):
-            continue
-        chosen.append((u, hit))
-        here.append(hit)
-    return chosen
+# --- the phrase taboos and fillers: generic kinds ----------------------------------------------------------
+# Banned phrases, scolding and absolute promises are forbidden phrases (the rule file's banned table and
+# lexicons); fillers are the fillers kind; chatting after the goodbye is nothing beyond the closing talk.
 
 
-def _agent_hits(ctx: Context, prefix: str) -> list[tuple[UtteranceDoc, PhraseHit]]:
-    return _distinct([(u, hit) for u in ctx.doc.agent for hit in ctx.doc.hits_in(u, prefix)])
+class BannedSettings(PhraseForbidden):
+    kind: Literal["phrase-forbidden"] = "phrase-forbidden"
+    banned: bool = True
+
+
+class ArguingSettings(PhraseForbidden):
+    kind: Literal["phrase-forbidden"] = "phrase-forbidden"
+    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt")
+    note: str = "scolded or argued with the customer"
+
+
+class PromiseSettings(PhraseForbidden):
+    kind: Literal["phrase-forbidden"] = "phrase-forbidden"
+    lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee")
+    note: str = "made an absolute promise"
+
+
+class FillerSettings(Fillers):
+    kind: Literal["fillers"] = "fillers"
+
+
+class ChattingSettings(NothingBeyond):
+    kind: Literal["nothing-beyond"] = "nothing-beyond"
+    lexicons: tuple[str, ...] = ("closing-talk",)
 
 
 def _event(index: int, note: str) -> Evidence:
     return Evidence(utterance=None, start=0, end=0, quote="", field=f"events[{index}]", note=note)
-
-
-def _how(hit: PhraseHit) -> str:
-    return f" (heard as {hit.phrase!r}, a homophone)" if hit.by_sound else ""
-
-
-# --- no-forbidden-phrases -------------------------------------------------------------------------------
-
-
-def no_forbidden_phrases(ctx: Context) -> CheckResult:
-    if (missing := _no_agent(ctx)) is not None:
-        return missing
-    found = _agent_hits(ctx, "banned.")
-    if not found:
-        return ctx.result("pass", "the agent said none of the banned phrases of 八、服务禁语")
-    evidence = []
-    for u, hit in found:
-        banned = ctx.rules.model.banned[hit.family.removeprefix("banned.")]
-        evidence.append(u.hit_evidence(hit, f"banned phrase 「{banned.phrase}」{_how(hit)}", ctx.instead(banned.instead)))
-    phrases = "、".join(dict.fromkeys(f"「{e.quote}」" for e in evidence))
-    return ctx.result("fail", f"the agent said {len(evidence)} banned phrase(s): {phrases}", evidence,
-                      suggestion=evidence[0].suggestion)
-
-
-# --- no-arguing / no-absolute-promises ------------------------------------------------------------------
-
-
-def _lexicon_rule(ctx: Context, lexicon: str, what: str, clean: str) -> CheckResult:
-    if (missing := _no_agent(ctx)) is not None:
-        return missing
-    found = _agent_hits(ctx, f"lexicon.{lexicon}")
-    if not found:
-        return ctx.result("pass", clean)
-    evidence = [u.hit_evidence(hit, f"{what}{_how(hit)}") for u, hit in found]
-    quotes = "、".join(dict.fromkeys(f"「{e.quote}」" for e in evidence))
-    return ctx.result("fail", f"the agent {what}: {quotes}", evidence)
-
-
-def no_arguing(ctx: Context) -> CheckResult:
-    return _lexicon_rule(ctx, "scolding", "scolded or argued with the customer", "the agent never scolded or argued")
-
-
-def no_absolute_promises(ctx: Context) -> CheckResult:
-    return _lexicon_rule(ctx, "absolute-promise", "made an absolute promise", "the agent made no absolute promise")
-
-
-# --- no-filler-words ------------------------------------------------------------------------------------
-
-
-class FillerParams(BaseModel):
-    model_config = _PARAMS
-
-    threshold: Annotated[int, Field(ge=1)] = 3
-    fillers: tuple[Char, ...] = ("嗯", "恩", "呃", "额", "唔")
-    particles: tuple[Char, ...] = ("喽", "嘛", "呗", "咯")
-    particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
-
-
-def _fillers_in(
-    token: Token, pos: Callable[[str], str], fillers: str, edges: frozenset[str], params: FillerParams
-) -> list[tuple[int, int, str]]:
-    """Fillers in one token: the whole token (嗯, 嗯嗯, 嘛), or — in a word jieba's HMM made up (分嘛, 呃我),
-    never in a dictionary word (干嘛, 额度) — a filler or particle at its edge."""
-    text, start, end = token
-    if not text or (text[0] not in edges and text[-1] not in edges):
-        return []
-    if not text.strip(fillers):
-        return [(start, end, "filler")]
-    if text in params.particles:
-        return [(start, end, "impolite modal particle")] if pos(text) in params.particle_pos else []
-    ends = text[0] + text[-1]
-    if len(text) == 1 or ends.strip(fillers + "".join(params.particles)) == ends or pos(text) != "x":
-        return []
-    found: list[tuple[int, int, str]] = []
-    if text[0] in fillers:
-        found.append((start, start + 1, "filler"))
-    if text[-1] in fillers:
-        found.append((end - 1, end, "filler"))
-    elif text[-1] in params.particles:
-        found.append((end - 1, end, "impolite modal particle"))
-    return found
-
-
-def _tokens_with(u: UtteranceDoc, chars: frozenset[str]) -> list[Token]:
-    """The tokens of ``u`` that hold one of ``chars``, in order."""
-    found: list[Token] = []
-    for offset, ch in enumerate(u.norm):
-        if ch in chars and not (found and offset < found[-1][2]):
-            found.append(u.token_at(offset))
-    return found
-
-
-def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Adjacent hesitations (呃呃呃 split into three tokens) are one hesitation."""
-    runs: list[tuple[int, int, str]] = []
-    for start, end, note in found:
-        if runs and runs[-1][1] == start and runs[-1][2] == note == "filler":
-            runs[-1] = (runs[-1][0], end, note)
-        else:
-            runs.append((start, end, note))
-    return runs
-
-
-def no_filler_words(ctx: Context) -> CheckResult:
-    params = ctx.params
-    assert isinstance(params, FillerParams)
-    if (missing := _no_agent(ctx)) is not None:
-        return missing
-    fillers = "".join(params.fillers)
-    edges = frozenset(params.fillers + params.particles)
-    evidence: list[Evidence] = []
-    for u in ctx.doc.agent:
-        if edges.isdisjoint(u.norm) or ctx.is_backchannel(u):
-            continue
-        found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, ctx.doc.pos, fillers, edges, params)]
-        for start, end, note in _runs(found):
-            evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
-    count = len(evidence)
-    if count < params.threshold:
-        detail = f" ({count} found)" if count else ""
-        return ctx.result("pass", f"fewer than {params.threshold} fillers or impolite particles{detail}", evidence)
-    return ctx.result("fail", f"the agent used {count} fillers or impolite particles (threshold {params.threshold})", evidence)
 
 
 # --- no-interrupting ------------------------------------------------------------------------------------
@@ -328,30 +220,6 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     return ctx.result("pass", f"the agent apologised after each of {len(judged)} hold(s)", found)
 
 
-# --- no-chatting-before-hangup --------------------------------------------------------------------------
-
-
-def no_chatting_before_hangup(ctx: Context) -> CheckResult:
-    if (missing := _no_agent(ctx)) is not None:
-        return missing
-    goodbye = ctx.last_goodbye()
-    if goodbye is None:
-        return ctx.not_applicable("the agent never ends the call with a goodbye, so there is no 'after the goodbye'")
-    last = ctx.doc.hits(goodbye, "lexicon.goodbye")[-1]
-    evidence: list[Evidence] = []
-    if ctx.says_beyond(goodbye, "lexicon.closing-talk", last.end):
-        evidence.append(goodbye.evidence(last.end, len(goodbye.key), "said after the goodbye"))
-    evidence.extend(
-        u.whole("said after the goodbye, with the customer still on the line")
-        for u in ctx.doc.utterances[goodbye.index + 1 :]
-        if u.speaker == "agent" and u.key and ctx.says_beyond(u, "lexicon.closing-talk")
-    )
-    if evidence:
-        return ctx.result("fail", "after saying goodbye the agent kept talking about something else before the call ended",
-                          [*evidence, goodbye.hit_evidence(last, "the goodbye")])
-    return ctx.result("pass", "nothing but the closing after the agent's goodbye")
-
-
 # --- no-transfer-without-consent ------------------------------------------------------------------------
 
 
@@ -434,13 +302,12 @@ def _is_offer(ctx: Context, u: UtteranceDoc) -> bool:
 
 
 TABOO_CHECKS = (
-    Check(
+    kind_check(
         "no-forbidden-phrases",
         "TB01",
         "No banned phrases (服务禁语)",
         "The agent never says one of the 14 banned phrases of 八、服务禁语 or a close variant.",
-        no_forbidden_phrases,
-        lexicons=("backchannel",),
+        BannedSettings,
         manual="八、服务禁语 (14 phrases)",
     ),
     Check(
@@ -453,32 +320,28 @@ TABOO_CHECKS = (
         lexicons=("backchannel", "non-matter"),
         manual="客户讲话时轻易打断客户",
     ),
-    Check(
+    kind_check(
         "no-filler-words",
         "TB03",
         "No frequent filler words",
         "The agent does not use filler words or impolite particles (嗯, 喽, 嘛, 呗) frequently.",
-        no_filler_words,
-        params=FillerParams,
-        lexicons=("backchannel",),
+        FillerSettings,
         manual="频繁使用口头禅,非礼貌性语气助语",
     ),
-    Check(
+    kind_check(
         "no-arguing",
         "TB04",
         "Never argue with or scold the customer",
         "The agent does not scold, insult or argue with the customer.",
-        no_arguing,
-        lexicons=("scolding",),
+        ArguingSettings,
         manual="与客户发生争执,训斥或谩骂客户",
     ),
-    Check(
+    kind_check(
         "no-chatting-before-hangup",
         "TB05",
         "No chatting before the customer hangs up",
         "After the goodbye, the agent says nothing outside the closing while the customer is on the line.",
-        no_chatting_before_hangup,
-        lexicons=("goodbye", "closing-talk", "non-matter"),
+        ChattingSettings,
         manual="客户尚未挂机便与同事交谈",
     ),
     Check(
@@ -487,16 +350,15 @@ TABOO_CHECKS = (
         "No transfer without consent",
         "A transfer is explained and agreed to before it happens.",
         no_transfer_without_consent,
-        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal"),
+        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal", "non-matter"),
         manual="未经允许直接将电话交给其他工作人员受理",
     ),
-    Check(
+    kind_check(
         "no-absolute-promises",
         "TB07",
         "No absolute promises (凡事留有余地)",
         "The agent makes no absolute promise (肯定, 保证, 绝对).",
-        no_absolute_promises,
-        lexicons=("absolute-promise",),
+        PromiseSettings,
         manual="凡事留有余地: 不要用\"肯定,保证,绝对\"",
     ),
     Check(

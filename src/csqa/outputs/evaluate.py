@@ -191,7 +191,7 @@ def load_annotated(*paths: str | os.PathLike[str], rules: RuleSet | None = None)
 def documented_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
     """Every built-in rule's documented examples, as annotated calls with a gold label for their own rule."""
     for rule_id, check in rules.checks.items():
-        if check.kind != "dedicated" or not rules.model.rules[rule_id].enabled:
+        if check.site or not rules.model.rules[rule_id].enabled:
             continue
         for example in rule_examples(rule_id):
             yield AnnotatedCall(
@@ -206,7 +206,7 @@ def site_examples(rules: RuleSet) -> Iterator[AnnotatedCall]:
     """The examples in the rule file's site rules, as annotated calls with a gold label for their own rule."""
     for rule_id, check in rules.checks.items():
         cfg = rules.model.rules[rule_id]
-        if check.kind == "dedicated" or not cfg.enabled:
+        if not check.site or not cfg.enabled:
             continue
         for number, example in enumerate(cfg.examples, 1):
             yield AnnotatedCall(
