@@ -63,7 +63,12 @@ def test_rules_json_and_one_rule_doc(capsys: pytest.CaptureFixture[str]) -> None
     payload = json.loads(capsys.readouterr().out)
     assert [r["rule"] for r in payload] == list(csqa.RULE_IDS)
     assert main(["rules", "ST02"]) == 0
-    assert "# standard-greeting" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "# standard-greeting" in out and "Declared in `csqa.checks.steps`" in out and "## Made of" in out
+    assert "`parts` = ('greet', 'identify', 'offer')" in out and "# expect:" in out  # settings and examples
+    assert main(["rules", "TB02"]) == 0
+    out = capsys.readouterr().out
+    assert "judged by `csqa.checks.taboos.no_interrupting`" in out and "## Made of" not in out
     assert main(["rules", "nope"]) == 2
 
 

@@ -86,6 +86,11 @@ def rule_text(rules: RuleSet, rule_id: str) -> str:
     check = rules.checks[rule_id]
     if not check.site:
         text = rule_doc(rule_id)
+        # a rule made of a kind is declared beside its settings model; a dedicated one beside its function
+        declared = check.run.__module__ if check.kind == "dedicated" else check.params.__module__
+        run = getattr(check.run, "__qualname__", type(check.run).__qualname__)
+        text = (text.rstrip() + f"\n\n## Where it lives\n\nDeclared in `{declared}` with code {check.code}; "
+                f"judged by `{check.run.__module__}.{run}`; this page is `{check.doc}`.\n")
         if check.kind != "dedicated":
             settings = rules.params[rule_id].model_dump(exclude_defaults=False)
             shown = "\n".join(f"- `{key}` = {value!r}" for key, value in settings.items() if value not in ((), "", False, None))
