@@ -277,3 +277,15 @@ def test_declared_parameter_defaults_are_the_bundled_rule_files() -> None:
     for rule_id, check in REGISTRY.items():
         written = bundled.model.rules[rule_id].params
         assert check.params() == check.params.model_validate(written), rule_id
+
+
+def test_a_negatable_family_needs_the_negation_lexicon(tmp_path: Path) -> None:
+    path = tmp_path / "alone.toml"
+    default = (Path(__file__).resolve().parents[1] / "rules" / "default.toml").read_text(encoding="utf-8")
+    start = default.index("[lexicon.negation]")
+    end = default.index("\n[", start + 1)
+    path.write_text(default[:start] + default[end + 1 :], encoding="utf-8")
+    with pytest.raises(csqa.RuleFileError) as caught:
+        csqa.load_rules(path)
+    assert [p.path for p in caught.value.problems] == ["lexicon.absolute-promise.negatable"]
+    assert "negation" in caught.value.problems[0].message

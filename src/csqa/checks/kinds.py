@@ -76,7 +76,7 @@ class Window(BaseModel):
         return self
 
 
-Within = Literal["call", "opening", "closing", "before-answer", "after-goodbye"] | Window
+Within = Literal["call", "opening", "closing", "wrap-up", "before-answer", "after-goodbye"] | Window
 
 
 class _Phrased(BaseModel):
@@ -169,6 +169,18 @@ class Fillers(BaseModel):
     fillers: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩", "呃", "额", "唔")
     particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("喽", "嘛", "呗", "咯")
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
+    responses: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩")
+    """Fillers that also answer or soften: doubled (嗯嗯) or with 呢/哪 (嗯呢) they say yes at the start of a
+    reply, and after the last word of a written message (登记好了嗯) they soften it; there they are not
+    counted. A single 嗯 starting a sentence is still a hesitation."""
+    question_particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嘛",)
+    """Particles that stand for 吗 ending a yes-or-no question (您是要退这一单是嘛, 这样可以嘛, 还有嘛?): not counted
+    where the clause asks and holds none of ``emphatic`` (不是跟您说过了嘛 scolds)."""
+    asking_words: tuple[str, ...] = ("是", "可以", "行", "对", "好", "有", "能", "会", "要", "需要")
+    """Words right before the particle that make the clause a yes-or-no question (是嘛, 可以嘛, 有嘛)."""
+    wh_words: tuple[str, ...] = ("几", "多少", "怎么", "为什么", "哪", "谁")
+    """Question words after which the particle softens a question rather than standing for 吗 (打几分嘛)."""
+    emphatic: tuple[str, ...] = ("不是", "就", "本来", "都", "也", "早", "反正", "当然", "别", "放心")
 
 
 class Silence(BaseModel):
@@ -269,6 +281,7 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
 _WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
     "opening": ("line-check",),
     "closing": ("goodbye", "non-matter"),
+    "wrap-up": ("goodbye", "non-matter"),
     "after-goodbye": ("goodbye", "non-matter"),
     "before-answer": ("non-matter", "backchannel", "clarifying-question"),
 }
@@ -373,7 +386,8 @@ def kind_check(rule_id: str, code: str, title: str, summary: str, settings: type
                  step_parts=parts, lexicons=lexicons, kind=default.kind, manual=manual)
 
 
-_PLACES = {"opening": "the agent's opening", "closing": "the agent's closing", "after-goodbye": "after the goodbye"}
+_PLACES = {"opening": "the agent's opening", "closing": "the agent's closing", "wrap-up": "the agent's closing",
+           "after-goodbye": "after the goodbye"}
 
 Span = tuple[UtteranceDoc, int]
 """An utterance of a window, and the content-key offset the window starts at in it (after a goodbye said
@@ -443,7 +457,7 @@ class _Judge:
             return _whole(mine), "in the call", "pass"
         if within == "opening":
             return _whole(ctx.opening() if speaker == "agent" else mine[:1]), "in the agent's opening", "pass"
-        if within == "closing":
+        if within in ("closing", "wrap-up"):
             handed_off = ctx.handed_off()
             if handed_off is None:
                 return None, ("the call was transferred, and without utterance times it cannot be told whether the "
@@ -451,6 +465,8 @@ class _Judge:
             if handed_off:
                 return None, ("the call was transferred and the agent did not speak again; the closing was not "
                               "theirs"), "not_applicable"
+            if within == "wrap-up" and speaker == "agent":
+                return _whole(self._wrap_up()), "in the agent's closing", "pass"
             return _whole(ctx.closing() if speaker == "agent" else mine[-1:]), "in the agent's closing", "pass"
         if within == "after-goodbye":
             goodbye = ctx.last_goodbye()
@@ -484,6 +500,20 @@ class _Judge:
         moment = events[0].end if events[0].end is not None else events[0].start
         after = [u for u in mine if (u.utterance.start or 0.0) >= moment - 0.5]
         return _whole(after[: within.utterances]), f"in the {within.utterances} utterances after the {within.after}", "pass"
+
+    def _wrap_up(self) -> list[UtteranceDoc]:
+        """The agent's closing (its last utterances up to the final goodbye) together with everything the
+        agent said after the customer's last matter: in a chat the agent's closing runs over many short
+        messages (the offer, the customer's 没有了谢谢, thanks, a request for a rating, the goodbye), and
+        an offer made there is made at the close, however many messages follow it."""
+        ctx = self.ctx
+        closing = ctx.closing()
+        if not closing:
+            return closing
+        end = closing[-1].index
+        last_matter = max((u.index for u in self.doc.utterances[:end]
+                           if u.speaker == "customer" and not ctx.is_interjection(u)), default=-1)
+        return [u for u in self.doc.agent if last_matter < u.index <= end and u.index < closing[0].index] + closing
 
     def _first_answer(self) -> UtteranceDoc | None:
         """The agent's first substantive reply to the customer's first matter: after the first customer
@@ -589,7 +619,7 @@ class _Judge:
         if not missing:
             return _Outcome(status="pass", message=f"{place} has every part of the script line", evidence=tuple(found))
         labels = "; ".join(ctx.part_label(p) for p in missing)
-        due = utterances[-1] if within == "closing" else utterances[0]
+        due = utterances[-1] if within in ("closing", "wrap-up") else utterances[0]
         return _Outcome(status="fail", message=f"{place} lacks: {labels}",
                         evidence=(due.whole(f"{place}: missing {labels}"), *found))
 
@@ -653,7 +683,8 @@ class _Judge:
                 continue
             found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, self.doc.pos, fillers, edges, node)]
             for start, end, note in _runs(found):
-                evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
+                if _as_spoken(u, start, end, node):
+                    evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
         count = len(evidence)
         if count < node.threshold:
             detail = f" ({count} found)" if count else ""
@@ -813,3 +844,40 @@ def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         else:
             runs.append((start, end, note))
     return runs
+
+
+def _as_spoken(u: UtteranceDoc, start: int, end: int, node: Fillers) -> bool:
+    """Whether a filler or particle found at ``[start, end)`` of ``u`` is one (see :class:`Fillers`): a
+    response sound saying yes or softening a message, and a particle standing for 吗, are not."""
+    text = u.norm
+    found = text[start:end]
+    if not found.strip("".join(node.responses)):
+        before = _content(text[:start], node)
+        after = _content(text[end:], node)
+        answers = len(found) > 1 or text[end : end + 1] in ("呢", "哪")
+        return not ((answers and not before) or (before and not after))
+    if found in node.question_particles:
+        clause_start = max(text.rfind(mark, 0, start) for mark in _CLAUSE_MARKS) + 1
+        clause = text[clause_start:start]
+        rest = text[end:].strip(" ")
+        for vocative in _VOCATIVES:  # 是嘛亲: the chat's term of address after the question
+            rest = rest.removeprefix(vocative)
+        if rest and rest[0] not in _CLAUSE_MARKS:
+            return True  # inside its clause: a topic 嘛 (这个提额嘛是系统评估的)
+        if any(word in clause for word in node.emphatic):
+            return True
+        if rest.startswith("?"):
+            return any(word in clause for word in node.wh_words)
+        return not (clause.endswith(tuple(node.asking_words)) or clause.lstrip().startswith(("是", "您是", "请问")))
+    return True
+
+
+# Punctuation that ends a clause in normalised text (spaces are not: raw ASR puts them anywhere).
+_CLAUSE_MARKS = ",.!?;:~"
+_VOCATIVES = ("亲亲", "亲爱的", "亲")
+
+
+def _content(text: str, node: Fillers) -> str:
+    """The letters and digits of ``text`` that are not fillers or particles."""
+    skip = set(node.fillers) | set(node.particles)
+    return "".join(ch for ch in text if ch.isalnum() and ch not in skip)

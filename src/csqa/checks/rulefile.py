@@ -87,6 +87,13 @@ class PartConfig(BaseModel):
     unless_after: tuple[NonEmpty, ...] = ()
     window: Annotated[int, Field(ge=1, le=20)] = 4
     clause_end: bool = False
+    negatable: bool = False
+    """Cancelled by a word of the ``negation`` lexicon shortly before it in its clause (不保证, 没有办法保证)."""
+    needs_nearby: tuple[NonEmpty, ...] = ()
+    """Words one of which must stand within four words of the hit (我们包活, 给您包退; not 死苗包换)."""
+    unless_next_pos: tuple[NonEmpty, ...] = ()
+    """Part-of-speech tags of the next word (``end``: the utterance ends) that give the hit another sense
+    (保证苗木的品质, 正品保证的: not promises)."""
 
 
 class BannedConfig(PartConfig):
@@ -440,6 +447,13 @@ def _validate(
         for name, part in parts.items():
             loc = (table, name)
             _part_keys(part, placeholders, normalizer, loc, problem)
+    negatable = [(table, name) for table, parts in (("lexicon", model.lexicon), ("banned", model.banned))
+                 for name, part in parts.items() if part.negatable]
+    negatable += [("script", f"{step}.parts.{name}") for step, s in model.script.items() for name, part in s.parts.items()
+                  if part.negatable]
+    if negatable and "negation" not in model.lexicon:
+        table, name = negatable[0]
+        problem((table, *name.split("."), "negatable"), "negatable needs a lexicon named 'negation' (the negating words)")
     for name, banned in model.banned.items():
         if banned.instead.startswith("script.") and banned.instead.removeprefix("script.") not in model.script:
             step_id = banned.instead.removeprefix("script.")

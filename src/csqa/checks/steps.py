@@ -66,14 +66,16 @@ class CallbackIntroductionSettings(GreetingSettings):
 class FurtherHelpSettings(PhraseRequired):
     kind: Literal["phrase-required"] = "phrase-required"
     parts: tuple[str, ...] = ("offer",)
+    within: Within = "wrap-up"
+
+
+class GoodbyeSettings(PhraseRequired):
+    kind: Literal["phrase-required"] = "phrase-required"
+    parts: tuple[str, ...] = ("thanks", "goodbye")
     within: Within = "closing"
 
 
-class GoodbyeSettings(FurtherHelpSettings):
-    parts: tuple[str, ...] = ("thanks", "goodbye")
-
-
-class CallbackClosingSettings(FurtherHelpSettings):
+class CallbackClosingSettings(GoodbyeSettings):
     parts: tuple[str, ...] = ("apology", "thanks", "goodbye")
 
 

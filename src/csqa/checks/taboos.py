@@ -51,7 +51,7 @@ class ArguingSettings(PhraseForbidden):
 
 class PromiseSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
-    lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee")
+    lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee", "absolute-promise-cover")
     note: str = "made an absolute promise"
 
 

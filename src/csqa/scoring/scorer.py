@@ -19,7 +19,7 @@ from csqa.input.model import Call, CallError
 from csqa.outputs.report import CheckResult, Report
 from csqa.text.doc import CallDoc
 from csqa.text.normalize import Normalizer
-from csqa.text.phrases import PhraseFamily, PhraseIndex, SoundTable
+from csqa.text.phrases import PhraseFamily, PhraseIndex, SoundTable, expand_pattern
 from csqa.text.tokenizer import Backend, Tokenizer
 
 __all__ = ["CallInput", "Scorer", "ScoringError"]
@@ -103,6 +103,8 @@ class Scorer:
         parts += [(f"lexicon.{name}", part) for name, part in model.lexicon.items()]
         parts += [(f"banned.{name}", part) for name, part in model.banned.items()]
         parts += list(self.rules.site_parts.items())
+        negation = model.lexicon.get("negation")
+        negators = frozenset(w for v in negation.variants for w in expand_pattern(v, {})) if negation else frozenset()
         for name, part in parts:
             yield PhraseFamily(
                 name,
@@ -113,6 +115,9 @@ class Scorer:
                 unless_after=part.unless_after,
                 window=part.window,
                 clause_end=part.clause_end,
+                negators=negators if part.negatable else frozenset(),
+                needs_nearby=frozenset(part.needs_nearby),
+                unless_next_pos=frozenset(part.unless_next_pos),
             )
 
     def warm_up(self) -> None:

@@ -202,7 +202,7 @@ class CallDoc:
         found = u._hits.get(family)
         if found is None:
             candidates = self._candidates(u).get(family)
-            found = self._phrases.select(family, candidates, u.key, u.sizes, u.breaks) if candidates else []
+            found = self._phrases.select(family, candidates, u.key, u.sizes, u.breaks, self.pos) if candidates else []
             u._hits[family] = found
         return found
 

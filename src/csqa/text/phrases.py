@@ -35,7 +35,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from pathlib import Path
@@ -430,6 +430,15 @@ class PhraseFamily:
     ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
     a clause (followed by punctuation, a space, or the end of the utterance: 不能查。 but not 不能查到).
+
+    ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause,
+    is one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
+    没问题 do not negate. The sense of a word is read from the words around it: ``needs_nearby`` keeps a hit
+    only when one of the ``nearby_words`` words before or after it is one of them (or one of them glued to
+    the word before it, 给您: 我们包活 and 给您包退 promise, 死苗包换 states a policy); ``unless_next_pos``
+    cancels a hit whose next word (across punctuation: raw ASR puts spaces anywhere) has one of these
+    part-of-speech tags, ``end`` standing for the end of the utterance (保证**商品**的新鲜度 and 正品保证**的**
+    ensure or describe; 保证**不用**排队 promises).
     """
 
     name: str
@@ -440,6 +449,11 @@ class PhraseFamily:
     unless_after: tuple[str, ...] = ()
     window: int = 4
     clause_end: bool = False
+    negators: frozenset[str] = frozenset()
+    negation_words: int = 3
+    needs_nearby: frozenset[str] = frozenset()
+    nearby_words: int = 4
+    unless_next_pos: frozenset[str] = frozenset()
 
 
 class PhraseHit(NamedTuple):
@@ -546,7 +560,8 @@ class PhraseIndex:
         return sizes[bisect_left(sizes, offset)] == offset or key[offset : offset + 1] in self._clitics
 
     def _allowed(
-        self, family: PhraseFamily, key: str, start: int, end: int, sizes: Sequence[int], breaks: set[int]
+        self, family: PhraseFamily, key: str, start: int, end: int, sizes: Sequence[int], breaks: set[int],
+        pos: Callable[[str], str] | None = None,
     ) -> bool:
         if family.boundary != "char" and not self.bound(key, sizes, start):
             return False
@@ -557,7 +572,41 @@ class PhraseIndex:
         before, after = self._unless[family.name]
         if before is not None and before.search(key, max(0, start - family.window), start):
             return False
-        return not (after is not None and after.search(key, end, end + family.window))
+        if after is not None and after.search(key, end, end + family.window):
+            return False
+        if family.negators or family.needs_nearby or family.unless_next_pos:
+            return self._in_sense(family, key, start, end, sizes, breaks, pos)
+        return True
+
+    @staticmethod
+    def _in_sense(family: PhraseFamily, key: str, start: int, end: int, sizes: Sequence[int], breaks: set[int],
+                  pos: Callable[[str], str] | None) -> bool:
+        """The word-level context of a hit (see :class:`PhraseFamily`): not negated, near a word that gives
+        the sense it needs, not followed by a word that gives it another."""
+        first = bisect_left(sizes, start)  # the word the hit starts at (or the first after a clitic start)
+        after = bisect_left(sizes, end)  # the word after the hit (its index in sizes)
+        if family.negators:
+            clause_start = max((b for b in breaks if b <= start), default=0)
+            for position in range(first - 1, max(-1, first - 1 - family.negation_words), -1):
+                if sizes[position] < clause_start:
+                    break
+                if key[sizes[position] : sizes[position + 1]] in family.negators:
+                    return False
+        if family.unless_next_pos:
+            if after >= len(sizes) - 1:
+                if "end" in family.unless_next_pos:
+                    return False
+            elif pos is not None and pos(key[sizes[after] : sizes[after + 1]]) in family.unless_next_pos:
+                return False
+        if family.needs_nearby:
+            low = max(0, first - family.nearby_words)
+            high = min(len(sizes) - 1, after + family.nearby_words)
+            for position in range(low, high):
+                word = key[sizes[position] : sizes[position + 1]]
+                if word in family.needs_nearby or (len(word) > 1 and word[-1:] in family.needs_nearby):
+                    return True
+            return False
+        return True
 
     def candidates(self, keys: Sequence[str], sizes: Sequence[Sequence[int]]) -> list[dict[str, list[Candidate]]]:
         """Every automaton match in each of ``keys`` (the content keys of one call, ``sizes`` their token
@@ -616,7 +665,8 @@ class PhraseIndex:
                         groups.setdefault(name, []).append((start, end, (name, key[start:end], pattern), False))
 
     def select(
-        self, name: str, candidates: Iterable[Candidate], key: str, sizes: Sequence[int], breaks: set[int]
+        self, name: str, candidates: Iterable[Candidate], key: str, sizes: Sequence[int], breaks: set[int],
+        pos: Callable[[str], str] | None = None,
     ) -> list[PhraseHit]:
         """The candidates of family ``name`` that pass its boundary and context filters, in position order;
         a sound hit is kept only where no exact hit covers the same span."""
@@ -627,7 +677,7 @@ class PhraseIndex:
         hits: list[PhraseHit] = []
         seen: set[tuple[int, int]] = set()
         for start, end, (_, phrase, pattern), by_sound in candidates:  # type: ignore[misc]
-            if (start, end) in seen or not self._allowed(family, key, start, end, sizes, breaks):
+            if (start, end) in seen or not self._allowed(family, key, start, end, sizes, breaks, pos):
                 continue
             seen.add((start, end))
             hits.append(PhraseHit(name, phrase, pattern, start, end, by_sound))
