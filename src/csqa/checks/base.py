@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from csqa.outputs.report import CheckResult, Evidence, Status
+from csqa.outputs.report import CheckResult, Evidence, How, Status
 from csqa.text.doc import CallDoc, UtteranceDoc
 from csqa.text.phrases import PhraseHit
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from csqa.checks.rulefile import RuleConfig, RuleSet
 
 __all__ = ["Check", "Context", "NoParams"]
+
+_PHRASE_WAYS = ("exact", "variant", "homophone", "pattern")
 
 
 class NoParams(BaseModel):
@@ -82,8 +84,13 @@ class Context:
         *,
         suggestion: str | None = None,
     ) -> CheckResult:
-        if status == "fail" and suggestion is None:
-            suggestion = self.suggestion()
+        how: How | None = None
+        confidence: float | None = None
+        if status == "fail":
+            if suggestion is None:
+                suggestion = self.suggestion()
+            how, confidence = self._certainty(evidence)
+        review = confidence is not None and confidence < self.rules.model.review.below
         return CheckResult(
             rule=self.rule_id,
             code=self.rules.checks[self.rule_id].code,
@@ -93,7 +100,28 @@ class Context:
             message=message,
             suggestion=suggestion if status == "fail" else None,
             evidence=tuple(evidence),
+            how=how,
+            confidence=confidence,
+            review=review,
         )
+
+    def _certainty(self, evidence: Sequence[Evidence]) -> tuple[How | None, float | None]:
+        """How a fail was found and how sure it is: the way of its first evidence (what the rule found); where
+        that is a phrase, the surest of its phrase hits (any one of them fails the rule). A missing phrase
+        judged on raw ASR text (no punctuation) is less sure: the recogniser may have garbled it."""
+        config = self.rules.model.review
+        first = next((e for e in evidence if e.how is not None), None)
+        if first is None or first.how is None:
+            return None, None
+        if first.how in _PHRASE_WAYS:
+            hits = [e for e in evidence if e.how in _PHRASE_WAYS]
+            best = max(hits, key=lambda e: config.confidence.get(e.how or "context", 0.0))
+            return best.how, config.confidence.get(best.how or "context")
+        if first.how == "absence" and first.utterance is not None:
+            u = self.doc.utterances[first.utterance]
+            if len(u.key) >= 8 and not any(mark in u.norm for mark in ",.!?;:"):
+                return "absence", config.unpunctuated_absence
+        return first.how, config.confidence.get(first.how)
 
     def not_applicable(self, message: str) -> CheckResult:
         return self.result("not_applicable", message)

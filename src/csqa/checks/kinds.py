@@ -329,7 +329,7 @@ class _Outcome(BaseModel):
 
 
 def _call_evidence(note: str) -> Evidence:
-    return Evidence(utterance=None, start=0, end=0, quote="", field="utterances", note=note)
+    return Evidence(utterance=None, start=0, end=0, quote="", field="utterances", note=note, how="absence")
 
 
 def _conclude(ctx: Context, outcome: _Outcome) -> CheckResult:
@@ -576,7 +576,7 @@ class _Judge:
             if not window:
                 return _Outcome(status="fail", message=f"{who} says nothing {where}, so not the required phrase")
             return _Outcome(status="fail", message=f"{who} did not say the required phrase {where}",
-                            evidence=(window[0][0].whole(f"{where}: the required phrase is missing"),))
+                            evidence=(window[0][0].whole(f"{where}: the required phrase is missing", "absence"),))
         if isinstance(node, PhraseForbidden):
             if found:
                 said = node.note or f"said {len(found)} forbidden phrase(s) {where}"
@@ -591,7 +591,7 @@ class _Judge:
         low, high = node.at_least, node.at_most
         if count < low:
             evidence = (tuple(found) if found
-                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted") for u, _ in window[:1]))
+                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted", "absence") for u, _ in window[:1]))
             return _Outcome(status="fail", message=f"{who} said the phrases {count} time(s), fewer than {low}", evidence=evidence)
         if high is not None and count > high:
             return _Outcome(status="fail", message=f"{who} said {shown} {count} times, more than {high}", evidence=tuple(found))
@@ -621,7 +621,7 @@ class _Judge:
         labels = "; ".join(ctx.part_label(p) for p in missing)
         due = utterances[-1] if within in ("closing", "wrap-up") else utterances[0]
         return _Outcome(status="fail", message=f"{place} lacks: {labels}",
-                        evidence=(due.whole(f"{place}: missing {labels}"), *found))
+                        evidence=(due.whole(f"{place}: missing {labels}", "absence"), *found))
 
     def _order(self, node: Order, first: str, then: str) -> _Outcome:
         mine = [u for u in self.doc.utterances if u.speaker == node.speaker]
@@ -684,7 +684,8 @@ class _Judge:
             found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, self.doc.pos, fillers, edges, node)]
             for start, end, note in _runs(found):
                 if _as_spoken(u, start, end, node):
-                    evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note))
+                    evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note,
+                                             how="exact"))
         count = len(evidence)
         if count < node.threshold:
             detail = f" ({count} found)" if count else ""
@@ -711,7 +712,7 @@ class _Judge:
                 gap = start - last_end
                 waits = node.waiting == "anyone" or (last.speaker == "customer" and u.speaker == "agent")
                 if waits and gap > node.max_seconds:
-                    evidence.append(u.whole(f"{gap:.1f} s of silence before this (limit {node.max_seconds:g} s)"))
+                    evidence.append(u.whole(f"{gap:.1f} s of silence before this (limit {node.max_seconds:g} s)", "timing"))
             last_end = end if last_end is None else max(last_end, end)
             last = u
         return _over_limit("silence", len(evidence), node.max_seconds, evidence)
@@ -729,11 +730,11 @@ class _Judge:
         if node.max_per_minute is not None and rate > node.max_per_minute:
             fastest = max(mine, key=lambda u: len(u.key) / max((u.utterance.end or 0) - (u.utterance.start or 0), 0.1))
             return _Outcome(status="fail", message=f"{who} speaks {rate:.0f} characters a minute (limit {node.max_per_minute:g})",
-                            evidence=(fastest.whole(f"the fastest utterance; {rate:.0f} characters a minute overall"),))
+                            evidence=(fastest.whole(f"the fastest utterance; {rate:.0f} characters a minute overall", "timing"),))
         if node.min_per_minute is not None and rate < node.min_per_minute:
             return _Outcome(status="fail",
                             message=f"{who} speaks {rate:.0f} characters a minute (at least {node.min_per_minute:g})",
-                            evidence=(mine[0].whole(f"{rate:.0f} characters a minute overall"),))
+                            evidence=(mine[0].whole(f"{rate:.0f} characters a minute overall", "timing"),))
         return _Outcome(status="pass", message=f"{who} speaks {rate:.0f} characters a minute")
 
     def _overlap(self, node: Overlap) -> _Outcome:
@@ -745,8 +746,8 @@ class _Judge:
             if previous is not None and previous.speaker != u.speaker:
                 overlap = min(previous.utterance.end or 0.0, u.utterance.end or 0.0) - (u.utterance.start or 0.0)
                 if overlap > node.max_seconds:
-                    evidence += [u.whole(f"overlaps the other party by {overlap:.1f} s (limit {node.max_seconds:g} s)"),
-                                 previous.whole("still speaking")]
+                    evidence += [u.whole(f"overlaps the other party by {overlap:.1f} s (limit {node.max_seconds:g} s)", "timing"),
+                                 previous.whole("still speaking", "timing")]
             if previous is None or (u.utterance.end or 0.0) >= (previous.utterance.end or 0.0):
                 previous = u
         return _over_limit("overlap", len(evidence) // 2, node.max_seconds, evidence)
@@ -761,7 +762,7 @@ class _Judge:
         if start > node.max_seconds:
             return _Outcome(status="fail",
                             message=f"the agent first spoke {start:g} s after the answer (limit {node.max_seconds:g} s)",
-                            evidence=(agent[0].whole(f"first words, {start:g} s in"),))
+                            evidence=(agent[0].whole(f"first words, {start:g} s in", "timing"),))
         return _Outcome(status="pass", message=f"the agent first spoke {start:g} s after the answer")
 
 

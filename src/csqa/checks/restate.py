@@ -111,7 +111,7 @@ def restate_question(ctx: Context) -> CheckResult:
         if _is_waypoint(ctx, u):
             continue
         topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
-        evidence = [u.whole("the agent answered here without restating"), matter.whole("the customer's matter")]
+        evidence = [u.whole("the agent answered here without restating", "absence"), matter.whole("the customer's matter")]
         if mismatched is not None:
             evidence.append(mismatched.whole("a confirmation that does not restate what the customer said"))
             message = "the agent's confirmation does not restate what the customer said, and the agent went on to answer"

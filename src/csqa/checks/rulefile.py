@@ -28,7 +28,7 @@ from csqa.checks.kinds import KINDS, SiteCheck, condition_families, condition_re
 from csqa.checks.registry import REGISTRY, Check
 from csqa.errors import InputError, RuleFileError, RuleProblem
 from csqa.input.loaders import parse_text
-from csqa.outputs.report import Severity, Status
+from csqa.outputs.report import How, Severity, Status
 from csqa.text.normalize import Normalizer
 from csqa.text.phrases import CompiledPattern, PatternError, check_pattern, compile_pattern, content_key, expand_pattern
 
@@ -160,6 +160,21 @@ class RuleConfig(BaseModel):
         return self.severity == "critical" if self.veto is None else self.veto
 
 
+class ReviewConfig(BaseModel):
+    """How sure a fail is, by how it was found, and below which a human should look before it counts: the
+    commercial engines route low-confidence verdicts to reviewers, and so does csqa (``Report.to_review``)."""
+
+    model_config = _STRICT
+
+    below: Annotated[float, Field(ge=0, le=1)] = 0.8
+    confidence: dict[How, Annotated[float, Field(ge=0, le=1)]] = {
+        "exact": 0.95, "variant": 0.9, "pattern": 0.85, "homophone": 0.7, "absence": 0.8, "context": 0.75,
+        "timing": 0.95, "data": 0.99,
+    }
+    unpunctuated_absence: Annotated[float, Field(ge=0, le=1)] = 0.6
+    """A required phrase missing from raw ASR text (no punctuation): the recogniser may have garbled it."""
+
+
 class RuleFileModel(BaseModel):
     model_config = _STRICT
 
@@ -167,6 +182,7 @@ class RuleFileModel(BaseModel):
     scorecard: ScorecardConfig
     timing: TimingConfig = TimingConfig()
     matching: MatchingConfig = MatchingConfig()
+    review: ReviewConfig = ReviewConfig()
     rules: dict[str, RuleConfig]
     script: dict[str, StepConfig] = {}
     lexicon: dict[str, PartConfig] = {}

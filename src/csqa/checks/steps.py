@@ -19,7 +19,7 @@ __all__ = ["STEP_CHECKS"]
 
 
 def _field(field: str, note: str) -> Evidence:
-    return Evidence(utterance=None, start=0, end=0, quote="", field=field, note=note)
+    return Evidence(utterance=None, start=0, end=0, quote="", field=field, note=note, how="data")
 
 
 # --- answer-within-three-rings --------------------------------------------------------------------------

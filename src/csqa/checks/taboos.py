@@ -65,7 +65,7 @@ class ChattingSettings(NothingBeyond):
 
 
 def _event(index: int, note: str) -> Evidence:
-    return Evidence(utterance=None, start=0, end=0, quote="", field=f"events[{index}]", note=note)
+    return Evidence(utterance=None, start=0, end=0, quote="", field=f"events[{index}]", note=note, how="data")
 
 
 # --- no-interrupting ------------------------------------------------------------------------------------
@@ -125,8 +125,8 @@ def no_interrupting(ctx: Context) -> CheckResult:
         c = speaking.at(start)
         if c is not None:
             overlap = (c.utterance.end or 0.0) - start
-            evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes"))
-            evidence.append(c.whole("the customer was still speaking"))
+            evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes", "timing"))
+            evidence.append(c.whole("the customer was still speaking", "timing"))
     if not evidence:
         return ctx.result("pass", "the agent never started speaking over the customer (back-channels aside)")
     return ctx.result("fail", f"the agent interrupted the customer {len(evidence) // 2} time(s)", evidence)
@@ -175,7 +175,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
                 continue  # 喂?还在吗? during a hold does not end the agent's silence
             gap = None if last_end is None else start - last_end
             if u.speaker == "agent" and gap is not None and gap >= params.hold_gap_seconds and not customer_waits:
-                holds.append((u, u.whole(f"the agent speaks again after {gap:.0f} s of silence")))
+                holds.append((u, u.whole(f"the agent speaks again after {gap:.0f} s of silence", "timing")))
             customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
             last_end = end if last_end is None else max(last_end, end)
         return holds, None
@@ -211,7 +211,7 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
         span = 2 if len(after.key) <= params.short_segment_chars else 1
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
-            evidence += [after.whole("the agent's first words after the hold, without an apology for the wait"), where]
+            evidence += [after.whole("the agent's first words after the hold, without an apology for the wait", "absence"), where]
         else:
             said, hit = located
             found.append(said.hit_evidence(hit, "apology for the wait"))

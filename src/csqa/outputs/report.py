@@ -11,10 +11,16 @@ from csqa.errors import UnknownRuleError
 from csqa.input.model import MetaValue, Record, Utterance
 from csqa.outputs.callview import render_fragment
 
-__all__ = ["CheckResult", "Evidence", "Report", "Severity", "Status"]
+__all__ = ["CheckResult", "Evidence", "How", "Report", "Severity", "Status"]
 
 Status = Literal["pass", "fail", "not_applicable", "not_assessable"]
 Severity = Literal["critical", "major", "minor", "warning"]
+How = Literal["exact", "variant", "homophone", "pattern", "absence", "context", "timing", "data"]
+"""How a finding was made: a phrase found as written (``exact``), after folding Traditional characters, width,
+punctuation or hesitations (``variant``), by sound (``homophone``), by a gapped or regular-expression pattern
+(``pattern``); a required phrase not found where it was due (``absence``); a judgement from the call's
+structure, such as who spoke when or what an utterance says beyond a lexicon (``context``); from timestamps
+(``timing``); or from a field of the call's data (``data``)."""
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
@@ -37,6 +43,7 @@ class Evidence(Record):
     field: str | None = None
     note: str = ""
     suggestion: str | None = None
+    how: How | None = None
 
     @model_validator(mode="after")
     def _span(self) -> Evidence:
@@ -60,6 +67,9 @@ class CheckResult(Record):
     message: str
     suggestion: str | None = None
     evidence: tuple[Evidence, ...] = ()
+    how: How | None = Field(default=None, description="how a fail was found: its decisive evidence's way")
+    confidence: float | None = Field(default=None, ge=0, le=1, description="how sure a fail is (the rule file's [review])")
+    review: bool = Field(default=False, description="a fail below the rule file's review threshold: a human should look")
 
     @model_validator(mode="after")
     def _fail_has_evidence(self) -> CheckResult:
@@ -108,6 +118,11 @@ class Report(Record):
     @property
     def failed(self) -> tuple[CheckResult, ...]:
         return tuple(c for c in self.checks if c.status == "fail")
+
+    @property
+    def to_review(self) -> tuple[CheckResult, ...]:
+        """The fails a human should look at before they count against the agent (low confidence)."""
+        return tuple(c for c in self.checks if c.review)
 
     def _repr_html_(self) -> str:
         """The call view (transcript with highlighted evidence, one row per rule), for Jupyter."""

@@ -123,6 +123,7 @@ _EVIDENCE = pa.struct([
     ("field", pa.string()),
     ("note", pa.string()),
     ("suggestion", pa.string()),
+    ("how", pa.string()),
 ])
 _CHECK_FIELDS = [
     ("rule", pa.string()),
@@ -133,6 +134,9 @@ _CHECK_FIELDS = [
     ("message", pa.string()),
     ("suggestion", pa.string()),
     ("evidence", pa.list_(_EVIDENCE)),
+    ("how", pa.string()),
+    ("confidence", pa.float64()),
+    ("review", pa.bool_()),
 ]
 _CHECK = pa.struct(_CHECK_FIELDS)
 

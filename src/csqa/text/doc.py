@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from csqa.input.model import Call, Utterance
-from csqa.outputs.report import Evidence
+from csqa.outputs.report import Evidence, How
 from csqa.text.normalize import Normalizer
 from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex
 from csqa.text.tokenizer import Token, Tokenizer
@@ -109,20 +109,33 @@ class UtteranceDoc:
         """Original-text offsets of the content-key span ``[key_start, key_end)``."""
         return self.key_map[key_start], self.key_map[key_end - 1] + 1
 
-    def evidence(self, key_start: int, key_end: int, note: str = "", suggestion: str | None = None) -> Evidence:
+    def evidence(self, key_start: int, key_end: int, note: str = "", suggestion: str | None = None,
+                 how: How | None = "context") -> Evidence:
         start, end = self.original_span(key_start, key_end)
         return Evidence(
-            utterance=self.index, start=start, end=end, quote=self.text[start:end], note=note, suggestion=suggestion
+            utterance=self.index, start=start, end=end, quote=self.text[start:end], note=note, suggestion=suggestion,
+            how=how,
         )
 
-    def whole(self, note: str = "") -> Evidence:
-        """Evidence pointing at the utterance's text from its first to its last content character."""
+    def whole(self, note: str = "", how: How = "context") -> Evidence:
+        """Evidence pointing at the utterance's text from its first to its last content character; ``how``
+        says what the utterance shows (a judgement from context by default, ``absence`` where a phrase was
+        due, ``timing`` where its times are the finding)."""
         if not self.key:
-            return Evidence(utterance=self.index, start=0, end=len(self.text), quote=self.text, note=note)
-        return self.evidence(0, len(self.key), note)
+            return Evidence(utterance=self.index, start=0, end=len(self.text), quote=self.text, note=note, how=how)
+        return self.evidence(0, len(self.key), note, how=how)
 
     def hit_evidence(self, hit: PhraseHit, note: str = "", suggestion: str | None = None) -> Evidence:
-        return self.evidence(hit.start, hit.end, note, suggestion)
+        """Evidence of a phrase hit, saying how it matched: by sound, by a gapped or regular-expression
+        pattern, as written, or after folding (Traditional characters, width, punctuation, hesitations)."""
+        start, end = self.original_span(hit.start, hit.end)
+        if hit.by_sound:
+            how: How = "homophone"
+        elif hit.pattern.startswith("re:") or "{~" in hit.pattern:
+            how = "pattern"
+        else:
+            how = "exact" if self.text[start:end] == hit.phrase else "variant"
+        return self.evidence(hit.start, hit.end, note, suggestion, how)
 
 
 class CallDoc:
