@@ -72,7 +72,7 @@ class Scorer:
         words = (scorecard.company, *scorecard.company_aliases, *scorecard.departments, *matching.user_words,
                  *self.rules.site_words)
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
-        self._hesitations = "".join(sorted(set(self._normalizer("".join(matching.hesitations)))))
+        self._hesitations = "".join(sorted({ch for h in matching.hesitations for ch in self._normalizer(h)}))
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
         self._phrases = PhraseIndex(
             self._families(),
@@ -80,7 +80,7 @@ class Scorer:
             normalizer=self._normalizer,
             sounds=SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal),
             homophone_min_chars=matching.homophone_min_chars,
-            clitics=self._normalizer("".join(matching.clitics)),
+            clitics="".join(self._normalizer(c) for c in matching.clitics),
         )
 
     def __getstate__(self) -> dict[str, Any]:

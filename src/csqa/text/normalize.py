@@ -7,6 +7,10 @@ canonical form is built character for character: ``normalize(text)[i]`` always s
 offset in the normalised text is the same offset in the original. Where OpenCC would convert a phrase into a
 string of another length (it never does for ``t2s`` today, but its dictionaries are data), the conversion
 falls back to one character at a time so the one-to-one map still holds.
+
+Hong Kong calls written in Cantonese have their function words folded the same way (佢→他, 哋→们, 冇→没,
+係→是, 唔→不, 嘅→的, 咗→了, 喺→在, 俾→给, 睇→看, 乜嘢→什么…), so the manual's phrases match them and evidence
+still quotes the Cantonese.
 """
 
 from __future__ import annotations
@@ -17,6 +21,20 @@ import threading
 import opencc
 
 __all__ = ["Normalizer"]
+
+# Cantonese written in Hong Kong (佢哋冇收到, 唔係我哋嘅問題): its function words folded to the Mandarin the rules are
+# written in, one character for one, after OpenCC has made the text Simplified. Pairs first (their second
+# character would fold otherwise), then single characters; 唔 and 係 by their neighbours (below).
+_CANTONESE_PAIRS = {
+    "唔该": "谢谢", "唔使": "不用", "乜嘢": "什么", "点解": "为何", "边度": "哪里", "边个": "哪个", "边位": "哪位",
+    "咁样": "这样", "噉样": "这样",
+}
+_CANTONESE = str.maketrans({
+    "佢": "他", "哋": "们", "冇": "没", "咩": "啥", "嘅": "的", "咗": "了", "喺": "在", "俾": "给", "畀": "给",
+    "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来",
+})
+_CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係]")
+_NOT_AFTER_XI = set("关联连维体派世直旁")  # 关系, 联系 …: Traditional Mandarin's 係 is 系, not Cantonese 是
 
 
 def _fold_table() -> dict[int, str]:
@@ -97,9 +115,9 @@ class Normalizer:
         if folded.isascii():
             return folded
         converted = self._convert(folded)
-        if len(converted) == len(folded):
-            return converted
-        return "".join(self._char(ch) for ch in folded)
+        if len(converted) != len(folded):
+            converted = "".join(self._char(ch) for ch in folded)
+        return _cantonese(text, converted)
 
     def many(self, texts: list[str]) -> list[str]:
         """``[self(t) for t in texts]``, with one fold and one OpenCC call for all of them (a call's utterances).
@@ -116,7 +134,7 @@ class Normalizer:
             return folded.split("\n")
         converted = self._convert(folded).split("\n")
         if len(converted) == len(texts) and all(len(a) == len(b) for a, b in zip(converted, texts)):
-            return converted
+            return [_cantonese(text, out) for text, out in zip(texts, converted)]
         return [self(text) for text in texts]
 
     def _convert(self, text: str) -> str:
@@ -132,3 +150,20 @@ class Normalizer:
         except (UnicodeError, ValueError, RuntimeError):
             return ch
         return out if len(out) == 1 else ch
+
+
+def _cantonese(original: str, text: str) -> str:
+    """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
+    character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
+    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系)."""
+    if _CANTONESE_CHARS.search(original) is None:
+        return text
+    for pair, mandarin in _CANTONESE_PAIRS.items():
+        text = text.replace(pair, mandarin)
+    chars = list(text.translate(_CANTONESE))
+    for i, ch in enumerate(original):
+        if ch == "係" and (i == 0 or chars[i - 1] not in _NOT_AFTER_XI):
+            chars[i] = "是"
+        elif chars[i] == "唔" and i + 1 < len(chars) and "\u4e00" <= chars[i + 1] <= "\u9fff" and chars[i + 1] != "唔":
+            chars[i] = "不"
+    return "".join(chars)
