@@ -131,12 +131,12 @@ _MISSPELLABLE_UTTERANCE = {name: field for name, field in {**UTTERANCE_NAMES, **
                            if name.isascii()}
 
 
-def misspelling(name: str, names: Mapping[str, str]) -> str | None:
+def misspelling(name: str, names: Mapping[str, str], *, cutoff: float = 0.8) -> str | None:
     """The field that ``name`` (not itself a known name) most likely misspells, or ``None``."""
     key = name_key(name)
     if not key or key in names or key in META_NAMES:
         return None
-    found = closest(key, names, cutoff=0.8)
+    found = closest(key, names, cutoff=cutoff)
     return None if found is None else names[found]
 
 

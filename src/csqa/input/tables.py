@@ -96,7 +96,7 @@ def check_column_map(column_map: Mapping[str, str]) -> None:
             raise UsageError(f"a column map maps field names to column names, not {target!r} to {column!r}")
         if target.startswith("metadata.") or target in _UTTERANCE_TARGETS or target in _CALL_TARGETS:
             continue
-        typo = misspelling(target, _MISSPELLABLE)
+        typo = misspelling(target, _MISSPELLABLE, cutoff=0.7)
         if typo is not None:
             raise UsageError(f"column map: {target!r} is no field; did you mean {typo!r}? (a metadata key is "
                              f"written metadata.{target})")
