@@ -18,8 +18,8 @@ from csqa.checks.rulefile import RuleSet, load_rules
 from csqa.checks.script import render_script
 from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, RuleProblem, UnknownRuleError, UsageError
 from csqa.input.loaders import load_calls, parse_call, parse_text
-from csqa.input.tables import calls_from_frame
 from csqa.input.model import Call, CallError, Event, Utterance
+from csqa.input.tables import calls_from_frame
 from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status

@@ -138,7 +138,8 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
             with open(args.columns, "rb") as handle:
                 spec = tomllib.load(handle)
         except OSError as exc:
-            raise UsageError(f"--columns {args.columns}: {exc.strerror or exc} (give field=column pairs or a TOML file)") from None
+            raise UsageError(f"--columns {args.columns}: {exc.strerror or exc} "
+                             "(give field=column pairs or a TOML file)") from None
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"--columns {args.columns}: not valid TOML: {exc}") from None
         for key in spec:

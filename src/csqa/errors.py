@@ -57,7 +57,7 @@ def closest(word: str, choices: Iterable[str], *, cutoff: float = 0.8) -> str | 
     by_key: dict[str, str] = {}
     for choice in choices:
         by_key.setdefault(key(choice), choice)
-    if not wanted or wanted in by_key and by_key[wanted] == word:
+    if not wanted or (wanted in by_key and by_key[wanted] == word):
         return None
     if wanted in by_key:
         return by_key[wanted]

@@ -164,7 +164,7 @@ def column_target(header: str) -> str | None:
 
 def meta_value(value: Any) -> Any:
     """A value as metadata holds it: JSON's scalars as they are (NaN as null), dates and times as ISO 8601
-    text, lists and objects as JSON text."""
+    text, lists and objects as JSON text. Anything else raises :func:`bad_value`'s error."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -173,10 +173,21 @@ def meta_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, (list, tuple, dict)):
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        except (TypeError, ValueError, RecursionError):
+            raise bad_value("a list or object that is not JSON (nested too deeply, or holding other kinds of "
+                            "values)") from None
+    raise bad_value(f"a {type(value).__name__} is not a value metadata holds (text, a number, true or false, a date)")
+
+
+def _meta(key: str, value: Any, problems: list[InputProblem]) -> Any:
     try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    except (TypeError, ValueError, RecursionError):
-        return str(value)
+        return meta_value(value)
+    except InputError as exc:
+        problems.append(InputProblem(key, value_problem(exc)))
+        return None
 
 
 _DATE = re.compile(
@@ -426,7 +437,7 @@ def normalise_call(
         if meta is not None:
             if meta in metadata:
                 problems.append(InputProblem(key, f"metadata {meta!r} is given twice"))
-            metadata[meta] = meta_value(value)
+            metadata[meta] = _meta(key, value, problems)
             continue
         typo = misspelling(key, _MISSPELLABLE_CALL)
         if typo is not None:
@@ -435,7 +446,7 @@ def normalise_call(
         elif strict:
             out[key] = value  # the model rejects it: "unknown field"
         else:
-            metadata[key] = meta_value(value)
+            metadata[key] = _meta(key, value, problems)
     if explicit is not None:
         if isinstance(explicit, Mapping):
             for key, value in explicit.items():

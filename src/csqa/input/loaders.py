@@ -146,7 +146,7 @@ def _platform_sentences(obj: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
     return None
 
 
-_PLATFORM_KEYS = {
+_PLATFORM_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
     "alibaba": {"text": ("text",), "start": ("beginTime",), "end": ("endTime",), "speaker": ("speakerId", "channelId")},
     "tencent": {"text": ("finalSentence",), "start": ("startMs",), "end": ("endMs",), "speaker": ("speakerId",)},
 }
@@ -409,8 +409,9 @@ def _records(path: Path, options: LoadOptions) -> Iterator[RawCall | CallError]:
     if suffix in TABLE_SUFFIXES:
         from csqa.input.tables import read_table
 
-        for item in read_table(path, options):
-            yield item if isinstance(item, CallError) else RawCall(item[0], source, item[1], strict=strict, speakers=speakers)
+        for found in read_table(path, options):
+            yield found if isinstance(found, CallError) else RawCall(found[0], source, found[1], strict=strict,
+                                                                     speakers=speakers)
         return
     if suffix == ".xls":
         message = "an Excel 97–2003 workbook (.xls) is not read: save it as .xlsx (or CSV) and score that"

@@ -123,8 +123,8 @@ def _resolve(header: Sequence[Any], options: LoadOptions, source: str) -> _Colum
         if not name:
             by_column[index] = f"metadata.column {index + 1}"
             continue
-        target = column_target(name)
-        if target is None:
+        known = column_target(name)
+        if known is None:
             typo = misspelling(name, _MISSPELLABLE)
             if typo is not None:
                 problems.append(InputProblem(f"column {name!r}", f"looks like a misspelling of {typo!r}: rename it, map it "
@@ -134,18 +134,18 @@ def _resolve(header: Sequence[Any], options: LoadOptions, source: str) -> _Colum
                 problems.append(InputProblem(f"column {name!r}", "not a field csqa reads (strict: no metadata columns; "
                                              "map or drop it)"))
                 continue
-            target = f"metadata.{name}"
-        by_column[index] = target
+            known = f"metadata.{name}"
+        by_column[index] = known
     seen: dict[str, int] = {}
     for index, target in sorted(by_column.items()):
         if target in seen:
             problems.append(InputProblem("<columns>", f"columns {names[seen[target]]!r} and {names[index]!r} both give "
                                                       f"{target}; map one (column_map) or drop one"))
         seen[target] = index
-    for pair in (("start", "start_ms"), ("end", "end_ms")):
-        if all(p in seen for p in pair):
-            problems.append(InputProblem("<columns>", f"columns {names[seen[pair[0]]]!r} and {names[seen[pair[1]]]!r} both "
-                                                      f"give the {pair[0]} time"))
+    problems += [
+        InputProblem("<columns>", f"columns {names[seen[a]]!r} and {names[seen[b]]!r} both give the {a} time")
+        for a, b in (("start", "start_ms"), ("end", "end_ms")) if a in seen and b in seen
+    ]
     missing = [t for t in ("speaker", "text") if t not in seen]
     if missing:
         problems.append(InputProblem("<columns>", f"no {' or '.join(missing)} column (columns: "
@@ -184,17 +184,35 @@ def _with_ids(rows: Iterable[Row], columns: _Columns, default_id: str | None) ->
         yield current, (number, cells)
 
 
+def _close(rows: Iterable[Any]) -> None:
+    """Close a generator of rows read part of the way (an Excel workbook stays open until its reader ends)."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
 def _grouped(ids: Iterable[Any]) -> bool:
     """Whether each call's rows are contiguous."""
     done: set[Any] = set()
     previous: Any = object()
-    for key in ids:
-        if key != previous:
-            if key in done:
-                return False
-            done.add(previous)
-            previous = key
-    return True
+    try:
+        for key in ids:
+            if key != previous:
+                if key in done:
+                    return False
+                done.add(previous)
+                previous = key
+        return True
+    finally:
+        _close(ids)
+
+
+def _ids(rows: Iterator[tuple[Any, Row]]) -> Iterator[Any]:
+    try:
+        for key, _ in rows:
+            yield key
+    finally:
+        _close(rows)
 
 
 def _calls(
@@ -202,7 +220,7 @@ def _calls(
     *, in_memory: bool = False,
 ) -> Iterator[TableCall | CallError]:
     """The calls of a table's rows (``rows`` is called once or twice: see the module documentation)."""
-    if in_memory or not _grouped(key for key, _ in _with_ids(rows(), columns, default_id)):
+    if in_memory or not _grouped(_ids(_with_ids(rows(), columns, default_id))):
         groups: dict[Any, list[Row]] = {}
         for key, row in _with_ids(rows(), columns, default_id):
             groups.setdefault(key, []).append(row)
@@ -265,8 +283,8 @@ def _call(call_id: Any, rows: list[Row], columns: _Columns, options: LoadOptions
             where = _where(number, names[index])
             if target == "speaker":
                 speaker = speaker_of(value, speakers)
-                if not isinstance(speaker, str) or speaker.strip() not in SPEAKER_ALIASES and speaker.strip().lower() \
-                        not in SPEAKER_ALIASES:
+                if not isinstance(speaker, str) or (speaker.strip() not in SPEAKER_ALIASES and speaker.strip().lower() \
+                        not in SPEAKER_ALIASES):
                     hint = " or one the speakers map names" if speakers else "; map other values with speakers=/--speakers"
                     problems.append(InputProblem(where, f"{value!r} is not a speaker: use 坐席/客服/agent or "
                                                         f"客户/用户/customer{hint}"))
@@ -283,7 +301,11 @@ def _call(call_id: Any, rows: list[Row], columns: _Columns, options: LoadOptions
                 continue
             elif target.startswith("metadata."):
                 key = target.removeprefix("metadata.")
-                shown = meta_value(value)
+                try:
+                    shown = meta_value(value)
+                except InputError as exc:
+                    problems.append(InputProblem(where, value_problem(exc)))
+                    continue
                 if key in varying:
                     continue
                 if key in metadata and metadata[key][0] != shown:
@@ -385,7 +407,7 @@ def _csv_rows(path: Path, encoding: str, suffix: str) -> Iterator[Row]:
         reader = csv.reader(handle, delimiter=delimiter)
         number = 0
         try:
-            for number, cells in enumerate(reader, 1):  # noqa: B007 - number is read after the loop on an error
+            for number, cells in enumerate(reader, 1):
                 yield number, cells
         except csv.Error as exc:
             raise _RowsError(number + 1, str(exc)) from None
@@ -442,7 +464,11 @@ def read_table(path: str | os.PathLike[str], options: LoadOptions | None = None)
                                        source=source, row=row or None))
 
     try:
-        head, rest = _header_and_rows(rows())
+        first = rows()
+        try:
+            head, _ = _header_and_rows(first)
+        finally:
+            _close(first)
         if head is None:
             yield failed("no header row: the table is empty")
             return
@@ -456,8 +482,7 @@ def read_table(path: str | os.PathLike[str], options: LoadOptions | None = None)
         default_id = None if columns.column("call_id") is not None else path.stem
 
         def body() -> Iterator[Row]:
-            found, remaining = _header_and_rows(rows())
-            return remaining
+            return _header_and_rows(rows())[1]
 
         yield from _calls(body, columns, options, source, default_id)
     except _RowsError as exc:

@@ -502,7 +502,12 @@ def _metadata(call: dict[str, Any], extra: Mapping[str, Any]) -> InputProblem | 
         found.update(given)
     elif given is not None:
         return InputProblem("metadata", f"must be a JSON object, not {type(given).__name__}")
-    found.update({k: meta_value(v) for k, v in extra.items() if v is not None})
+    for key, value in extra.items():
+        if value is not None:
+            try:
+                found[key] = meta_value(value)
+            except InputError as exc:
+                return InputProblem(key, exc.problems[0].message)
     if found:
         call["metadata"] = found
     else:

@@ -6,8 +6,9 @@ reads jieba's bundled ``dict.txt`` itself (word, frequency and part-of-speech ta
 adds the user words the rule files name (company names, script phrases), and writes a cache only to the
 folder the caller names (the command line names the user's cache folder; the library names none unless
 asked). The cache holds the tables built from the dictionary and the user words, in a file named after a
-digest of the dictionary's content, the words, the backend and csqa's version (:func:`cache_file`). Part-of-speech tags come from the same dictionary, so tagging a token is a lookup
-rather than a second HMM pass. The parsed dictionary is kept once per process, and the frequency table with
+digest of the dictionary's content, the words, the backend and csqa's version (:func:`cache_file`).
+Part-of-speech tags come from the same dictionary, so tagging a token is a lookup rather than a second HMM
+pass. The parsed dictionary is kept once per process, and the frequency table with
 a word list's user words once per word list (jieba only reads it while cutting; for rjieba, the cutter built
 from them), so a second scorer starts in milliseconds and forked worker processes share the parent's copy.
 
@@ -269,7 +270,7 @@ def _jieba_tables(cache_dir: Path | None, user_words: tuple[str, ...]) -> tuple[
     (or written to) a cache file keyed by the dictionary's content and the words (:func:`cache_file`)."""
     cached = _cache_load(cache_dir, "jieba", user_words)
     if isinstance(cached, tuple) and len(cached) == 3:
-        return cached  # type: ignore[return-value]
+        return cached
     freq, total, tags = _load_dictionary()
     builder = _jieba_on(dict(freq), total)
     for word in user_words:
