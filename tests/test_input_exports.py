@@ -66,8 +66,9 @@ def test_a_misspelt_field_is_an_error_in_both_modes(name: str, field: str, stric
 
 
 def test_common_names_that_look_like_fields_are_metadata_not_misspellings() -> None:
-    parsed = csqa.parse_call(native(caller_id="13800000000", agent="张三", end_time="2026-12-01 09:35"))
-    assert parsed.metadata == {"caller_id": "13800000000", "agent_name": "张三", "end_time": "2026-12-01 09:35"}
+    parsed = csqa.parse_call(native(caller_id="13800000000", agent="张三", end_time="2026-12-01 09:35", team_id=7))
+    assert parsed.metadata == {"caller_id": "13800000000", "agent_name": "张三", "end_time": "2026-12-01 09:35",
+                               "team_id": 7}
 
 
 def test_utterance_fields_unknown_ignored_and_listed_times_without_units_refused() -> None:

@@ -124,6 +124,12 @@ UTTERANCE_TIMES: dict[str, str] = _table({
 """Names of utterance times. In a table they are seconds (or ``hh:mm:ss``); in JSON only ``start``/``end``
 are (seconds, as MANUAL.md says): the others do not say their unit and are an error there."""
 
+CALL_CUTOFF = 0.85
+"""How alike a call field's or column's name must be to a known one to be taken for its misspelling
+(difflib's ratio, compared without case, spaces and ``_``): ``hangup_bi`` (0.88), ``ring`` (0.89) and ``teams``
+(0.89) are; ``team_id`` (0.80), ``agent`` (0.83) and ``caller_id`` (0.86, but a known metadata name) are not.
+Utterance keys, which have fewer harmless look-alikes, use 0.8 (``strat`` for ``start``)."""
+
 _TIME_UNIT = re.compile(r"^(?P<name>.*?)\s*[(（\[【]\s*(?P<unit>s|sec|秒|ms|毫秒)\s*[)）\]】]$", re.IGNORECASE)
 
 _MISSPELLABLE_CALL = {name: field for name, field in CALL_NAMES.items() if name.isascii()}
@@ -439,7 +445,7 @@ def normalise_call(
                 problems.append(InputProblem(key, f"metadata {meta!r} is given twice"))
             metadata[meta] = _meta(key, value, problems)
             continue
-        typo = misspelling(key, _MISSPELLABLE_CALL)
+        typo = misspelling(key, _MISSPELLABLE_CALL, cutoff=CALL_CUTOFF)
         if typo is not None:
             problems.append(InputProblem(key, f"unknown field; did you mean {typo!r}? (to keep it as metadata, put it "
                                               "under \"metadata\")"))

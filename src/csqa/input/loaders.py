@@ -333,6 +333,8 @@ def parse_text(
             continue
         match = _TEXT_LINE.match(raw)
         speaker = None if match is None else speaker_of(match.group("speaker").strip(), speakers)
+        if isinstance(speaker, str) and speaker not in SPEAKER_ALIASES:
+            speaker = speaker.lower()  # Agent:, CUSTOMER:
         if match is None or not isinstance(speaker, str) or speaker not in SPEAKER_ALIASES:
             problems.append(
                 InputProblem(

@@ -42,6 +42,7 @@ from pydantic import ValidationError
 
 from csqa.errors import InputError, InputProblem, UsageError, closest
 from csqa.input.fields import (
+    CALL_CUTOFF,
     CALL_NAMES,
     IGNORED_UTTERANCE_FIELDS,
     UTTERANCE_NAMES,
@@ -125,7 +126,7 @@ def _resolve(header: Sequence[Any], options: LoadOptions, source: str) -> _Colum
             continue
         known = column_target(name)
         if known is None:
-            typo = misspelling(name, _MISSPELLABLE)
+            typo = misspelling(name, _MISSPELLABLE, cutoff=CALL_CUTOFF)
             if typo is not None:
                 problems.append(InputProblem(f"column {name!r}", f"looks like a misspelling of {typo!r}: rename it, map it "
                                              f"(column_map / --columns {typo}={name}), or map it to metadata.{name}"))

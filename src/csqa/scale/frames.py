@@ -77,7 +77,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from csqa.checks.rulefile import RuleSet, load_rules
 from csqa.errors import InputError, InputProblem, UsageError, closest
-from csqa.input.fields import IGNORED_UTTERANCE_FIELDS, meta_value
+from csqa.input.fields import CALL_CUTOFF, IGNORED_UTTERANCE_FIELDS, META_NAMES, meta_value, name_key
 from csqa.input.loaders import RawCall, error_record, loads_json
 from csqa.input.model import CallError
 from csqa.outputs.report import Report
@@ -284,7 +284,7 @@ def check_columns(columns: Sequence[str], layout: Layout, extra_columns: ExtraCo
         raise ColumnsError(f"the {layout} layout needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     unknown = [n for n in names if n not in known and n not in (POS, ROWS)]
     for name in unknown:
-        typo = closest(name, known, cutoff=0.8)
+        typo = None if name_key(name) in META_NAMES else closest(name, known, cutoff=CALL_CUTOFF)
         if typo is not None and extra_columns != "ignore":
             raise ColumnsError(f"column {name!r} is not one of the {layout} layout's; did you mean {typo!r}? "
                                "(rename it, or pass extra_columns='ignore' to leave it out)")
