@@ -5,7 +5,8 @@
 Each backend is timed in fresh processes, in turns so that a slow moment of the shared machine falls on every
 kind alike: *first* is a run with an empty cache folder (it parses jieba's dictionary and writes the cache),
 *second* a run after it (it reads the cache), *off* a run with ``--no-cache`` (it parses the dictionary, as
-every run did before the cache). Wall time of the whole process, median and range.
+every run did before the cache). Wall time of the whole process and its CPU time (user + system, which a busy
+shared machine disturbs less), median and range.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,11 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CSQA = [sys.executable, "-m", "csqa.cli"]
 
 
-def _run(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), _cpu()
     subprocess.run([*CSQA, "score", str(ROOT / "corpora" / "demo"), "--quiet", *args], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def main() -> None:
@@ -38,9 +45,9 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["jieba", "rjieba"])
     parser.add_argument("--json", metavar="FILE", help="write the figures here too")
     args = parser.parse_args()
-    results: dict[str, dict[str, list[float]]] = {}
+    results: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for backend in args.backends:
-        times: dict[str, list[float]] = {"first": [], "second": [], "off": []}
+        times: dict[str, list[tuple[float, float]]] = {"first": [], "second": [], "off": []}
         for _ in range(args.repeats):
             folder = Path(tempfile.mkdtemp(prefix="csqa-bench-cache-"))
             env = {**os.environ, "CSQA_CACHE_DIR": str(folder)}
@@ -54,8 +61,9 @@ def main() -> None:
                 shutil.rmtree(folder, ignore_errors=True)
         results[backend] = times
         for kind, values in times.items():
-            print(f"{backend:7} {kind:6} median {statistics.median(values):.2f} s  "
-                  f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})")
+            wall, cpu = [v[0] for v in values], [v[1] for v in values]
+            print(f"{backend:7} {kind:6} wall median {statistics.median(wall):.2f} s (min {min(wall):.2f}, max "
+                  f"{max(wall):.2f}); cpu median {statistics.median(cpu):.2f} s (min {min(cpu):.2f}); n={len(values)}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

@@ -421,10 +421,14 @@ def test_a_path_given_to_score_says_where_paths_go(given: object) -> None:
         csqa.score(given)  # type: ignore[arg-type]
 
 
-def test_missing_path_and_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(tmp_path / "nope.csv")]) == 2
+@pytest.mark.parametrize("command", [["score"], ["eval"], ["summary"], ["report", "-o", "site"]])
+def test_a_missing_path_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    assert main([*command, str(tmp_path / "nope.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file or folder" in err
+
+
+def test_an_empty_folder_warns_and_scores_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.docx").write_bytes(b"x")

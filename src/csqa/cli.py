@@ -408,7 +408,7 @@ def _examples(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from csqa.outputs.evaluate import evaluate, render_table
 
-    paths = args.paths or [str(resources.files("csqa.corpora").joinpath("annotated"))]
+    paths = _inputs(args.paths) if args.paths else [str(resources.files("csqa.corpora").joinpath("annotated"))]
     result = evaluate(paths, rules=args.rules, examples=not args.no_examples)
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
