@@ -416,9 +416,13 @@ def test_did_you_mean_for_rule_file_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("given", ["calls.jsonl", "corpora/demo", Path("calls.jsonl"), "今天的通话.xlsx"])
-def test_a_path_given_to_score_says_where_paths_go(given: object) -> None:
+def test_a_path_given_to_score_says_where_paths_go(given: object, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"is a path, not a call: read files with csqa.load_calls"):
         csqa.score(given)  # type: ignore[arg-type]
+    lines = tmp_path / "calls.jsonl"
+    lines.write_text("calls.jsonl\n", encoding="utf-8")  # in a file it is a line that is not JSON: an error record
+    (error,) = csqa.load_calls(lines)
+    assert isinstance(error, csqa.CallError) and error.code == "E100"
 
 
 @pytest.mark.parametrize("command", [["score"], ["eval"], ["summary"], ["report", "-o", "site"]])

@@ -245,7 +245,8 @@ def parse_call(
     """
     if isinstance(obj, Call):
         return obj
-    _not_a_path(obj)
+    if source is None:  # given by a caller, not read from a file (a .jsonl line reading "a.json" is bad input)
+        _not_a_path(obj)
     if isinstance(obj, (str, bytes, bytearray)):
         obj = loads_json(obj, source=source, line=line)
     if not isinstance(obj, Mapping):
