@@ -1,7 +1,10 @@
-"""Shared fixtures: one Scorer per session (building it loads jieba's dictionary once)."""
+"""Shared fixtures: one Scorer per session (building it loads jieba's dictionary once), and a cache folder of
+the session's own for the command line, which otherwise keeps jieba's tables in the user's cache folder."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,19 @@ import pytest
 import csqa
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cli_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The command line's default cache goes to a folder of the test session's, not the developer's ~/.cache
+    (subprocesses inherit it); tests of the default folder set their own environment."""
+    before = os.environ.get("CSQA_CACHE_DIR")
+    os.environ["CSQA_CACHE_DIR"] = str(tmp_path_factory.mktemp("csqa-cache"))
+    yield
+    if before is None:
+        os.environ.pop("CSQA_CACHE_DIR", None)
+    else:
+        os.environ["CSQA_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -87,6 +87,9 @@ def structured_calls() -> list[dict[str, Any]]:
     calls = [json.loads(line) for line in (DEMO / "calls.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     calls += [json.loads(line) for line in BAD_LINES[:2] + BAD_LINES[5:7] + BAD_LINES[8:]]
     calls.append({"call_id": "empty", "utterances": []})
+    calls.append({"call_id": "with-metadata", "team": "一组", "started_at": "2026-12-01T09:30:00",
+                  "metadata": {"queue": "售后", "channel": "电话"},
+                  "utterances": [{"speaker": "agent", "text": "您好!楠山农林客服部,请问有什么能帮您?"}]})
     return calls
 
 
@@ -95,6 +98,8 @@ def call_row(call: dict[str, Any], **extra: Any) -> dict[str, Any]:
     row = {name: call.get(name) for name in frames.CALL_INPUT_SCHEMA.names if name not in ("source", "line")}
     row["utterances"] = _full(row["utterances"], ("speaker", "text", "start", "end"))
     row["events"] = _full(row["events"], ("type", "start", "end"))
+    if row.get("metadata") is not None:
+        row["metadata"] = json.dumps(row["metadata"], ensure_ascii=False)  # a JSON object as text
     if isinstance(row["call_id"], int):
         row["call_id"] = str(row["call_id"])  # a string column; Call turns an integer id into text anyway
     return {**row, **extra}
@@ -104,8 +109,11 @@ def utterance_rows(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The utterance layout of call dicts: each call's rows in reverse order, ``seq`` giving the true one."""
     rows = []
     for call in calls:
-        head = {k: call.get(k) for k in ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events")}
+        head = {k: call.get(k) for k in ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events",
+                                         "started_at", "team", "metadata")}
         head["events"] = _full(head["events"], ("type", "start", "end"))
+        if head["metadata"] is not None:
+            head["metadata"] = json.dumps(head["metadata"], ensure_ascii=False)
         if isinstance(head["call_id"], int):
             head["call_id"] = str(head["call_id"])
         utterances = call.get("utterances") or []

@@ -78,7 +78,7 @@ def test_dask_layouts_and_bags(client: object, tmp_path: Path, scorer: csqa.Scor
     items = raw_items(DEMO)
     bag = db.from_sequence([*calls_in, *items], npartitions=4)
     assert_same(frames.to_results(csqa_dask.score_bag(bag).compute()), scorer.score_many([*calls_in, *items]))
-    with pytest.raises(ValueError, match="does not know: hangupby"):
+    with pytest.raises(ValueError, match="did you mean 'hangup_by'"):
         import dask.dataframe as dd
         import pandas as pd
 

@@ -57,10 +57,14 @@ def test_raw_layout_gives_the_records_of_score_many(scorer: csqa.Scorer, jsonl: 
     assert broken.error_message.startswith(f"[E100] {jsonl} line 10: <json>: not valid JSON")
 
 
+def _without_provenance(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f for f in schema if f.name not in ("source", "line")])
+
+
 def test_call_layout_columns_and_nulls(scorer: csqa.Scorer) -> None:
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
-    table = pa.Table.from_pylist([call_row(c) for c in calls_in], schema=frames.CALL_INPUT_SCHEMA.remove(9).remove(8))
+    table = pa.Table.from_pylist([call_row(c) for c in calls_in], schema=_without_provenance(frames.CALL_INPUT_SCHEMA))
     for frame in (table, table.to_pandas(), table.to_pandas(types_mapper=pd.ArrowDtype)):
         assert_same(frames.to_results(frames.score_reports(frame, rules=scorer)), expected)
     by_id = {r.call_id: r for r in expected if isinstance(r, csqa.CallError)}
@@ -139,7 +143,7 @@ def test_utterance_layout_equals_call_layout(scorer: csqa.Scorer) -> None:
     calls_in = structured_calls()
     expected = list(scorer.score_many(calls_in))
     rows = utterance_rows(calls_in)
-    table = pa.Table.from_pylist(rows, schema=frames.UTTERANCE_INPUT_SCHEMA.remove(13).remove(12))
+    table = pa.Table.from_pylist(rows, schema=_without_provenance(frames.UTTERANCE_INPUT_SCHEMA))
     for frame in (table, table.to_pandas()):
         calls, checks = frames.score_frame(frame, layout="utterance", rules=scorer)
         assert_same(frames.results_from_frames(calls, checks), expected)
@@ -197,14 +201,18 @@ def test_schemas_and_derived_columns(scorer: csqa.Scorer) -> None:
 
 
 def test_columns_are_checked_before_scoring() -> None:
-    with pytest.raises(ValueError, match="does not know: hangupby"):
+    with pytest.raises(ValueError, match="'hangupby' is not one of the call layout's; did you mean 'hangup_by'"):
         frames.score_frame(pd.DataFrame([{"call_id": "c", "utterances": [], "hangupby": "customer"}]))
+    with pytest.raises(ValueError, match="does not know: dt"):
+        frames.score_frame(pd.DataFrame([{"call_id": "c", "utterances": [], "dt": "x"}]), extra_columns="error")
     with pytest.raises(ValueError, match="needs the column utterances"):
         frames.score_frame(pd.DataFrame([{"call_id": "c"}]))
     with pytest.raises(ValueError, match="layout must be one of"):
         frames.score_frame(pd.DataFrame([{"call_id": "c"}]), layout="calls")  # type: ignore[arg-type]
     frame = pd.DataFrame([{"call_id": "c", "utterances": [], "dt": "2026-11-22"}])
     assert not frames.score_frame(frame, extra_columns="ignore").calls.error[0]
+    kept = frames.score_frame(frame).calls  # by default another column is the call's metadata
+    assert not kept.error[0] and json.loads(kept.metadata[0]) == {"dt": "2026-11-22"}
     empty = frames.score_frame(pd.DataFrame({"call_id": [], "utterances": []}))
     assert len(empty.calls) == 0 and schema_of(empty.calls).equals(frames.CALLS_SCHEMA)
 

@@ -45,9 +45,11 @@ def test_speaker_aliases(alias: str, speaker: str) -> None:
     assert call.utterances[0].speaker == speaker
 
 
-def test_unknown_field_is_rejected_with_its_path() -> None:
+def test_unknown_utterance_field_is_listed_leniently_and_rejected_strictly_with_its_path() -> None:
+    call = {"call_id": "c9", "utterances": [{"speaker": "agent", "text": "x", "confidence": 0.9}]}
+    assert parse_call(call).metadata == {"ignored_utterance_fields": "confidence"}
     with pytest.raises(InputError) as info:
-        parse_call({"call_id": "c9", "utterances": [{"speaker": "agent", "text": "x", "confidence": 0.9}]})
+        parse_call(call, strict=True)
     err = info.value
     assert err.call_id == "c9"
     assert err.problems[0].field == "utterances[0].confidence"

@@ -102,7 +102,7 @@ def test_spark_layouts_and_bad_rows(spark: object, tmp_path: Path, scorer: csqa.
     got = [(r.call_id, r.error, r.error_code) for r in calls.collect()]
     assert got == [("not-a-list", True, "E101"), ("broken", True, "E100"), ("ok", False, None)]
     assert checks.count() == 16
-    with pytest.raises(ValueError, match="does not know: hangupby"):
+    with pytest.raises(ValueError, match="did you mean 'hangup_by'"):
         csqa_spark.score(spark.createDataFrame([("c", "[]", "x")], "call_id string, utterances string, hangupby string"))  # type: ignore[attr-defined]
 
 

@@ -184,4 +184,4 @@ def test_user_word_frequencies_are_jiebas_own() -> None:
     counts, base_total, _ = _read_dictionary(_dictionary_path())
     mine, my_total = _user_word_frequencies(counts, base_total, words)
     assert mine == {w: freq[w] for w in words}
-    assert my_total == total > _load_dictionary(None)[1]
+    assert my_total == total > _load_dictionary()[1]

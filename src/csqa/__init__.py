@@ -19,6 +19,7 @@ from csqa.checks.script import render_script
 from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, RuleProblem, UnknownRuleError, UsageError
 from csqa.input.loaders import load_calls, parse_call, parse_text
 from csqa.input.model import Call, CallError, Event, Utterance
+from csqa.input.tables import calls_from_frame
 from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
@@ -50,6 +51,7 @@ __all__ = [
     "UsageError",
     "Utterance",
     "__version__",
+    "calls_from_frame",
     "evaluate",
     "load_calls",
     "load_rules",
@@ -79,7 +81,8 @@ def _default_scorer() -> Scorer:
 
 
 def score(call: CallInput, *, rules: str | RuleSet | None = None, company: str | None = None) -> Report:
-    """Score one call (a :class:`Call`, a dict, or JSON text) with the bundled rules or ``rules``."""
+    """Score one call (a :class:`Call`, a dict, or JSON text) with the bundled rules or ``rules``. A path is
+    a :class:`UsageError`: files are read with :func:`load_calls`."""
     if rules is None and company is None:
         return _default_scorer().score(call)
     return Scorer(rules, company=company).score(call)

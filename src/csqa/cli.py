@@ -2,7 +2,15 @@
 the agent script.
 
 Exit status: 0 when every call was scored, 1 when any call could not be read or scored (its error record
-is still written), 2 for a usage or rule-file error.
+is still written), 2 for a usage or rule-file error. A folder with no call files is not an error: it is
+said on standard error (one line) and the run scores nothing and exits 0, like a day with no calls.
+
+Unlike the library, which writes nothing it is not asked to, the command line keeps jieba's parsed
+dictionary in the user's cache folder (``$XDG_CACHE_HOME/csqa`` or ``~/.cache/csqa``; ``~/Library/Caches/csqa``
+on macOS; ``%LOCALAPPDATA%\\csqa\\Cache`` on Windows), as pip and ruff keep theirs, so that a second run
+starts faster: ``--cache-dir DIR`` or ``CSQA_CACHE_DIR`` moves it, ``--no-cache`` or ``CSQA_NO_CACHE=1`` turns
+it off. The cache file is named after the dictionary's content, the user words of the rule file, the
+tokenizer backend and csqa's version, so a changed dictionary or rule file never reads a stale one.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -23,8 +32,8 @@ from typing import IO, NoReturn
 from csqa.checks.docs import rule_table, rule_text
 from csqa.checks.rulefile import load_rules
 from csqa.checks.script import render_script
-from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, UsageError
-from csqa.input.loaders import input_files, iter_raw
+from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, UsageError, closest, did_you_mean
+from csqa.input.loaders import CALL_SUFFIXES, LoadOptions, input_files, iter_raw
 from csqa.input.model import CallError
 from csqa.outputs.html import write_site
 from csqa.outputs.report import Report
@@ -52,6 +61,113 @@ def _inputs(paths: Sequence[str]) -> list[str]:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise UsageError(f"no such file or folder: {missing[0]}" + more)
     return list(paths)
+
+
+def _warn_empty_folders(paths: Sequence[str]) -> None:
+    """One line on standard error for each folder with no call files in it (scoring nothing is not an error)."""
+    for entry in paths:
+        folder = Path(entry)
+        if not folder.is_dir() or next(input_files([folder]), None) is not None:
+            continue
+        others = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        kinds = ", ".join(sorted({p.suffix.lower() or "no suffix" for p in others}))
+        what = f"; its {len(others)} files are {kinds}" if others else ""
+        _say(f"warning: no call files in {entry} (csqa reads {', '.join(CALL_SUFFIXES)}){what}")
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder for csqa, where pip and ruff keep theirs: ``$XDG_CACHE_HOME/csqa`` (when set
+    to an absolute path) or ``~/.cache/csqa``; ``~/Library/Caches/csqa`` on macOS; ``%LOCALAPPDATA%\\csqa\\Cache``
+    on Windows."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "csqa" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "csqa"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "csqa"
+
+
+def _cache_folder(args: argparse.Namespace) -> str | None:
+    """Where this run keeps jieba's parsed dictionary (see the module documentation); ``None`` for nowhere.
+    A folder the user named must be writable (exit 2 otherwise); the default folder is used when it can be,
+    and a run goes on without a cache when it cannot."""
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        _writable_folder(args.cache_dir, "--cache-dir")
+        return str(args.cache_dir)
+    if os.environ.get("CSQA_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    named = os.environ.get("CSQA_CACHE_DIR", "")
+    if named:
+        _writable_folder(named, "CSQA_CACHE_DIR")
+        return named
+    try:
+        return str(user_cache_dir())
+    except RuntimeError:  # no home folder to be found
+        return None
+
+
+def _pairs(text: str, what: str) -> dict[str, str]:
+    """``a=b,c=d`` as a dict (for ``--columns`` and ``--speakers``)."""
+    found: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"{what}: {part!r} is not NAME=VALUE (e.g. {what} text=内容,speaker=角色)")
+        found[key.strip()] = value.strip()
+    return found
+
+
+_MAP_FILE_KEYS = ("columns", "drop", "encoding", "sheet", "speakers", "strict")
+
+
+def _load_options(args: argparse.Namespace) -> LoadOptions:
+    """The reading options of ``csqa score``: ``--columns`` is ``field=column,…`` or a TOML file of them
+    (a ``[columns]`` table, and optionally ``drop``, ``encoding``, ``sheet``, ``[speakers]``, ``strict``:
+    how one platform's export reads, kept beside it)."""
+    import tomllib
+
+    column_map: dict[str, str] = {}
+    drop: list[str] = list(args.drop_columns or ())
+    speakers: dict[str, str] = {}
+    encoding, sheet, strict = args.encoding, args.sheet, args.strict
+    if args.columns and "=" not in args.columns:
+        try:
+            with open(args.columns, "rb") as handle:
+                spec = tomllib.load(handle)
+        except OSError as exc:
+            raise UsageError(f"--columns {args.columns}: {exc.strerror or exc} "
+                             "(give field=column pairs or a TOML file)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"--columns {args.columns}: not valid TOML: {exc}") from None
+        for key in spec:
+            if key not in _MAP_FILE_KEYS:
+                raise UsageError(f"--columns {args.columns}: unknown key {key!r}{did_you_mean(key, _MAP_FILE_KEYS)} "
+                                 f"(known: {', '.join(_MAP_FILE_KEYS)})")
+        column_map = {str(k): str(v) for k, v in dict(spec.get("columns", {})).items()}
+        drop += [str(c) for c in spec.get("drop", [])]
+        speakers = {str(k): str(v) for k, v in dict(spec.get("speakers", {})).items()}
+        encoding = encoding or spec.get("encoding")
+        sheet = sheet or spec.get("sheet")
+        strict = strict or bool(spec.get("strict", False))
+    elif args.columns:
+        column_map = _pairs(args.columns, "--columns")
+    if args.speakers:
+        speakers.update(_pairs(args.speakers, "--speakers"))
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"--encoding {encoding}: not an encoding Python knows (e.g. utf-8, gb18030)") from None
+    from csqa.input.tables import check_column_map
+
+    check_column_map(column_map)
+    return LoadOptions(strict=strict, speakers=speakers, column_map=column_map, drop_columns=tuple(drop),
+                       encoding=encoding, sheet=sheet)
 
 
 def _writable_folder(path: str, what: str) -> None:
@@ -125,13 +241,14 @@ def _same(a: Path, b: Path) -> bool:
 
 def _score(args: argparse.Namespace) -> int:
     paths = _inputs(args.paths) if args.paths else _demo_paths()
-    if args.cache_dir:
-        _writable_folder(args.cache_dir, "--cache-dir")
+    options = _load_options(args)
+    cache = _cache_folder(args)
     sink = _Sink(args.output, paths)
-    scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir,
+    _warn_empty_folders(paths)
+    scorer = Scorer(args.rules, company=args.company, cache_dir=cache,
                     include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer)
     progress = not args.quiet and sys.stderr.isatty()
-    results = scorer.score_many(iter_raw(*paths), workers=args.workers, progress=progress)
+    results = scorer.score_many(iter_raw(*paths, options=options), workers=args.workers, progress=progress)
     with sink:
         errors = _write_jsonl(results, sink) if args.format == "jsonl" else _write_table(results, sink, scorer)
     return 1 if errors else 0
@@ -237,9 +354,12 @@ def _report(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules)
     if args.rule:
-        wanted = next((rid for rid, check in rules.checks.items() if args.rule.lower() in (rid, check.code.lower())), None)
+        wanted = next((rid for rid, check in rules.checks.items()
+                       if args.rule.lower() in (rid.lower(), check.code.lower())), None)
         if wanted is None:
-            raise UsageError(f"no rule {args.rule!r}; see 'csqa rules'" + (f" --rules {args.rules}" if args.rules else ""))
+            names = [*rules.checks, *(c.code for c in rules.checks.values())]
+            raise UsageError(f"no rule {args.rule!r}{did_you_mean(args.rule, names)}; see 'csqa rules'"
+                             + (f" --rules {args.rules}" if args.rules else ""))
         sys.stdout.write(rule_text(rules, wanted))
         return 0
     rows = []
@@ -269,7 +389,7 @@ def _examples(args: argparse.Namespace) -> int:
     from csqa.outputs.evaluate import rule_set_examples
 
     rules = load_rules(args.rules)
-    scorer = Scorer(rules)
+    scorer = Scorer(rules, cache_dir=_cache_folder(args))
     failed = 0
     total = 0
     for example in rule_set_examples(rules):
@@ -288,7 +408,7 @@ def _examples(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from csqa.outputs.evaluate import evaluate, render_table
 
-    paths = args.paths or [str(resources.files("csqa.corpora").joinpath("annotated"))]
+    paths = _inputs(args.paths) if args.paths else [str(resources.files("csqa.corpora").joinpath("annotated"))]
     result = evaluate(paths, rules=args.rules, examples=not args.no_examples)
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -318,6 +438,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _cache_options(command: argparse.ArgumentParser) -> None:
+    cache = command.add_mutually_exclusive_group()
+    cache.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's parsed dictionary "
+                       "(default: the user's cache folder, or CSQA_CACHE_DIR)")
+    cache.add_argument("--no-cache", action="store_true", help="keep no dictionary cache (also CSQA_NO_CACHE=1)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="csqa",
@@ -339,7 +466,17 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--company", help="company name the script expects (overrides the rule file)")
     score.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     score.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
-    score.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
+    _cache_options(score)
+    reading = score.add_argument_group("reading exports (CSV, Excel, speech platforms)")
+    reading.add_argument("--columns", metavar="MAP", help="which column holds which field: field=column,… "
+                         "(e.g. text=识别内容,call_id=流水号; a name that is no field is a metadata key), or a TOML file of them")
+    reading.add_argument("--drop-columns", metavar="COLUMN", nargs="+", help="columns to leave out (e.g. 客户电话)")
+    reading.add_argument("--encoding", help="a CSV file's encoding (default: detected; UTF-8 with or without BOM, GB18030)")
+    reading.add_argument("--sheet", help="an Excel workbook's sheet (default: the first)")
+    reading.add_argument("--speakers", metavar="MAP", help="speaker values → agent/customer, e.g. 0=agent,1=customer "
+                         "(channel or speaker ids of speech platforms, names)")
+    reading.add_argument("--strict", action="store_true",
+                         help="reject fields and columns csqa does not read instead of keeping them as metadata")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
     score.add_argument("--workers", type=_positive, default=1, metavar="N",
@@ -390,6 +527,7 @@ def _parser() -> argparse.ArgumentParser:
         "expected one. Exit 1 when any does: test a rule file before trusting it.",
     )
     examples.add_argument("--rules", metavar="FILE", help=rules_help)
+    _cache_options(examples)
     examples.set_defaults(run=_examples)
 
     evaluation = commands.add_parser(
@@ -432,10 +570,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage mistake said in one line (and where to look) instead of the usage block."""
+    """argparse, with a usage mistake said in one line (and where to look) instead of the usage block, and
+    "did you mean" for a misspelt command, choice or option."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {message}{self._suggestion(message)} (see '{self.prog} --help')\n")
+
+    def _options(self) -> list[str]:
+        found = [o for action in self._actions for o in action.option_strings]
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found += [o for a in sub._actions for o in a.option_strings]
+        return found
+
+    def _suggestion(self, message: str) -> str:
+        choice = re.search(r"invalid choice: '?(.*?)'? \(choose from (.*)\)$", message)
+        if choice:
+            options = [c.strip(" '\"") for c in choice.group(2).split(",")]
+            return did_you_mean(choice.group(1), options, cutoff=0.6)
+        unknown = re.match(r"unrecognized arguments: (\S+)", message)
+        if unknown and unknown.group(1).startswith("-"):
+            given = unknown.group(1).split("=")[0]
+            found = closest(given, self._options(), cutoff=0.7)
+            return f"; did you mean {found!r}?" if found else ""
+        return ""
 
 
 class _Terminated(BaseException):

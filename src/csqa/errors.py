@@ -9,6 +9,8 @@ mistakes) carry all of them in ``problems`` rather than stopping at the first.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "RuleProblem",
     "UnknownRuleError",
     "UsageError",
+    "closest",
+    "did_you_mean",
 ]
 
 
@@ -29,6 +33,8 @@ CODES: dict[str, str] = {
     "E101": "a call is invalid: every problem with its utterance and field (InputError)",
     "E102": "an input file cannot be read (InputError)",
     "E103": "a file given as reports is not one written by csqa score --format jsonl (InputError)",
+    "E104": "a table's header cannot be read as calls: no speaker or text column, a column that looks like a "
+            "misspelt field, a column named in the column map that is not there (InputError)",
     "E200": "a rule file is missing, unreadable or invalid: every problem with file and path (RuleFileError)",
     "E201": "a phrase pattern is malformed (PatternError; in a rule file it is reported as E200)",
     "E300": "a check broke on a call: a bug in csqa or a rule file, reported with call and rule (ScoringError)",
@@ -38,6 +44,31 @@ CODES: dict[str, str] = {
 }
 """Every error code csqa uses, with what it means: the one catalogue (a test checks that every error class's
 code is here and that every ``raise`` in the library raises a csqa error)."""
+
+
+def closest(word: str, choices: Iterable[str], *, cutoff: float = 0.8) -> str | None:
+    """The choice that ``word`` most likely misspells, or ``None``: compared without case, spaces, ``-`` or
+    ``_`` (difflib's ratio, at least ``cutoff``), so that ``hangup_bi``, ``Restate-Qustion`` and ``scroe`` find
+    ``hangup_by``, ``restate-question`` and ``score``."""
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch not in " -_")
+
+    wanted = key(word)
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(key(choice), choice)
+    if not wanted or (wanted in by_key and by_key[wanted] == word):
+        return None
+    if wanted in by_key:
+        return by_key[wanted]
+    found = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=cutoff)
+    return by_key[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.8) -> str:
+    """``"; did you mean 'x'?"`` for the choice ``word`` most likely misspells (see :func:`closest`), or ``""``."""
+    found = closest(word, choices, cutoff=cutoff)
+    return f"; did you mean {found!r}?" if found is not None else ""
 
 
 class CsqaError(Exception):
@@ -73,19 +104,25 @@ class InputError(CsqaError, ValueError):
         call_id: str | None = None,
         source: str | None = None,
         line: int | None = None,
+        row: int | None = None,
     ) -> None:
         self.problems = list(problems)
         self.code = code
         self.call_id = call_id
         self.source = source
         self.line = line
+        self.row = row
         super().__init__(self._render())
 
     def where(self) -> str:
-        """Where the bad call is, as a person would look for it: ``file line 7, call 'x'``."""
+        """Where the bad call is, as a person would look for it: ``file line 7, call 'x'`` (``file row 7`` in a
+        CSV or Excel table, where the header is row 1, as a spreadsheet numbers it)."""
         parts = []
         if self.source:
-            parts.append(self.source if self.line is None else f"{self.source} line {self.line}")
+            if self.row is not None:
+                parts.append(f"{self.source} row {self.row}")
+            else:
+                parts.append(self.source if self.line is None else f"{self.source} line {self.line}")
         if self.call_id is not None:
             parts.append(f"call {self.call_id!r}")
         return ", ".join(parts) or "<input>"
@@ -136,7 +173,7 @@ class UnknownRuleError(CsqaError, KeyError):
 
     def __init__(self, rule: str, known: list[str]) -> None:
         self.rule = rule
-        super().__init__(f"[{self.code}] no rule {rule!r}; known: {', '.join(known)}")
+        super().__init__(f"[{self.code}] no rule {rule!r}{did_you_mean(rule, known)}; known: {', '.join(known)}")
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])

@@ -16,6 +16,7 @@ import copy
 import functools
 import os
 import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,9 +25,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csqa.checks.kinds import KINDS, SiteCheck, condition_families, condition_reads, judge_settings, parse_condition
+from csqa.checks.kinds import (
+    KINDS,
+    Condition,
+    SiteCheck,
+    condition_families,
+    condition_reads,
+    judge_settings,
+    parse_condition,
+)
 from csqa.checks.registry import REGISTRY, Check
-from csqa.errors import InputError, RuleFileError, RuleProblem
+from csqa.errors import InputError, RuleFileError, RuleProblem, did_you_mean
 from csqa.input.loaders import parse_text
 from csqa.outputs.report import How, Severity, Status
 from csqa.text.normalize import Normalizer
@@ -496,7 +505,8 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
         if cfg.title is not None and cfg.title != builtin.title:
             problem(("rules", rule_id, "title"), f"the titles of built-in rules are fixed ({builtin.title!r})")
         for key in [*sorted(site_keys), *cfg.settings]:
-            problem(("rules", rule_id, key), f"unknown key for the built-in rule {rule_id}")
+            fields = [f for f in RuleConfig.model_fields if f not in ("kind", "summary", "directions", "code", "title")]
+            problem(("rules", rule_id, key), f"unknown key for the built-in rule {rule_id}{did_you_mean(key, fields)}")
         return builtin
     if cfg.kind is None:
         problem(("rules", rule_id),
@@ -513,7 +523,10 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
         for err in exc.errors():
             # pydantic names the union members it tried (the kind, literal[…], function-after[…]): not keys of the file
             loc = [p for p in err["loc"][1:] if not (isinstance(p, str) and (p in KINDS or "[" in p or "(" in p))]
-            problem(("rules", rule_id, *loc), err["msg"])
+            message = err["msg"]
+            if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+                message = "unknown key" + did_you_mean(loc[-1], [*_KIND_FIELDS.get(str(cfg.kind), ()), *RuleConfig.model_fields])
+            problem(("rules", rule_id, *loc), message)
         return None
     if missing or any(c.code == cfg.code for c in REGISTRY.values()):
         return None
@@ -542,6 +555,47 @@ def _site_parts(rule_id: str, check: Check) -> dict[str, tuple[PartConfig, str]]
     return parts
 
 
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through Annotated, unions, dicts' values and tuples' items)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict and len(args) == 2:
+        args = (args[1],)
+    for arg in args:
+        found += _models(arg)
+    return found
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The keys a table at ``loc`` (the path of a key inside ``model``) may have: the fields of the model there."""
+    current = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        following: list[type[BaseModel]] = []
+        for node in current:
+            field = node.model_fields.get(part)
+            following += _models(field.annotation) if field is not None else []
+        current = following or current  # a dict's key (a rule id, a step name) keeps the models of its values
+    return [name for node in current for name in node.model_fields]
+
+
+def _message(err: Any, model: type[BaseModel]) -> str:
+    """pydantic's message, with "did you mean" for an unknown key."""
+    if err["type"] != "extra_forbidden" or not err["loc"] or not isinstance(err["loc"][-1], str):
+        return str(err["msg"])
+    return "unknown key" + did_you_mean(err["loc"][-1], _fields_at(model, err["loc"]))
+
+
+_KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(node.model_fields)
+    for node in _models(typing.get_args(Condition)[0])
+    for kind in typing.get_args(node.model_fields["kind"].annotation)
+}
+"""Each kind of site rule's keys, for "did you mean" (:mod:`csqa.checks.kinds`)."""
+
 _ENTRY_TABLES: dict[str, type[BaseModel]] = {
     "rules": RuleConfig, "script": StepConfig, "lexicon": PartConfig, "banned": BannedConfig
 }
@@ -560,7 +614,8 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
     parts: dict[str, Any] = {}
     for key in raw:
         if key not in RuleFileModel.model_fields:
-            problem((key,), f"unknown key; known: {', '.join(RuleFileModel.model_fields)}")
+            problem((key,), f"unknown key{did_you_mean(key, RuleFileModel.model_fields)}; "
+                            f"known: {', '.join(RuleFileModel.model_fields)}")
     for name, info in RuleFileModel.model_fields.items():
         if name not in raw:
             if info.is_required():
@@ -575,7 +630,7 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
                     entries[entry] = entry_model.model_validate(data)
                 except ValidationError as exc:
                     for err in exc.errors():
-                        problem((name, entry, *err["loc"]), err["msg"])
+                        problem((name, entry, *err["loc"]), _message(err, entry_model))
             parts[name] = entries
             continue
         try:
@@ -584,7 +639,7 @@ def _salvage(raw: Mapping[str, Any], problem: Any) -> tuple[RuleFileModel, bool]
             ).__dict__[name]
         except ValidationError as exc:
             for err in exc.errors():
-                problem(tuple(err["loc"]), err["msg"])
+                problem(tuple(err["loc"]), _message(err, RuleFileModel))
     scorecard_valid = "scorecard" in parts
     parts.setdefault("scorecard", _PLACEHOLDER_SCORECARD)
     parts.setdefault("rules", {})

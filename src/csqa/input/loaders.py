@@ -1,4 +1,5 @@
-"""Reading calls: native JSON / JSON Lines, the Alibaba Cloud SCA dialogue shape, and plain text lines.
+"""Reading calls: native JSON / JSON Lines, the SCA and speech-platform shapes, plain text lines, and (through
+:mod:`csqa.input.tables`) CSV and Excel tables.
 
 Loading is lazy and streamed: a JSON Lines file is read one line at a time, so a file of a million calls is
 never held in memory. Each bad call becomes an :class:`~csqa.outputs.report.CallError` record naming the file, the
@@ -11,18 +12,27 @@ Formats:
   ``.jsonl`` file holds one call a line, a ``.json`` file one call or a list of calls.
 * **SCA**: ``{"tid": …, "dialogue": [{"role": "客服"|"客户", "words": …, "begin": ms, "end": ms,
   "identity": …}]}``, alone, in a list, or under ``{"tickets": […]}``; keys in either case.
+* **speech platforms** (one recording's result, a ``.json`` file; the call id is the file's name unless the
+  object has a ``call_id``; which channel or speaker id is the agent is the caller's ``speakers`` map):
+  Alibaba Cloud file transcription (录音文件识别: ``{"Result": {"Sentences": [{"ChannelId", "BeginTime",
+  "EndTime", "Text", …}]}}``, milliseconds; keys in either case; ``SpeakerId`` when it diarised a single
+  track) and Tencent Cloud recording recognition (录音文件识别: ``{"Data": {"ResultDetail": [{"FinalSentence",
+  "StartMs", "EndMs", "SpeakerId", …}]}}``, also under ``Response``). Their other per-sentence figures
+  (speech rate, emotion, silence, word timings) are not call data and are left out.
 * **annotated**: ``{"call": {…native or SCA…}, "gold": {…}, "note": …}`` records of ``corpora/annotated``
   load as their call, so a labelled corpus can be scored like any other.
-* **text**: one utterance a line, ``坐席：您好…``, ``[00:03] 客户: …`` or ``[00:03-00:06] 客户: …``;
-  optional header lines ``# call_id: …`` (also ``direction``, ``agent_id``, ``rings``, ``ring_seconds``,
-  ``hangup_by``, and ``events`` as a JSON list) before the first utterance. A ``.txt`` file is one call; its
-  id defaults to the file name.
+* **text**: one utterance a line (:func:`parse_text`): ``坐席：您好…``, ``[00:03] 客户: …``,
+  ``00:00:01-00:00:04 坐席：…``, ``坐席（张三）：…``, ``客服[李四] 00:00:03: …``; optional header lines
+  ``# key: value`` before the first utterance. A ``.txt`` file is one call; its id defaults to the file name.
+* **tables**: ``.csv``, ``.tsv``, ``.xlsx`` and ``.xlsm``, one row per utterance (:mod:`csqa.input.tables`).
+
+Field names are recognised in Chinese and English, and fields csqa does not read are kept as the call's
+metadata (:mod:`csqa.input.fields`); ``strict=True`` rejects them instead.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import json
 import os
 import re
@@ -33,46 +43,47 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from csqa.errors import InputError, InputProblem
+from csqa.errors import InputError, InputProblem, UsageError
+from csqa.input.fields import normalise_call, parse_seconds, speaker_of
 from csqa.input.model import SPEAKER_ALIASES, Call, CallError
+from csqa.input.records import LoadOptions, error_record, validation_problems
 
-__all__ = ["CALL_SUFFIXES", "RawCall", "input_files", "iter_raw", "load_calls", "loads_json", "parse_call", "parse_text"]
+__all__ = [
+    "CALL_SUFFIXES", "TABLE_SUFFIXES", "LoadOptions", "RawCall", "error_record", "input_files", "iter_raw", "load_calls",
+    "loads_json", "parse_call", "parse_text",
+]
 
-CALL_SUFFIXES = (".jsonl", ".json", ".txt")
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
+CALL_SUFFIXES = (".jsonl", ".json", ".txt", *TABLE_SUFFIXES, ".ndjson")
+"""The files a folder is searched for (``.jsonl`` and ``.json`` first: :mod:`csqa.outputs.evaluate` reads those)."""
 ErrorMode = Literal["record", "raise"]
 
+
+_TIME = r"[0-9]{1,3}(?::[0-9]{1,2}){1,2}(?:[.,][0-9]{1,3})?"
+_BRACKETED = r"[0-9][0-9:.,]*"
+_OPEN, _CLOSE = r"[\[【(（]", r"[\]】)）]"
+_DASH = r"\s*[-–~～]\s*"
+
+
+def _stamp(tag: str) -> str:
+    """A time or time range, bracketed (``[00:03]``, ``【00:00:01-00:00:04】``, ``(12.5)``) or bare
+    (``00:00:01``, ``00:00:01-00:00:04``); groups ``<tag>s`` and ``<tag>e``."""
+    bracketed = rf"{_OPEN}\s*(?P<{tag}bs>{_BRACKETED})(?:{_DASH}(?P<{tag}be>{_BRACKETED}))?\s*{_CLOSE}"
+    bare = rf"(?P<{tag}s>{_TIME})(?:{_DASH}(?P<{tag}e>{_TIME}))?"
+    return rf"(?:{bracketed}|{bare})"
+
+
+# speaker (not starting with a digit), an optional name in brackets that is not a time, a time before or after
 _TEXT_LINE = re.compile(
-    r"^\s*(?:[\[【(（]\s*(?P<start>[0-9:.]+)\s*(?:[-–~～]\s*(?P<end>[0-9:.]+)\s*)?[\]】)）]\s*)?"
-    r"(?P<speaker>[^\s:：\[\]【】]{1,12})\s*[:：]\s?(?P<text>.*)$"
+    rf"^\s*(?:{_stamp('a')}\s*)?"
+    r"(?P<speaker>[^\s\d:：\[\]【】()（）][^\s:：\[\]【】()（）]{0,11})"
+    rf"(?:\s*{_OPEN}(?!\s*[0-9:.,\s\-–~～]+{_CLOSE})\s*(?P<name>[^\]】)）:：]{{1,20}}?)\s*{_CLOSE})?"
+    rf"(?:\s*{_stamp('b')})?"
+    r"\s*[:：]\s?(?P<text>.*)$"
 )
 # The value is stripped afterwards: a lazy ``.*?`` before ``\s*$`` backtracks over every trailing space and
 # made a header line of 50,000 spaces take seconds.
-_HEADER = re.compile(r"^\s*#\s*(?P<key>[A-Za-z_]+)\s*[:：=](?P<value>.*)$")
-_HEADER_KEYS = {"call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events"}
-
-
-def _loc(loc: tuple[int | str, ...]) -> tuple[str, int | None]:
-    text = ""
-    utterance = None
-    for index, part in enumerate(loc):
-        if isinstance(part, int):
-            text += f"[{part}]"
-            if index and loc[index - 1] == "utterances":
-                utterance = part
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "<call>", utterance
-
-
-def _problems(exc: ValidationError) -> list[InputProblem]:
-    problems = []
-    for err in exc.errors():
-        field, utterance = _loc(tuple(err["loc"]))
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling against MANUAL.md)"
-        problems.append(InputProblem(field=field, message=message, utterance=utterance))
-    return problems
+_HEADER = re.compile(r"^\s*#\s*(?P<key>[^\s:：=#][^:：=#]{0,39}?)\s*[:：=](?P<value>.*)$")
 
 
 def _is_sca(obj: Mapping[str, Any]) -> bool:
@@ -88,9 +99,13 @@ def _get(item: Mapping[str, Any], *names: str) -> Any:
 
 
 def _from_sca(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Translate one SCA dialogue into the native shape (milliseconds become seconds)."""
+    """Translate one SCA dialogue into the native shape (milliseconds become seconds). The dialogue's
+    other keys are passed on, for the field names to be recognised (and unknown ones kept as metadata)."""
     dialogue = _get(obj, "dialogue")
-    call: dict[str, Any] = {"call_id": _get(obj, "tid", "callId", "call_id"), "utterances": []}
+    call: dict[str, Any] = {k: v for k, v in obj.items() if k not in ("dialogue", "Dialogue", "tid", "Tid")}
+    if not any(k in call for k in ("call_id", "callId", "CallId")):
+        call["call_id"] = _get(obj, "tid")
+    call["utterances"] = []
     if not isinstance(dialogue, list):
         call["utterances"] = dialogue
         return call
@@ -110,12 +125,66 @@ def _from_sca(obj: Mapping[str, Any]) -> dict[str, Any]:
         if agent_id is None and is_agent and isinstance(identity, (str, int)) and not isinstance(identity, bool):
             agent_id = _shown(identity)
         call["utterances"].append(utterance)
-    for key in ("direction", "rings", "ring_seconds", "hangup_by", "events", "agent_id"):
-        value = _get(obj, key)
-        if value is not None:
-            call[key] = value
-    if agent_id is not None and "agent_id" not in call:
+    if agent_id is not None and _get(obj, "agent_id", "agentId") is None:
         call["agent_id"] = agent_id
+    return call
+
+
+def _platform_sentences(obj: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
+    """The sentences of a speech platform's result (see the module documentation), with the platform's name."""
+    result = _get(obj, "result")
+    for holder in (result, obj):
+        if isinstance(holder, Mapping) and isinstance(_get(holder, "sentences"), list):
+            return "alibaba", _get(holder, "sentences")
+    data = _get(obj, "data")
+    response = _get(obj, "response")
+    if isinstance(response, Mapping):
+        data = _get(response, "data")
+    for holder in (data, obj):
+        if isinstance(holder, Mapping) and isinstance(_get(holder, "resultDetail"), list):
+            return "tencent", _get(holder, "resultDetail")
+    return None
+
+
+_PLATFORM_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "alibaba": {"text": ("text",), "start": ("beginTime",), "end": ("endTime",), "speaker": ("speakerId", "channelId")},
+    "tencent": {"text": ("finalSentence",), "start": ("startMs",), "end": ("endMs",), "speaker": ("speakerId",)},
+}
+
+
+def _from_platform(obj: Mapping[str, Any], platform: str, sentences: list[Any], *, source: str | None,
+                   speakers: Mapping[str, str] | None, problems: list[InputProblem]) -> dict[str, Any]:
+    """One recording's result as a native call: milliseconds as seconds, each channel or speaker id through
+    ``speakers``. The response around the result (status, request id) is not call data and is left out; the
+    task id is kept as metadata ``task_id``."""
+    keys = _PLATFORM_KEYS[platform]
+    holder = _get(obj, "response") if isinstance(_get(obj, "response"), Mapping) else obj
+    data = _get(holder, "data") if isinstance(_get(holder, "data"), Mapping) else holder
+    task = _get(data, "taskId") or _get(obj, "taskId")
+    call_id = obj.get("call_id") or (Path(source).stem if source and not source.startswith("<") else None) or task
+    call: dict[str, Any] = {"call_id": call_id, "utterances": []}
+    if task is not None:
+        call["metadata"] = {"task_id": str(task)}
+    unmapped: set[str] = set()
+    for index, item in enumerate(sentences):
+        if not isinstance(item, Mapping):
+            call["utterances"].append(item)
+            continue
+        ident = next((v for v in (_get(item, k) for k in keys["speaker"]) if v is not None), None)
+        speaker = speaker_of(ident, speakers)
+        if speaker is ident and str(ident) not in unmapped:
+            unmapped.add(str(ident))
+            which = "speaker" if _get(item, "speakerId") is not None else "channel"
+            problems.append(InputProblem(
+                f"utterances[{index}].speaker",
+                f"{which} {ident!r} is not a speaker: say which {which} is the agent with speakers={{'0': 'agent', "
+                "'1': 'customer'} (csqa score --speakers 0=agent,1=customer)", utterance=index))
+        utterance: dict[str, Any] = {"speaker": speaker, "text": _get(item, *keys["text"])}
+        for field_name in ("start", "end"):
+            value = _get(item, *keys[field_name])
+            if value is not None:
+                utterance[field_name] = _seconds_of_ms(value)
+        call["utterances"].append(utterance)
     return call
 
 
@@ -137,13 +206,47 @@ def _shown(value: str | int) -> str | None:
     return str(value) if -(10**100) < value < 10**100 else None
 
 
-def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | None = None, line: int | None = None) -> Call:
-    """One call from a :class:`Call`, a dict (native or SCA shape) or JSON text.
+def _path_like(text: str) -> bool:
+    """Whether text given as a call is a path: it names a file or folder, or ends like a call file."""
+    stripped = text.strip()
+    if not stripped or stripped[0] in "{[" or "\n" in stripped or len(stripped) > 4096:
+        return False
+    if stripped.lower().endswith((*CALL_SUFFIXES, ".xls")):
+        return True
+    try:
+        return os.path.exists(stripped)
+    except (OSError, ValueError):
+        return False
 
-    Raises :class:`InputError` naming the call, utterance index and field of every problem.
+
+def _not_a_path(obj: object) -> None:
+    """A path given where a call is expected is a usage mistake, said as one (not 'not valid JSON')."""
+    if isinstance(obj, os.PathLike) or (isinstance(obj, str) and _path_like(obj)):
+        shown = os.fspath(obj) if isinstance(obj, os.PathLike) else obj.strip()
+        raise UsageError(f"{shown!r} is a path, not a call: read files with csqa.load_calls({shown!r}) and score them "
+                         "with csqa.Scorer().score_many(...); csqa.score takes one call (a dict, JSON text or csqa.Call)")
+
+
+def parse_call(
+    obj: Call | Mapping[str, Any] | str | bytes,
+    *,
+    source: str | None = None,
+    line: int | None = None,
+    strict: bool = False,
+    speakers: Mapping[str, str] | None = None,
+) -> Call:
+    """One call from a :class:`Call`, a dict (native, SCA or speech-platform shape) or JSON text.
+
+    Field names are recognised in Chinese and English and fields csqa does not read are kept as metadata
+    (:mod:`csqa.input.fields`); with ``strict`` they are rejected. ``speakers`` maps speaker values (channel
+    or speaker ids, names) to ``agent`` / ``customer``. Raises :class:`InputError` naming the call,
+    utterance index and field of every problem, and :class:`~csqa.errors.UsageError` for a path (read files
+    with :func:`load_calls`).
     """
     if isinstance(obj, Call):
         return obj
+    if source is None:  # given by a caller, not read from a file (a .jsonl line reading "a.json" is bad input)
+        _not_a_path(obj)
     if isinstance(obj, (str, bytes, bytearray)):
         obj = loads_json(obj, source=source, line=line)
     if not isinstance(obj, Mapping):
@@ -155,13 +258,27 @@ def parse_call(obj: Call | Mapping[str, Any] | str | bytes, *, source: str | Non
         )
     if "call" in obj and "gold" in obj and isinstance(obj["call"], Mapping):
         obj = obj["call"]  # an annotated record (corpora/annotated): score its call
-    call_id = obj.get("call_id", _get(obj, "tid"))
-    data = _from_sca(obj) if _is_sca(obj) else obj
+    problems: list[InputProblem] = []
+    platform = None if _is_sca(obj) or "utterances" in obj else _platform_sentences(obj)
+    if platform is not None:
+        data: Mapping[str, Any] = _from_platform(obj, *platform, source=source, speakers=speakers, problems=problems)
+    else:
+        data = _from_sca(obj) if _is_sca(obj) else obj
+    call_id = data.get("call_id", _get(obj, "tid"))
+    normalised, found = normalise_call(data, strict=strict, speakers=speakers)
+    problems += found
+    call_id = normalised.get("call_id", call_id)
+    shown = _shown(call_id) if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
     try:
-        return Call.model_validate(data)
+        call = Call.model_validate(normalised)
     except ValidationError as exc:
-        shown = _shown(call_id) if isinstance(call_id, (str, int)) and not isinstance(call_id, bool) else None
-        raise InputError(_problems(exc), call_id=shown, source=source, line=line) from None
+        said = {p.field for p in problems}  # a field reported on the way is not reported again by the model
+        problems += [p for p in validation_problems(exc) if p.field not in said]
+        if not problems:
+            problems = [InputProblem("<call>", "invalid call")]
+    if problems:
+        raise InputError(problems, call_id=shown, source=source, line=line)
+    return call
 
 
 def loads_json(text: str | bytes | bytearray, *, source: str | None = None, line: int | None = None) -> Any:
@@ -182,66 +299,89 @@ def loads_json(text: str | bytes | bytearray, *, source: str | None = None, line
     raise InputError([InputProblem("<json>", message)], code="E100", source=source, line=line)
 
 
-def _seconds(stamp: str) -> float:
-    value = 0.0
-    for part in stamp.split(":"):
-        value = value * 60 + float(part)
-    return value
+def parse_text(
+    text: str,
+    *,
+    call_id: str | None = None,
+    source: str | None = None,
+    strict: bool = False,
+    speakers: Mapping[str, str] | None = None,
+) -> Call:
+    """One call from plain text, one utterance a line, with optional ``# key: value`` header lines first.
 
-
-def parse_text(text: str, *, call_id: str | None = None, source: str | None = None) -> Call:
-    """One call from plain text lines (``坐席：…``, ``[00:03] 客户: …``) with optional ``# key: value`` headers."""
+    A line is a speaker, a colon (``:`` or ``：``) and the text, which is kept exactly as it follows the colon
+    (less one space): evidence offsets are offsets in it. Around the speaker may stand a name in brackets
+    (``坐席（张三）：``, ``客服[李四]:``; kept as metadata ``agent_name`` / ``customer_name``) and a time or
+    time range, bracketed or bare, before the speaker (``[00:03] 客户:``, ``00:00:01 坐席：``,
+    ``00:00:01-00:00:04 坐席：``) or after it (``坐席 00:00:01：``, ``客服[李四] [00:03-00:06]:``). Times are
+    ``hh:mm:ss(.ms)``, ``mm:ss`` or (in brackets) seconds. Headers take any field name csqa recognises
+    (``# rings: 2``, ``# 班组: 一组``, ``# date: 2026-12-01 09:30``, ``# events: [...]`` as JSON); others are
+    kept as metadata, or rejected with ``strict``.
+    """
     header: dict[str, Any] = {}
     utterances: list[dict[str, Any]] = []
     problems: list[InputProblem] = []
+    names: dict[str, list[str]] = {"agent": [], "customer": []}
     for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         head = _HEADER.match(raw)
         if head and not utterances:
-            key = head.group("key").lower()
-            if key not in _HEADER_KEYS:
-                known = ", ".join(sorted(_HEADER_KEYS))
-                problems.append(InputProblem(f"line {number}", f"unknown header {key!r}; known: {known}"))
-            else:
-                header[key] = head.group("value").strip()
+            key = head.group("key").strip()
+            if key in header:
+                problems.append(InputProblem(f"line {number}", f"header {key!r} is given twice"))
+            header[key] = head.group("value").strip()
             continue
         match = _TEXT_LINE.match(raw)
-        if match is None or match.group("speaker").strip() not in SPEAKER_ALIASES:
+        speaker = None if match is None else speaker_of(match.group("speaker").strip(), speakers)
+        if isinstance(speaker, str) and speaker not in SPEAKER_ALIASES:
+            speaker = speaker.lower()  # Agent:, CUSTOMER:
+        if match is None or not isinstance(speaker, str) or speaker not in SPEAKER_ALIASES:
             problems.append(
                 InputProblem(
                     f"line {number}",
-                    "expected 'speaker: text' with speaker 坐席/座席/客服/agent or 客户/顾客/用户/customer",
+                    "expected 'speaker: text' with speaker 坐席/座席/客服/agent or 客户/顾客/用户/customer"
+                    + (" (or one the speakers map names)" if speakers else ""),
                     utterance=len(utterances),
                 )
             )
             continue
-        utterance: dict[str, Any] = {"speaker": match.group("speaker"), "text": match.group("text")}
+        utterance: dict[str, Any] = {"speaker": speaker, "text": match.group("text")}
+        stamps = [match.group(g) for g in ("abs", "abe", "as", "ae", "bbs", "bbe", "bs", "be")]
+        start, end = next(((stamps[i], stamps[i + 1]) for i in range(0, 8, 2) if stamps[i]), (None, None))
         try:
-            if match.group("start"):
-                utterance["start"] = _seconds(match.group("start"))
-            if match.group("end"):
-                utterance["end"] = _seconds(match.group("end"))
-        except ValueError:
+            if start:
+                utterance["start"] = parse_seconds(start)
+            if end:
+                utterance["end"] = parse_seconds(end)
+        except InputError:
             problems.append(InputProblem(f"line {number}", "the timestamp is not [mm:ss] or [hh:mm:ss]",
                                          utterance=len(utterances)))
+        name = match.group("name")
+        party = SPEAKER_ALIASES[speaker]
+        if name and name.strip() not in names[party]:
+            names[party].append(name.strip())
         utterances.append(utterance)
-    resolved_id = header.pop("call_id", None) or call_id
-    if problems:
-        raise InputError(problems, call_id=resolved_id, source=source)
-    if "rings" in header and re.fullmatch(r"[0-9]{1,9}", header["rings"].strip()):  # else validation names it
-        header["rings"] = int(header["rings"])
-    if "ring_seconds" in header:
-        with contextlib.suppress(ValueError):  # else left as text: validation reports it with the field name
-            header["ring_seconds"] = float(header["ring_seconds"])
     if "events" in header:
         try:
             header["events"] = loads_json(header["events"], source=source)
         except InputError:
-            raise InputError([InputProblem("events", "the events header is not a JSON list")],
-                             call_id=resolved_id, source=source) from None
-    data = {"call_id": resolved_id, **header, "utterances": utterances}
-    return parse_call(data, source=source)
+            problems.append(InputProblem("events", "the events header is not a JSON list"))
+            del header["events"]
+    normalised, found = normalise_call(header, strict=strict, speakers=speakers)
+    problems += found
+    resolved_id = normalised.pop("call_id", None) or call_id
+    if problems:
+        raise InputError(problems, call_id=_shown(resolved_id) if isinstance(resolved_id, (str, int)) else None,
+                         source=source)
+    metadata = dict(normalised.pop("metadata", None) or {})
+    for party, key in (("agent", "agent_name"), ("customer", "customer_name")):
+        if names[party] and key not in metadata:
+            metadata[key] = ", ".join(names[party])
+    data = {"call_id": resolved_id, **normalised, "utterances": utterances}
+    if metadata:
+        data["metadata"] = metadata
+    return parse_call(data, source=source, strict=strict)
 
 
 def _jsonl_lines(path: Path) -> Iterator[tuple[str, int] | CallError]:
@@ -261,16 +401,28 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[str, int] | CallError]:
                 yield text, number
 
 
-def _records(path: Path) -> Iterator[RawCall | CallError]:
+def _records(path: Path, options: LoadOptions) -> Iterator[RawCall | CallError]:
     suffix = path.suffix.lower()
     source = str(path)
-    if suffix == ".jsonl":
+    strict, speakers = options.strict, tuple(options.speakers.items())
+    if suffix in (".jsonl", ".ndjson"):
         for item in _jsonl_lines(path):
-            yield item if isinstance(item, CallError) else RawCall(item[0], source, item[1])
+            yield item if isinstance(item, CallError) else RawCall(item[0], source, item[1], strict=strict, speakers=speakers)
+        return
+    if suffix in TABLE_SUFFIXES:
+        from csqa.input.tables import read_table
+
+        for found in read_table(path, options):
+            yield found if isinstance(found, CallError) else RawCall(found[0], source, found[1], strict=strict,
+                                                                     speakers=speakers)
+        return
+    if suffix == ".xls":
+        message = "an Excel 97–2003 workbook (.xls) is not read: save it as .xlsx (or CSV) and score that"
+        yield error_record(InputError([InputProblem("<file>", message)], code="E102", source=source))
         return
     text = path.read_text(encoding="utf-8-sig")
     if suffix == ".txt":
-        yield RawCall(text, source, None, path.stem)
+        yield RawCall(text, source, None, path.stem, strict=strict, speakers=speakers)
         return
     try:
         data = loads_json(text, source=source)
@@ -280,7 +432,7 @@ def _records(path: Path) -> Iterator[RawCall | CallError]:
     if isinstance(data, Mapping) and isinstance(_get(data, "tickets"), list):
         data = _get(data, "tickets")
     for item in data if isinstance(data, list) else [data]:
-        yield RawCall(item, source)
+        yield RawCall(item, source, strict=strict, speakers=speakers)
 
 
 def input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -289,7 +441,7 @@ def input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         path = Path(entry)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in CALL_SUFFIXES and not p.name.startswith("."))
+                           if p.is_file() and p.suffix.lower() in CALL_SUFFIXES and not p.name.startswith((".", "~$")))
             yield from found
         else:
             yield path
@@ -299,23 +451,58 @@ def input_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 class RawCall:
     """One call as read from a file, not yet parsed: what a worker process parses and scores.
 
-    ``payload`` is a JSON line, a decoded JSON value, or the text of a ``.txt`` call.
+    ``payload`` is a JSON line, a decoded JSON value, the text of a ``.txt`` call, or a :class:`Call` already
+    read from a table's rows. ``strict`` and ``speakers`` are the load's options (see :class:`LoadOptions`).
     """
 
     payload: Any
     source: str
     line: int | None = None
     text_id: str | None = None
+    strict: bool = False
+    speakers: tuple[tuple[str, str], ...] = ()
 
     def parse(self) -> Call:
         """The validated call; raises :class:`InputError` naming source, line and field."""
+        speakers = dict(self.speakers) or None
         if self.text_id is not None:
-            return parse_text(self.payload, call_id=self.text_id, source=self.source)
-        return parse_call(self.payload, source=self.source, line=self.line)
+            return parse_text(self.payload, call_id=self.text_id, source=self.source, strict=self.strict,
+                              speakers=speakers)
+        return parse_call(self.payload, source=self.source, line=self.line, strict=self.strict, speakers=speakers)
 
 
-def iter_raw(*paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Iterator[RawCall | CallError]:
-    """Unparsed calls from files and folders, lazily, in order; an unreadable file yields an error record."""
+PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+def _options(options: LoadOptions | None, **given: Any) -> LoadOptions:
+    if options is not None and any(v for v in given.values()):
+        raise UsageError("give either options= or the loading keywords (strict, speakers, column_map, …), not both")
+    if options is not None:
+        return options
+    return LoadOptions(
+        strict=bool(given.get("strict")),
+        speakers=dict(given.get("speakers") or {}),
+        column_map=dict(given.get("column_map") or {}),
+        drop_columns=tuple(given.get("drop_columns") or ()),
+        encoding=given.get("encoding"),
+        sheet=given.get("sheet"),
+    )
+
+
+def iter_raw(
+    *paths: PathsArg,
+    strict: bool = False,
+    speakers: Mapping[str, str] | None = None,
+    column_map: Mapping[str, str] | None = None,
+    drop_columns: Iterable[str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
+    options: LoadOptions | None = None,
+) -> Iterator[RawCall | CallError]:
+    """Unparsed calls from files and folders, lazily, in order; an unreadable file yields an error record.
+    The keywords are those of :func:`load_calls` (or one :class:`LoadOptions`)."""
+    opts = _options(options, strict=strict, speakers=speakers, column_map=column_map, drop_columns=tuple(drop_columns),
+                    encoding=encoding, sheet=sheet)
     flat: list[str | os.PathLike[str]] = []
     for entry in paths:
         if isinstance(entry, (str, os.PathLike)):
@@ -324,21 +511,49 @@ def iter_raw(*paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) 
             flat.extend(entry)
     for path in input_files(flat):
         try:
-            yield from _records(path)
+            yield from _records(path, opts)
         except (OSError, UnicodeDecodeError) as exc:
             yield error_record(InputError([InputProblem("<file>", f"cannot read: {exc}")], code="E102", source=str(path)))
 
 
+def _is_frame(obj: object) -> bool:
+    """A pandas DataFrame, told without importing pandas (an optional extra)."""
+    return type(obj).__module__.startswith("pandas") and hasattr(obj, "itertuples") and hasattr(obj, "columns")
+
+
 def load_calls(
-    *paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *paths: PathsArg | Any,
     errors: ErrorMode = "record",
+    strict: bool = False,
+    speakers: Mapping[str, str] | None = None,
+    column_map: Mapping[str, str] | None = None,
+    drop_columns: Iterable[str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> Iterator[Call | CallError]:
-    """Calls from files and folders, lazily, in order (folders sorted by path).
+    """Calls from files and folders, lazily, in order (folders sorted by path), or from a pandas DataFrame of
+    utterances (:func:`csqa.input.tables.calls_from_frame`).
 
     A bad call yields a :class:`CallError` (or raises :class:`InputError` with ``errors="raise"``); a
-    missing file yields one error record for that file.
+    missing file yields one error record for that file. ``strict`` rejects fields csqa does not know instead
+    of keeping them as the call's metadata; ``speakers`` maps speaker values (``{"0": "agent", "1":
+    "customer"}``: channel or speaker ids, names) to the two parties. For CSV and Excel tables:
+    ``column_map`` says which column holds a field (``{"text": "识别内容", "queue": "技能组名称"}``; a name
+    that is not a field is a metadata key), ``drop_columns`` names columns to leave out, ``encoding`` is a
+    CSV file's (UTF-8 with or without BOM, UTF-16 with BOM, or GB18030 are detected) and ``sheet`` an Excel
+    workbook's sheet (the first by default).
     """
-    for raw in iter_raw(*paths):
+    options = _options(None, strict=strict, speakers=speakers, column_map=column_map, drop_columns=tuple(drop_columns),
+                       encoding=encoding, sheet=sheet)
+    if len(paths) == 1 and _is_frame(paths[0]):
+        from csqa.input.tables import calls_from_frame
+
+        items: Iterator[RawCall | CallError] = (
+            item if isinstance(item, CallError) else RawCall(item, "<DataFrame>")
+            for item in calls_from_frame(paths[0], options=options))
+    else:
+        items = iter_raw(*paths, options=options)
+    for raw in items:
         if isinstance(raw, CallError):
             if errors == "raise":
                 raise InputError([InputProblem("<file>", raw.message)], code=raw.code, source=raw.source)
@@ -350,18 +565,3 @@ def load_calls(
             if errors == "raise":
                 raise
             yield error_record(exc)
-
-
-def error_record(exc: InputError) -> CallError:
-    """The batch record of an input error."""
-    return CallError(
-        code=exc.code,
-        message=str(exc),
-        call_id=exc.call_id,
-        source=exc.source,
-        line=exc.line,
-        problems=tuple(
-            f"utterances[{p.utterance}]: {p}" if p.utterance is not None and not p.field.startswith("utterances") else str(p)
-            for p in exc.problems
-        ),
-    )

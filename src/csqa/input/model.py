@@ -1,8 +1,9 @@
 """The input of MANUAL.md as immutable pydantic models.
 
-Unknown fields are rejected rather than ignored: a misspelt ``hangup_by`` silently dropped would turn a
-``fail`` into ``not_assessable`` without anyone noticing. Speaker and party names accept the aliases that
-common exports use (坐席/座席/客服 → agent, 客户/顾客/用户 → customer).
+The model itself rejects unknown fields: a misspelt ``hangup_by`` silently dropped would turn a ``fail`` into
+``not_assessable`` without anyone noticing. The loaders (:mod:`csqa.input.fields`) put an export's other
+fields into ``metadata`` before the model sees them, unless they look like misspellings. Speaker and party
+names accept the aliases that common exports use (坐席/座席/客服 → agent, 客户/顾客/用户 → customer).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ SPEAKER_ALIASES: dict[str, str] = {
     "顧客": "customer",
     "用戶": "customer",
 }
+
+PARTY_ALIASES: dict[str, str] = {
+    **SPEAKER_ALIASES,
+    **dict.fromkeys(("客户挂机", "客户挂断", "用户挂机", "用户挂断", "顾客挂机", "客户先挂机", "用户先挂机"), "customer"),
+    **dict.fromkeys(("坐席挂机", "坐席挂断", "座席挂机", "座席挂断", "客服挂机", "客服挂断", "坐席先挂机"), "agent"),
+}
+"""Who hung up, as exports write it (挂机方: 客户 / 坐席, or 客户挂机)."""
 
 DIRECTION_ALIASES: dict[str, str] = {
     "inbound": "inbound",
@@ -183,7 +191,7 @@ class Call(Record):
     @field_validator("hangup_by", mode="before")
     @classmethod
     def _hangup_alias(cls, value: object) -> object:
-        return None if value is None else _alias(value, SPEAKER_ALIASES, "party")
+        return None if value is None else _alias(value, PARTY_ALIASES, "party")
 
     @property
     def timed(self) -> bool:

@@ -108,10 +108,12 @@ class Report(Record):
     )
 
     def check(self, rule: str) -> CheckResult:
-        """The result of one rule, by its id or its short code; :class:`~csqa.errors.UnknownRuleError` (a
-        ``KeyError``) names the rules the report has when there is no such rule."""
+        """The result of one rule, by its id or its short code, in any case (``"ST03"``, ``"st03"``);
+        :class:`~csqa.errors.UnknownRuleError` (a ``KeyError``) names the rules the report has, and the one a
+        misspelt id most likely means, when there is no such rule."""
+        wanted = rule.casefold() if isinstance(rule, str) else rule
         for result in self.checks:
-            if rule in (result.rule, result.code):
+            if wanted in (result.rule.casefold(), result.code.casefold()):
                 return result
         raise UnknownRuleError(rule, [c.rule for c in self.checks])
 

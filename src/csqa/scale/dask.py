@@ -84,7 +84,7 @@ def score(
     *,
     rules: str | os.PathLike[str] | RuleSet | frames.ScorerSpec | None = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     partitions: int | None = None,
     company: str | None = None,
     include_transcript: bool = True,
@@ -102,7 +102,7 @@ def score(
     wanted = partitions or _default_partitions()
     if partitions or data.npartitions < wanted:  # a few big files would leave workers idle
         data = data.repartition(npartitions=wanted)
-    run = functools.partial(frames._engine_frame, spec=spec, extra_columns="ignore", keep_pos=False)
+    run = functools.partial(frames._engine_frame, spec=spec, extra_columns="metadata", keep_pos=False)
     reports: dd.DataFrame
     if layout != "utterance":
         reports = data.map_partitions(run, layout=layout, meta=frames.reports_meta(), enforce_metadata=False)

@@ -31,8 +31,14 @@ Input layouts (the schemas say the types; another integer or float width does to
 
 Every layout may have ``source`` and ``line`` columns: where the call came from. They are put in the error
 record, as the file loaders do, so a row made from line 7 of ``calls.jsonl`` gives exactly the record that
-``csqa score calls.jsonl`` gives for it, and they are carried on the call's rows of the output. Other columns
-are an error (a misspelt ``hangup_by`` would otherwise be dropped unseen) unless ``extra_columns="ignore"``.
+``csqa score calls.jsonl`` gives for it, and they are carried on the call's rows of the output.
+
+The call and utterance layouts also read ``started_at`` (ISO 8601 text or a timestamp), ``team`` and
+``metadata`` (a JSON object as text), and every other column as a metadata key of the call (in the
+utterance layout: a column whose values differ between a call's rows is utterance-level data csqa does not
+read, and is named under ``ignored_utterance_fields``). A column that looks like a misspelt column of the
+layout (``hangup_bi``) is an error, since as metadata it would silently make a rule ``not_assessable``;
+``extra_columns="error"`` makes every other column an error and ``"ignore"`` leaves them out.
 
 Nulls: a null cell is an absent field (Parquet and pandas cannot say "absent" otherwise), and a float NaN is a
 null (pandas cannot tell them apart). So a null ``text`` is reported as ``Field required``, as a JSON object
@@ -70,7 +76,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("csqa.scale.frames needs pandas and pyarrow: pip install 'csqa[pandas]'") from exc
 
 from csqa.checks.rulefile import RuleSet, load_rules
-from csqa.errors import InputError, InputProblem, UsageError
+from csqa.errors import InputError, InputProblem, UsageError, closest
+from csqa.input.fields import CALL_CUTOFF, IGNORED_UTTERANCE_FIELDS, META_NAMES, meta_value, name_key
 from csqa.input.loaders import RawCall, error_record, loads_json
 from csqa.input.model import CallError
 from csqa.outputs.report import Report
@@ -109,7 +116,7 @@ __all__ = [
 
 Layout = Literal["call", "utterance", "raw"]
 LAYOUTS: tuple[str, ...] = ("call", "utterance", "raw")
-ExtraColumns = Literal["error", "ignore"]
+ExtraColumns = Literal["metadata", "error", "ignore"]
 
 # ----------------------------------------------------------------------------------------------- schemas
 
@@ -191,6 +198,9 @@ _CALL_COLUMNS = [
     ("rings", pa.int64()),
     ("ring_seconds", pa.float64()),
     ("hangup_by", pa.string()),
+    ("started_at", pa.string()),
+    ("team", pa.string()),
+    ("metadata", pa.string()),
 ]
 _PROVENANCE = [("source", pa.string()), ("line", pa.int64())]
 
@@ -224,8 +234,11 @@ RAW_INPUT_SCHEMA = pa.schema([
 
 _INPUT_SCHEMAS = {"call": CALL_INPUT_SCHEMA, "utterance": UTTERANCE_INPUT_SCHEMA, "raw": RAW_INPUT_SCHEMA}
 _REQUIRED = {"call": ("call_id", "utterances"), "utterance": ("call_id", "speaker", "text"), "raw": ()}
-_CALL_FIELDS = ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "utterances", "events")
-_CALL_LEVEL = ("direction", "agent_id", "rings", "ring_seconds", "hangup_by", "events")
+_CALL_FIELDS = ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "started_at", "team", "metadata",
+                "utterances", "events")
+_CALL_LEVEL = ("direction", "agent_id", "rings", "ring_seconds", "hangup_by", "started_at", "team", "metadata", "events")
+_NOT_METADATA = frozenset({"source", "line", "seq", "speaker", "text", "start", "end", "call_id", "utterances",
+                           *_CALL_LEVEL})
 _UTTERANCE_FIELDS = ("speaker", "text", "start", "end")
 _REPORT_FIELDS = ("call_id", "agent_id", "direction", "started_at", "team", "metadata", "score", "passed", "unscored",
                   "pass_mark", "vetoed", "scorecard", "checks", "utterances")
@@ -252,13 +265,16 @@ def _layout(layout: str) -> Layout:
     return layout  # type: ignore[return-value]
 
 
-def check_columns(columns: Sequence[str], layout: Layout, extra_columns: ExtraColumns = "error") -> list[str]:
+def check_columns(columns: Sequence[str], layout: Layout, extra_columns: ExtraColumns = "metadata") -> list[str]:
     """The input columns that ``layout`` reads, in order; raises :class:`ColumnsError` (a :class:`ValueError`)
-    for a missing required column, a duplicate, or (with ``extra_columns="error"``) a column that is not the
-    layout's."""
+    for a missing required column, a duplicate, a column that looks like a misspelt column of the layout
+    (``hangup_bi``: kept as metadata, it would silently make a rule ``not_assessable``), or (with
+    ``extra_columns="error"``) any column that is not the layout's. With ``"metadata"`` (the default) the
+    other columns of the call and utterance layouts are read as metadata keys; with ``"ignore"`` they are
+    left out. The raw layout has no metadata columns: its rows' JSON carries the call's own."""
     layout = _layout(layout)
-    if extra_columns not in ("error", "ignore"):
-        raise ColumnsError(f"extra_columns must be 'error' or 'ignore', not {extra_columns!r}")
+    if extra_columns not in ("metadata", "error", "ignore"):
+        raise ColumnsError(f"extra_columns must be 'metadata', 'error' or 'ignore', not {extra_columns!r}")
     names = [str(c) for c in columns]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -271,11 +287,19 @@ def check_columns(columns: Sequence[str], layout: Layout, extra_columns: ExtraCo
     if missing:
         raise ColumnsError(f"the {layout} layout needs the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     unknown = [n for n in names if n not in known and n not in (POS, ROWS)]
-    if unknown and extra_columns == "error":
+    for name in unknown:
+        typo = None if name_key(name) in META_NAMES else closest(name, known, cutoff=CALL_CUTOFF)
+        if typo is not None and extra_columns != "ignore":
+            raise ColumnsError(f"column {name!r} is not one of the {layout} layout's; did you mean {typo!r}? "
+                               "(rename it, or pass extra_columns='ignore' to leave it out)")
+    if unknown and (extra_columns == "error" or (layout == "raw" and extra_columns == "metadata")):
         raise ColumnsError(
             f"columns the {layout} layout does not know: {', '.join(unknown)} "
-            f"(it reads {', '.join(sorted(known))}; pass extra_columns='ignore' to leave the others out)"
+            f"(it reads {', '.join(sorted(known))}; pass extra_columns='ignore' to leave the others out"
+            + (", or 'metadata' to keep them as each call's metadata)" if layout != "raw" else ")")
         )
+    if extra_columns == "metadata":
+        return list(names)
     return [n for n in names if n in known or n in (POS, ROWS)]
 
 
@@ -468,6 +492,33 @@ def _nested(call: dict[str, Any], key: str) -> InputProblem | None:
     return None
 
 
+def _metadata(call: dict[str, Any], extra: Mapping[str, Any]) -> InputProblem | None:
+    """The call's ``metadata``: its ``metadata`` column (a JSON object, as text or a struct) and the values of
+    the other columns (``extra``), which ``call`` is given as one object."""
+    found: dict[str, Any] = {}
+    given = call.get("metadata")
+    if isinstance(given, (str, bytes, bytearray)):
+        try:
+            given = loads_json(given)
+        except InputError as exc:
+            return InputProblem("metadata", exc.problems[0].message)
+    if isinstance(given, Mapping):
+        found.update(given)
+    elif given is not None:
+        return InputProblem("metadata", f"must be a JSON object, not {type(given).__name__}")
+    for key, value in extra.items():
+        if value is not None:
+            try:
+                found[key] = meta_value(value)
+            except InputError as exc:
+                return InputProblem(key, exc.problems[0].message)
+    if found:
+        call["metadata"] = found
+    else:
+        call.pop("metadata", None)
+    return None
+
+
 def _call_item(row: dict[str, Any]) -> RawCall | CallError:
     source, line = row.pop("source", None), row.pop("line", None)
     call = _present({k: row[k] for k in _CALL_FIELDS if k in row})
@@ -475,6 +526,9 @@ def _call_item(row: dict[str, Any]) -> RawCall | CallError:
         problem = _nested(call, key)
         if problem is not None:
             return _fail([problem], call.get("call_id"), source, line, code="E100")
+    problem = _metadata(call, {k: v for k, v in row.items() if k not in _CALL_FIELDS and k not in (POS, ROWS)})
+    if problem is not None:
+        return _fail([problem], call.get("call_id"), source, line, code="E100")
     return RawCall(call, _text(source), _int(line))  # type: ignore[arg-type]
 
 
@@ -536,6 +590,19 @@ def _utterance_item(call_id: Any, rows: list[dict[str, Any]]) -> RawCall | CallE
         _present({k: r.get(k) for k in _UTTERANCE_FIELDS}) for r in rows if any(r.get(k) is not None for k in _UTTERANCE_FIELDS)
     ]
     problem = _nested(call, "events")
+    if problem is not None:
+        return _fail([problem], call_id, source, line, code="E100")
+    extra: dict[str, Any] = {}
+    varying: list[str] = []
+    for key in sorted({k for r in rows for k in r if k not in _NOT_METADATA and k not in (POS, ROWS)}):
+        values = _same([r[key] for r in rows if r.get(key) is not None])
+        if len(values) > 1:
+            varying.append(key)  # an utterance-level column csqa does not read: named, not kept
+        elif values:
+            extra[key] = values[0]
+    if varying:
+        extra[IGNORED_UTTERANCE_FIELDS] = ", ".join(varying)
+    problem = _metadata(call, extra)
     if problem is not None:
         return _fail([problem], call_id, source, line, code="E100")
     return RawCall(call, _text(source), _int(line))  # type: ignore[arg-type]
@@ -666,7 +733,7 @@ def score_reports(
     *,
     rules: ScorerLike = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     company: str | None = None,
     include_transcript: bool | None = None,
     tokenizer_backend: Backend | None = None,
@@ -690,7 +757,7 @@ def iter_score_reports(
     *,
     rules: ScorerLike = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     company: str | None = None,
     include_transcript: bool | None = None,
     tokenizer_backend: Backend | None = None,
@@ -719,7 +786,7 @@ def score_frame(
     *,
     rules: ScorerLike = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     company: str | None = None,
     include_transcript: bool | None = None,
     tokenizer_backend: Backend | None = None,
@@ -740,7 +807,7 @@ def iter_score_frames(
     *,
     rules: ScorerLike = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     company: str | None = None,
     include_transcript: bool | None = None,
     tokenizer_backend: Backend | None = None,
@@ -837,7 +904,7 @@ def _engine_items(items: Iterable[Any], spec: ScorerSpec) -> pd.DataFrame:
 def _group_utterances(frame: pd.DataFrame) -> pd.DataFrame:
     """An engine's step before scoring the utterance layout: one row per call (``call_id``, ``_rows`` its rows,
     ``_pos`` its first row's place), from a frame that holds all the rows of its calls."""
-    columns, count = _columns(frame, "utterance", "ignore")
+    columns, count = _columns(frame, "utterance", "metadata")  # the columns were checked before grouping
     groups = _group(_rows(columns, count))
     return pd.DataFrame({
         "call_id": pd.Series([call_id for call_id, _ in groups], dtype=object),

@@ -60,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--workers", type=int, default=2, metavar="N",
                        help="processes (local), cores of local Spark, or workers of a local Dask cluster (default 2)")
     score.add_argument("--partitions", type=int, metavar="N", help="tasks to score in (Spark and Dask; default: four per core)")
-    score.add_argument("--extra-columns", choices=("error", "ignore"), default="error",
-                       help="columns the layout does not read: a usage error (default) or ignored")
+    score.add_argument("--extra-columns", choices=("metadata", "error", "ignore"), default="metadata",
+                       help="columns the layout does not read: each call's metadata (default; the raw layout has none), "
+                       "a usage error, or ignored")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of the call rows")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend (default auto)")
@@ -240,7 +241,7 @@ def _score_local(args: argparse.Namespace, spec: Any) -> dict[str, int]:
 
     def items() -> Iterator[Any]:
         for table in tables:
-            for item, _ in frames._items(table, args.layout, "ignore"):
+            for item, _ in frames._items(table, args.layout, args.extra_columns):
                 provenance.append((item.source, item.line))
                 yield item
 
@@ -326,7 +327,7 @@ def _import(args: argparse.Namespace) -> int:
 
     from csqa.errors import InputError
     from csqa.input.loaders import RawCall, error_record, iter_raw
-    from csqa.input.model import CallError
+    from csqa.input.model import Call, CallError
     from csqa.scale import frames
 
     if args.rows_per_file < 1:
@@ -369,7 +370,10 @@ def _import(args: argparse.Namespace) -> int:
             if raw.text_id is not None:
                 rows.append({"text": raw.payload, "text_id": raw.text_id, "source": raw.source, "line": raw.line})
             else:
-                payload = raw.payload if isinstance(raw.payload, str) else json.dumps(raw.payload, ensure_ascii=False)
+                if isinstance(raw.payload, Call):  # read from a table's rows
+                    payload = raw.payload.model_dump_json()
+                else:
+                    payload = raw.payload if isinstance(raw.payload, str) else json.dumps(raw.payload, ensure_ascii=False)
                 rows.append({"json": payload, "source": raw.source, "line": raw.line})
         else:
             try:
@@ -379,7 +383,9 @@ def _import(args: argparse.Namespace) -> int:
                 print(f"csqa: {error_record(exc).message} (left out)", file=sys.stderr)
                 continue
             data = call.model_dump()
-            head = {k: data[k] for k in ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by")}
+            head = {k: data[k] for k in ("call_id", "direction", "agent_id", "rings", "ring_seconds", "hangup_by", "team")}
+            head["started_at"] = None if call.started_at is None else call.started_at.isoformat()
+            head["metadata"] = json.dumps(call.metadata, ensure_ascii=False) if call.metadata else None
             head.update(events=list(data["events"]), source=raw.source, line=raw.line)
             if args.layout == "call":
                 rows.append({**head, "utterances": list(data["utterances"])})

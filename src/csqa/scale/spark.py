@@ -89,7 +89,7 @@ def score(
     *,
     rules: str | _os.PathLike[str] | RuleSet | frames.ScorerSpec | None = None,
     layout: Layout = "call",
-    extra_columns: ExtraColumns = "error",
+    extra_columns: ExtraColumns = "metadata",
     order: str | Column | None = None,
     partitions: int | None = None,
     company: str | None = None,
@@ -125,7 +125,7 @@ def score(
         data = data.groupBy("call_id").agg(F.collect_list(F.struct(*rest, POS)).alias(ROWS), F.min(POS).alias(POS))
     count = partitions or _session(df).sparkContext.defaultParallelism * 4
     data = data.repartitionByRange(count, POS).sortWithinPartitions(POS)
-    batches = functools.partial(frames._engine_batches, spec=spec, layout=layout, extra_columns="ignore", keep_pos=True)
+    batches = functools.partial(frames._engine_batches, spec=spec, layout=layout, extra_columns="metadata", keep_pos=True)
     schema = spark_schema(pa.schema([*REPORTS_SCHEMA, pa.field(POS, pa.int64())]))
     return data.mapInPandas(batches, schema).drop(POS)
 

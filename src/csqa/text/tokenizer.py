@@ -4,8 +4,11 @@ The module-level ``jieba.cut`` shares one dictionary with every other user in th
 ``initialize()`` logs to stderr and writes a cache file to the system temp folder. csqa needs neither: it
 reads jieba's bundled ``dict.txt`` itself (word, frequency and part-of-speech tag in one pass),
 adds the user words the rule files name (company names, script phrases), and writes a cache only to the
-folder the caller names. Part-of-speech tags come from the same dictionary, so tagging a token is a lookup
-rather than a second HMM pass. The parsed dictionary is kept once per process, and the frequency table with
+folder the caller names (the command line names the user's cache folder; the library names none unless
+asked). The cache holds the tables built from the dictionary and the user words, in a file named after a
+digest of the dictionary's content, the words, the backend and csqa's version (:func:`cache_file`).
+Part-of-speech tags come from the same dictionary, so tagging a token is a lookup rather than a second HMM
+pass. The parsed dictionary is kept once per process, and the frequency table with
 a word list's user words once per word list (jieba only reads it while cutting; for rjieba, the cutter built
 from them), so a second scorer starts in milliseconds and forked worker processes share the parent's copy.
 
@@ -64,10 +67,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from csqa.errors import UsageError
+from csqa.version import __version__
 
 __all__ = ["BACKENDS", "Backend", "Token", "Tokenizer"]
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 
 Backend = Literal["auto", "jieba", "rjieba"]
 BACKENDS: tuple[str, ...] = ("auto", "jieba", "rjieba")
@@ -139,43 +143,85 @@ def _read_dictionary(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
     return counts, total, tags
 
 
-def _read_cached(cache_dir: Path | None) -> tuple[dict[str, int], int, dict[str, str]]:
-    """:func:`_read_dictionary`, through a marshal cache in ``cache_dir`` when one is given."""
-    path = _dictionary_path()
-    if cache_dir is None:
-        return _read_dictionary(path)
-    stat = path.stat()
-    key = hashlib.sha1(f"{_CACHE_FORMAT}:{path}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    cache = cache_dir / f"csqa-jieba-{key}.marshal"
-    try:
-        with cache.open("rb") as handle:
-            counts, total, tags = marshal.load(handle)
-        return counts, total, tags
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    loaded = _read_dictionary(path)
-    # A cache only saves time: a folder that cannot be made or written (read-only, a file in the way, a full
-    # disk) costs this process the parse it has already done, never the scoring. The command line checks the
-    # folder up front so that its user hears of it.
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".csqa-jieba-")
-    except OSError:
-        return loaded
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            marshal.dump(loaded, handle)
-        os.replace(tmp, cache)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-    return loaded
+_CACHE_KEEP = 6
+"""Cache files kept in a cache folder: the newest, by use; older ones (another dictionary, word list or csqa
+version) are removed when a new one is written, so that a folder never fills up."""
 
 
 @functools.lru_cache(maxsize=4)
-def _load_dictionary(cache_dir: Path | None) -> tuple[dict[str, int], int, dict[str, str]]:
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """The SHA-256 of a file's content (computed once per process and version of the file)."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def cache_file(cache_dir: Path, backend: str, user_words: tuple[str, ...]) -> Path:
+    """Where the tables of ``backend`` with ``user_words`` are cached in ``cache_dir``: the name is a digest of
+    the dictionary's content, the user words, the backend, the cache format and csqa's version, so that a
+    changed dictionary or word list (a site rule file's new phrases) or a new csqa never reads a stale cache."""
+    path = _dictionary_path()
+    stat = path.stat()
+    hasher = hashlib.sha256()
+    for part in (str(_CACHE_FORMAT), __version__, backend, _digest(str(path), stat.st_size, stat.st_mtime_ns)):
+        hasher.update(part.encode() + b"\0")
+    for word in user_words:
+        hasher.update(word.encode("utf-8", "surrogatepass") + b"\0")
+    return cache_dir / f"csqa-{backend}-{hasher.hexdigest()[:24]}.marshal"
+
+
+def _cache_load(cache_dir: Path | None, backend: str, user_words: tuple[str, ...]) -> Any:
+    """The cached tables, or ``None`` (no cache folder, no such file, or a file that cannot be read)."""
+    if cache_dir is None:
+        return None
+    try:
+        target = cache_file(cache_dir, backend, user_words)
+        # marshal.loads of the whole file, not marshal.load of the open file: that reads object by object and
+        # took 0.77 s where this takes 0.22 s (more than parsing dict.txt again).
+        loaded = marshal.loads(target.read_bytes())
+        os.utime(target)  # recently used: kept when older files are removed
+        return loaded
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _cache_store(cache_dir: Path | None, backend: str, user_words: tuple[str, ...], tables: Any) -> None:
+    """Write the tables to the cache, atomically (a reader sees the whole file or none), and remove the
+    oldest of csqa's other cache files beyond :data:`_CACHE_KEEP`.
+
+    A cache only saves time: a folder that cannot be made or written (read-only, a file in the way, a full
+    disk) costs this process the parse it has already done, never the scoring. The command line checks a
+    folder it was given up front so that its user hears of it."""
+    if cache_dir is None:
+        return
+    try:
+        target = cache_file(cache_dir, backend, user_words)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".csqa-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            marshal.dump(tables, handle)
+        os.replace(tmp, target)
+    except (OSError, ValueError):
+        Path(tmp).unlink(missing_ok=True)
+        return
+    try:
+        ours = sorted(cache_dir.glob("csqa-*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in ours[_CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def _load_dictionary() -> tuple[dict[str, int], int, dict[str, str]]:
     """jieba's prefix dictionary (every prefix of a word present with frequency 0, as jieba's DAG needs it),
-    the total and the tags, parsed once per process and cache folder. Read-only: see :func:`_with_user_words`."""
-    freq, total, tags = _read_cached(cache_dir)
+    the total and the tags, parsed once per process. Read-only: see :func:`_with_user_words`."""
+    freq, total, tags = _read_dictionary(_dictionary_path())
     for word in list(freq):
         for end in range(1, len(word)):
             freq.setdefault(word[:end], 0)
@@ -215,17 +261,29 @@ def _user_word_frequencies(
 
 
 @functools.lru_cache(maxsize=8)
-def _with_user_words(cache_dir: Path | None, user_words: tuple[str, ...]) -> tuple[dict[str, int], int]:
+def _jieba_tables(cache_dir: Path | None, user_words: tuple[str, ...]) -> tuple[dict[str, int], int, dict[str, str]]:
     """jieba's frequency table and total with ``user_words`` added (jieba's own ``add_word``, frequency from
-    its ``suggest_freq``), built once per process and word list, and shared read-only by every tokenizer
-    with those words: jieba only reads the table while cutting. Sharing it matters most for worker
+    its ``suggest_freq``), and the tags; built once per process and word list, and shared read-only by every
+    tokenizer with those words: jieba only reads the table while cutting. Sharing it matters most for worker
     processes, which inherit the parent's table under ``fork`` instead of each copying 600,000 entries,
-    so the two cores read one copy through their shared cache."""
-    freq, total, _ = _load_dictionary(cache_dir)
+    so the two cores read one copy through their shared cache. With ``cache_dir`` the three are read from
+    (or written to) a cache file keyed by the dictionary's content and the words (:func:`cache_file`)."""
+    cached = _cache_load(cache_dir, "jieba", user_words)
+    if isinstance(cached, tuple) and len(cached) == 3:
+        return cached
+    freq, total, tags = _load_dictionary()
     builder = _jieba_on(dict(freq), total)
     for word in user_words:
         builder.add_word(word, tag="nz")
-    return builder.FREQ, builder.total
+    tables = (builder.FREQ, builder.total, tags)
+    _cache_store(cache_dir, "jieba", user_words, tables)
+    return tables
+
+
+def _with_user_words(cache_dir: Path | None, user_words: tuple[str, ...]) -> tuple[dict[str, int], int]:
+    """jieba's frequency table and total with ``user_words`` added (see :func:`_jieba_tables`)."""
+    freq, total, _ = _jieba_tables(cache_dir, user_words)
+    return freq, total
 
 
 def _cut_by_jieba(text: str, *, counts: dict[str, int], total: int, longest: int) -> list[Token]:
@@ -251,8 +309,13 @@ def _rjieba_with_user_words(
     rjieba = _import_rjieba()
     if rjieba is None:  # the caller checks first (Tokenizer._build_rjieba)
         raise _rjieba_missing()
-    counts, total, tags = _read_cached(cache_dir)
-    user_freq, final_total = _user_word_frequencies(counts, total, user_words)
+    cached = _cache_load(cache_dir, "rjieba", user_words)
+    if isinstance(cached, tuple) and len(cached) == 5:
+        counts, total, tags, user_freq, final_total = cached
+    else:
+        counts, total, tags = _read_dictionary(_dictionary_path())
+        user_freq, final_total = _user_word_frequencies(counts, total, user_words)
+        _cache_store(cache_dir, "rjieba", user_words, (counts, total, tags, user_freq, final_total))
     inner = rjieba.Jieba.empty()
     add = inner.add_word
     # Tags are left out: they only serve rjieba's own tagging, which csqa does not use (see Tokenizer.pos).
@@ -345,8 +408,8 @@ class Tokenizer:
         return self._tokenize
 
     def _build_jieba(self) -> Callable[[str], list[Token]]:
-        inner = _jieba_on(*_with_user_words(self.cache_dir, self.user_words))
-        self._tags = _load_dictionary(self.cache_dir)[2]  # shared and read-only; user words first (see pos)
+        freq, total, self._tags = _jieba_tables(self.cache_dir, self.user_words)  # tags: user words first (see pos)
+        inner = _jieba_on(freq, total)
         return lambda text: list(inner.tokenize(text))
 
     def _build_rjieba(self) -> Callable[[str], list[Token]]:
