@@ -250,6 +250,18 @@ def test_a_pathological_regex_runs_in_linear_time() -> None:
     assert [c[2][2] for c in found["evil"]] == ["re:a.*b|a"] * MAX_REGEX_MATCHES
 
 
+def test_a_regex_match_that_starts_inside_a_word_is_searched_again_from_the_next_word() -> None:
+    """RE2 finds the leftmost match; one starting in the middle of 您好 is no hit, but the organisation name
+    after it is, so the search goes on from the next word boundary after that start."""
+    index = PhraseIndex(
+        [PhraseFamily("org", (r"re:[^您]\p{Han}{1,8}中心",))],
+        placeholders={}, normalizer=Normalizer(), sounds=SoundTable(),
+    )
+    key = "您好仁和医院预约中心"
+    (found,) = index.candidates([key], [[0, 2, 4, 6, 8, 10]])
+    assert [key[start:end] for start, end, *_ in found["org"]] == ["仁和医院预约中心"]
+
+
 # --- validation ---------------------------------------------------------------------------------------
 
 

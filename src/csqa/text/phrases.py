@@ -629,7 +629,7 @@ class PhraseIndex:
             passes.append((self._sound, self._sounds.key(joined), self._sound_owners, self._sound_bounded, True))
         for automaton, haystack, owners, bounded, by_sound in passes:
             if by_sound and self._regexes:
-                self._regex_candidates(keys, found)  # exact hits: after the exact pass's, before the sound pass's
+                self._regex_candidates(keys, sizes, found)  # exact hits: after the exact pass's, before the sound pass's
             if automaton is None:
                 continue
             for index, start, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
@@ -649,20 +649,37 @@ class PhraseIndex:
                     else:
                         group.append(candidate)
         if self._regexes and self._sound is None:  # no sound pass: the regular expressions go last
-            self._regex_candidates(keys, found)
+            self._regex_candidates(keys, sizes, found)
         return found
 
-    def _regex_candidates(self, keys: Sequence[str], found: list[dict[str, list[Candidate]]]) -> None:
+    def _regex_candidates(
+        self, keys: Sequence[str], sizes: Sequence[Sequence[int]], found: list[dict[str, list[Candidate]]]
+    ) -> None:
         """The matches of every ``re:`` pattern in each content key (one RE2 search per match, at most
-        :data:`MAX_REGEX_MATCHES` per key), added to ``found`` as exact candidates."""
+        :data:`MAX_REGEX_MATCHES` searches per key), added to ``found`` as exact candidates.
+
+        A regular expression finds its leftmost match; one that starts inside a word (the 好 of 您好) cannot be
+        a hit, so the search is tried again from the next word boundary after its start rather than after
+        its end, where a match starting on a word may still be found (您好仁和医院 → 仁和医院…)."""
         for name, pattern, regex in self._regexes:
-            for key, groups in zip(keys, found):
+            anywhere = self.families[name].boundary == "char"
+            for key, bounds, groups in zip(keys, sizes, found):
                 if not key:
                     continue
-                for match in islice(regex.finditer(key), MAX_REGEX_MATCHES):
+                position = 0
+                for _ in range(MAX_REGEX_MATCHES):
+                    match = regex.search(key, position)
+                    if match is None:
+                        break
                     start, end = match.span()
-                    if start < end:
+                    if start < end and (anywhere or self.bound(key, bounds, start)):
                         groups.setdefault(name, []).append((start, end, (name, key[start:end], pattern), False))
+                        position = end
+                    else:
+                        following = bisect_right(bounds, start)
+                        position = bounds[following] if following < len(bounds) else len(key)
+                    if position >= len(key):
+                        break
 
     def select(
         self, name: str, candidates: Iterable[Candidate], key: str, sizes: Sequence[int], breaks: set[int],
