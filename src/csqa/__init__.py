@@ -22,6 +22,8 @@ from csqa.input.model import Call, CallError, Event, Utterance
 from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
+from csqa.outputs.reviews import ReviewSet, load_reviews
+from csqa.outputs.sheets import write_sheets
 from csqa.outputs.summary import Summary, read_reports, summarize, to_dataframe
 from csqa.scoring.scorer import CallInput, Scorer, ScoringError
 from csqa.version import __version__
@@ -38,6 +40,7 @@ __all__ = [
     "InputError",
     "InputProblem",
     "Report",
+    "ReviewSet",
     "RuleFileError",
     "RuleProblem",
     "RuleSet",
@@ -52,6 +55,7 @@ __all__ = [
     "__version__",
     "evaluate",
     "load_calls",
+    "load_reviews",
     "load_rules",
     "parse_call",
     "parse_text",
@@ -60,6 +64,7 @@ __all__ = [
     "script",
     "summarize",
     "to_dataframe",
+    "write_sheets",
     "write_site",
 ]
 

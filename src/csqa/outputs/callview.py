@@ -135,14 +135,16 @@ def escape(text: str) -> str:
     return _UNSHOWABLE.sub("\ufffd", _html.escape(text))
 
 
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029\x7f-\x9f\ud800-\udfff]")
 
 
 def script_json(data: Any) -> str:
-    """JSON that can sit inside ``<script type="application/json">``: ``<``, ``>`` and ``&`` escaped, so no
-    text in it (a call id of ``</script>``) can end the element; characters a page cannot hold become U+FFFD."""
+    """JSON that can sit inside ``<script type="application/json">``: ``<``, ``>`` and ``&`` written as
+    ``\\u`` escapes, so no text in it (a call id of ``</script>``) can end the element, and so are the
+    characters a page cannot hold; the script reads back exactly the text that was written (a call id in a
+    review must be the report's, character for character)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return _UNSHOWABLE.sub("\ufffd", re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group()], text))
+    return _SCRIPT_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @functools.cache

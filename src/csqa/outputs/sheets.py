@@ -21,6 +21,7 @@ Chinese. Workbook dates are the call's own wall-clock time (Excel has no time zo
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -261,10 +262,16 @@ def _write_xlsx(rows: _Rows, path: Path) -> None:
     check_widths = [18, 12, 10, 20, 26, 7, 14, 9, 7, 50, 40, 60, 8]
     calls = _Sheet(book, t["sheet.calls"], rows.call_headers(), call_widths)
     checks = _Sheet(book, t["sheet.checks"], rows.check_headers(), check_widths)
-    for row, check_rows in rows:
-        calls.append(row)
-        for check_row in check_rows:
-            checks.append(check_row)
+    try:
+        for row, check_rows in rows:
+            calls.append(row)
+            for check_row in check_rows:
+                checks.append(check_row)
+    except BaseException:
+        for sheet in book.worksheets:  # finish each sheet's temporary file, so nothing is left open
+            with contextlib.suppress(Exception):
+                sheet.close()  # type: ignore[union-attr]
+        raise
     calls.close()
     checks.close()
     book.save(path)
