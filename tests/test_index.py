@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import csqa
-from csqa.outputs.callview import render_call, script_json
+from csqa.outputs.callview import escape, render_call, script_json
 from csqa.outputs.html import write_site
 from tests.test_html import Page
 
@@ -48,6 +48,7 @@ def test_the_index_lists_every_call_with_what_it_is_sorted_and_filtered_by(site:
                       r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>\w+</td><td class=\"num\">(.*?)</td>", body)
     assert len(rows) == len(reports)  # every call is in the page: it reads without JavaScript
     for (verdict, meta, call, agent, team, started, score), report in zip(rows, reports):
+        assert call == escape(report.call_id)
         assert verdict == ("none" if report.passed is None else "pass" if report.passed else "fail")
         assert meta == ' data-meta="queue=售后"' and agent == report.agent_id and team == report.team
         assert started == (report.started_at.strftime("%Y-%m-%d %H:%M") if report.started_at else "–")

@@ -159,8 +159,9 @@ def test_sort_filter_review_save_and_evaluate(browser: tuple[Any, Path], tmp_pat
     file = ReviewFile.model_validate_json(saved[0].read_text(encoding="utf-8"))
     assert file.reviewer == "王芳"
     got = {(r.call_id, r.rule): (r.csqa_status, r.status, r.comment, r.csqa_version, r.scorecard) for r in file.reviews}
+    comment = "坐席复述了：您是问发货时间对吧"
     assert got == {
-        (target.call_id, "restate-question"): ("fail", "pass", "坐席复述了：您是问发货时间对吧", csqa.__version__, target.scorecard),
+        (target.call_id, "restate-question"): ("fail", "pass", comment, csqa.__version__, target.scorecard),
         (target.call_id, right.rule): ("pass", "pass", "", csqa.__version__, target.scorecard),
     }
 
