@@ -51,7 +51,7 @@ def test_groups_by_team_day_week_and_metadata(team_reports: list[csqa.Report]) -
     keys = {
         "team": lambda r: r.team or "(no team)",
         "day": lambda r: r.started_at.date().isoformat() if r.started_at else "(no date)",  # the call's own date
-        "week": lambda r: f"{r.started_at.isocalendar()[0]}-W{r.started_at.isocalendar()[1]:02d}" if r.started_at else "(no date)",
+        "week": lambda r: "{}-W{:02d}".format(*r.started_at.isocalendar()[:2]) if r.started_at else "(no date)",
         "metadata.queue": lambda r: r.metadata.get("queue") or "(none)",
     }
     for by, key in keys.items():
