@@ -162,3 +162,18 @@ def test_progress_bar_goes_through_tqdm_auto(scorer: csqa.Scorer, root: Path, ca
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
     assert len(list(scorer.score_many(calls[:2], progress=True))) == 2 and used == [" calls"]
+
+
+def test_an_agent_with_many_calls_gets_one_dot_per_score() -> None:
+    from csqa.outputs.summary import AgentSummary
+    from csqa.outputs.summaryview import score_chart
+
+    scores = (100.0,) * 70 + (87.18,) * 25 + (0.0,) * 5
+    many = AgentSummary(agent_id="A1", calls=100, scored=100, mean_score=sum(scores) / 100, pass_rate=0.95,
+                        top_fails=(), scores=scores)
+    few = many.model_copy(update={"agent_id": "A2", "scores": scores[:3] + scores[-2:], "calls": 5, "scored": 5})
+    svg = score_chart([many, few], 80)
+    dots = re.findall(r'<circle class="dot (\w+)"[^>]*data-agent="(\w+)" data-score="([\d.]+)"( data-count="(\d+)")?', svg)
+    assert sorted((float(s), int(n)) for _, a, s, _, n in dots if a == "A1") == [(0.0, 5), (87.2, 25), (100.0, 70)]
+    assert sorted(float(s) for _, a, s, c, _ in dots if a == "A2" and not c) == [0.0, 0.0, 100.0, 100.0, 100.0]
+    assert {k for k, a, s, _, _ in dots if float(s) == 0.0} == {"fail"}

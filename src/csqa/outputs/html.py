@@ -99,8 +99,9 @@ class CallLink:
                     disagreed += verdict.status != check.status
         started = None if report.started_at is None else report.started_at.strftime("%Y-%m-%d %H:%M")
         meta = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in report.metadata.items())
+        vetoed = tuple(c.code for c in report.checks if c.rule in report.vetoed)
         return cls(report.call_id, href, report.agent_id, report.direction, report.score, report.passed,
-                   tuple(c.code for c in report.failed), report.vetoed, report.team, started, meta, reviewed, disagreed)
+                   tuple(c.code for c in report.failed), vetoed, report.team, started, meta, reviewed, disagreed)
 
 
 def _verdict_key(passed: bool | None) -> str:
@@ -112,7 +113,7 @@ def _call_rows(calls: Sequence[CallLink], t: Mapping[str, str], *, teams: bool, 
     for c in calls:
         failed = escape(" ".join(c.failed)) or none
         if c.vetoed:
-            failed += f' <span class="badge s-fail">veto {escape(", ".join(c.vetoed))}</span>'
+            failed += f' <span class="badge s-fail">veto {escape(" ".join(c.vetoed))}</span>'
         meta = f' data-meta="{escape(c.meta)}"' if c.meta else ""
         cells = [f'<td><a href="{escape(c.href)}">{escape(c.call_id)}</a></td><td>{escape(c.agent_id or t["none"])}</td>']
         if teams:

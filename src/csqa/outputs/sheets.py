@@ -270,7 +270,7 @@ def _write_xlsx(rows: _Rows, path: Path) -> None:
     except BaseException:
         for sheet in book.worksheets:  # finish each sheet's temporary file, so nothing is left open
             with contextlib.suppress(Exception):
-                sheet.close()  # type: ignore[union-attr]
+                sheet.close()
         raise
     calls.close()
     checks.close()

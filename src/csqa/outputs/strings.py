@@ -93,8 +93,10 @@ _EN: dict[str, str] = {
     "chart.scores.label": "Scores per agent: one dot per scored call on a 0–100 axis, the mean as a vertical tick",
     "chart.scores.axis": "score",
     "chart.scores.none": "no scored calls",
-    "chart.scores.legend": "One dot per scored call; the black tick is the agent's mean; (scored/calls) after each agent.",
-    "chart.scores.legend_pass": "One dot per scored call (green: at or above the pass mark, red: below); the black tick "
+    "chart.scores.legend": "One dot per scored call (for an agent with many calls, one dot per score, larger the "
+                           "more calls have it); the black tick is the agent's mean; (scored/calls) after each agent.",
+    "chart.scores.legend_pass": "One dot per scored call (for an agent with many calls, one dot per score, larger the "
+                                "more calls have it; green: at or above the pass mark, red: below); the black tick "
                                 "is the agent's mean; (scored/calls) after each agent.",
     "chart.pass_mark": "pass mark {mark}",
     "h.rules": "Rules",

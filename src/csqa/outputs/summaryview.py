@@ -12,6 +12,7 @@ parts. Labels come from :mod:`csqa.outputs.strings`.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -141,16 +142,23 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
             body.append(f'<line class="mean" x1="{x:.1f}" y1="{mid - row / 2 + 4:g}" x2="{x:.1f}" y2="{mid + row / 2 - 4:g}" '
                         f'data-agent="{escape(agent.agent_id)}" data-mean="{_data(agent.mean_score)}">'
                         f"<title>{escape(agent.agent_id)} mean {agent.mean_score:.1f}</title></line>")
-        scores = sorted(agent.scores)
-        for score, level in zip(scores, _swarm([x_of(s) for s in scores], radius, 2)):
+        # One dot per call; an agent with many calls gets one dot per score, sized by how many calls have it
+        # (10,000 calls would otherwise be 10,000 dots, most of them on top of each other).
+        many = len(agent.scores) > _DOTS_PER_AGENT
+        counts = sorted(Counter(round(s, 1) for s in agent.scores).items()) if many else [(s, 1) for s in sorted(agent.scores)]
+        for (score, n), level in zip(counts, _swarm([x_of(s) for s, _ in counts], radius * (3 if many else 1), 2)):
             kind = "plain" if pass_mark is None else ("pass" if score >= pass_mark else "fail")
+            size = radius * min(3.0, 1 + math.log10(n)) if many else radius
+            count = f' data-count="{n}"' if many else ""
+            tip = f"{agent.agent_id}: {score:g}" + (f" × {n}" if many else "")
             body.append(f'<circle class="dot {kind}" cx="{x_of(score):.1f}" cy="{mid + level * (2 * radius - 1):.1f}" '
-                        f'r="{radius:g}" data-agent="{escape(agent.agent_id)}" data-score="{_data(score)}">'
-                        f"<title>{escape(agent.agent_id)}: {score:g}</title></circle>")
+                        f'r="{size:.3g}" data-agent="{escape(agent.agent_id)}" data-score="{_data(score)}"{count}>'
+                        f"<title>{escape(tip)}</title></circle>")
     return _svg(width, height, t["chart.scores.label"], body)
 
 
 _MAX_DAYS = 62
+_DOTS_PER_AGENT = 60
 
 
 def trend_groups(summary: Summary) -> tuple[str, tuple[GroupSummary, ...]]:

@@ -1,5 +1,6 @@
 /* csqa call page: the review controls of each verdict (right / wrong, the status it should have, a comment),
-   kept with csqaReviews (reviews.js) as they change. */
+   added to the rule table from the page's data (so that a page read without JavaScript has no dead controls),
+   and kept with csqaReviews (reviews.js) as they change. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("csqa-data").textContent);
@@ -8,19 +9,46 @@
   if (main) main.classList.add("js");
   var store = new csqaReviews.Store(data.root);
   var ui = csqaReviews.bar(store, T);
+  var STATUSES = ["pass", "fail", "not_applicable", "not_assessable"];
   var checks = {};
   data.checks.forEach(function (c) { checks[c.rule] = c; });
 
-  Array.prototype.forEach.call(document.querySelectorAll("td.review[data-rule]"), function (cell) {
-    var rule = cell.getAttribute("data-rule");
+  function element(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  /* One cell: right / wrong, the status it should have (shown when wrong), a comment. */
+  function controls(check, index) {
+    var name = "csqa-rv-" + index;
+    var right = element("input", { type: "radio", name: name, value: "right" });
+    var wrong = element("input", { type: "radio", name: name, value: "wrong" });
+    var select = element("select", {}, STATUSES.filter(function (s) { return s !== check.status; }).map(function (s) {
+      return element("option", { value: s }, [T["status." + s] || s]);
+    }));
+    select.value = check.status === "fail" ? "pass" : "fail";
+    var should = element("label", { "class": "should" }, [T.should_be + " ", select]);
+    should.hidden = true;
+    var comment = element("textarea", { rows: "1", placeholder: T.comment, "aria-label": T.comment });
+    return element("td", { "class": "review", "data-rule": check.rule }, [
+      element("label", {}, [right, " " + T.right]), element("label", {}, [wrong, " " + T.wrong]), should, comment]);
+  }
+
+  var table = document.querySelector("table.rules");
+  if (table && table.tHead) table.tHead.rows[0].appendChild(element("th", {}, [T.column]));
+  Array.prototype.forEach.call(document.querySelectorAll("table.rules tbody tr[data-rule]"), function (row, index) {
+    var rule = row.getAttribute("data-rule");
     var check = checks[rule];
     if (!check) return;
+    var cell = controls(check, index);
+    row.appendChild(cell);
     var radios = cell.querySelectorAll("input[type=radio]");
     var right = radios[0], wrong = radios[1];
     var should = cell.querySelector(".should");
     var select = should.querySelector("select");
     var comment = cell.querySelector("textarea");
-    var row = cell.parentNode;
     var clear = document.createElement("button");
     clear.type = "button";
     clear.className = "clear";
