@@ -42,8 +42,14 @@ def test_the_index_lists_every_call_with_what_it_is_sorted_and_filtered_by(site:
     html = (out / "index.html").read_text(encoding="utf-8")
     page = Page(html)
     keys = [a["data-key"] for a in page.all("th") if a.get("data-key")]
-    assert keys == ["call", "agent", "team", "started", "direction", "score", "verdict", "failed"]
-    body = html[html.index('id="calls-table"'):]
+    assert keys == 2 * ["call", "agent", "team", "started", "direction", "score", "verdict", "failed"]  # script's, plain
+    keys = keys[:8]
+    calls = json.loads(re.search(r'<script type="application/json" id="csqa-calls">(.*?)</script>', html).group(1))  # type: ignore[union-attr]
+    assert calls["columns"] == keys
+    assert [row[0] for row in calls["rows"]] == [r.call_id for r in reports]  # what the script draws the rows from
+    assert [(row[6], row[8]) for row in calls["rows"]] == [
+        (r.score, "none" if r.passed is None else "pass" if r.passed else "fail") for r in reports]
+    body = html[html.index('<noscript>'):]  # without JavaScript: every call in a plain table
     rows = re.findall(r'<tr data-v="(\w+)"( data-meta="[^"]*")?><td><a href="calls/[^"]+">(.*?)</a></td>'
                       r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>\w+</td><td class=\"num\">(.*?)</td>", body)
     assert len(rows) == len(reports)  # every call is in the page: it reads without JavaScript
@@ -63,7 +69,7 @@ def test_the_index_lists_every_call_with_what_it_is_sorted_and_filtered_by(site:
     data = data_of(html)
     assert data["root"] == "." and data["page"] == 100
     assert "shown" in data["text"] and "need_name" in data["text"]  # type: ignore[operator]
-    assert len(page.all("script")) == 2  # the data and the inline script, nothing else
+    assert len(page.all("script")) == 3  # the calls, the labels and the inline script, nothing else
     assert all(a.get("src") is None for a in page.all("script"))
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "fetch(" not in html and "XMLHttpRequest" not in html
     assert 'data-filter-rule="' in html and "By team" in html and 'class="trend-bar"' in html

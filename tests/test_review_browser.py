@@ -1,9 +1,10 @@
 """The pages a team works from, driven in a real browser: Debian's Chromium through its chromedriver (selenium).
 
 A small batch is scored and written as a site; on the index a click on a column header sorts the calls and
-typing in the search box filters them; on a call page a reviewer marks one verdict wrong (with the status it
-should have and a comment) and another right, the reviews survive a reload, and Save downloads a review
-file; ``csqa reviews`` turns that file into an annotated call and ``csqa eval`` measures the rules against it.
+typing in the search box filters them, and with JavaScript off every call is listed; on a call page a reviewer
+marks one verdict wrong (with the status it should have and a comment) and another right, the reviews survive
+a reload, and Save downloads a review file; ``csqa reviews`` turns that file into an annotated call and
+``csqa eval`` measures the rules against it.
 
 Needs ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium chromium-driver``); selenium comes
 with the test extra and is pointed at the installed driver, so Selenium Manager downloads nothing. Without
@@ -167,6 +168,14 @@ def test_sort_filter_review_save_and_evaluate(browser: tuple[Any, Path], tmp_pat
 
     driver.back()  # the index of the same folder sees the same reviews
     wait(lambda: "2 reviews kept" in driver.find_element(By.ID, "csqa-review-msg").text, "the index's count")
+
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})  # JavaScript off
+    driver.get((tmp_path / "site" / "index.html").as_uri())
+    static = driver.find_elements(By.CSS_SELECTOR, "#calls-static tbody tr")
+    assert len(static) == len(reports) and all(row.is_displayed() for row in static)  # every call, readable
+    assert not driver.find_element(By.ID, "calls-table").is_displayed()
+    assert not driver.find_element(By.ID, "csqa-filters").is_displayed()
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
 
     annotated = tmp_path / "annotated.jsonl"
     assert main(["reviews", str(downloads), "--calls", str(calls), "-o", str(annotated)]) == 0

@@ -3,10 +3,10 @@ whole sites.
 
 Why: JSON Lines are for pipelines, but a team lead needs fail rates and trends at a glance, and a reviewer
 needs to find the calls that matter — the lowest scores, one agent's week, every call that failed one rule —
-among thousands. The index lists every call in the page (so it reads with JavaScript off, and a browser's
-find works on it); a small inline script (``assets/index.js``) sorts by any column, filters by failed rule,
-agent, team, verdict and date, searches, and shows one page of 100 rows at a time, so 10,000 calls stay
-quick (``benchmarks/pages.py`` measures it). Every page is one self-contained file — inline CSS, SVG and
+among thousands. The index carries every call as data, and a small inline script (``assets/index.js``) sorts
+by any column, filters by failed rule, agent, team, verdict and date, searches, and draws one page of 100 rows
+at a time, so 10,000 calls stay quick (``benchmarks/pages.py`` measures it); with JavaScript off, the page
+lists every call in a plain table instead. Every page is one self-contained file — inline CSS, SVG and
 script, nothing fetched — so a site opens from a file share, a mail attachment or an offline archive.
 
 ``render_index`` gives the index and ``write_site`` writes a whole site from a stream of reports, keeping only
@@ -165,13 +165,22 @@ def _calls_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str, 
                     f'<label>{escape(t["calls.to"])}<input type="date" id="f-to"></label>']
     filters.append(f'<button type="button" id="f-clear">{escape(t["calls.clear"])}</button>')
     rows = "\n".join(_call_rows(calls, t, teams=teams, dates=dates, reviews=reviews))
+    data = [[c.call_id, c.href, c.agent_id or "", c.team or "", c.started or "", c.direction,
+             c.score, "" if c.score is None else f"{c.score:.1f}", _verdict_key(c.passed), " ".join(c.failed),
+             " ".join(c.vetoed), c.meta, c.reviewed, c.disagreed] for c in calls]
+    columns = [key for key, _ in keys]
+    # With JavaScript the rows are drawn from the data, one page at a time; the table of every call is in a
+    # <noscript>, which a browser running scripts reads as plain text, without building 10,000 rows.
     return (f'<section id="calls">\n<h2>{escape(t["h.calls"].format(n=len(calls)))}</h2>\n'
-            f'<p class="muted no-js">{escape(t["calls.nojs"])}</p>\n'
             f'<form class="filters js-only" id="csqa-filters" role="search">{"".join(filters)}</form>\n'
             f'<p class="js-only" id="calls-count" role="status"></p>\n'
-            f'<table class="calls" id="calls-table"><thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>\n'
+            f'<table class="calls js-only" id="calls-table"><thead><tr>{head}</tr></thead><tbody></tbody></table>\n'
             f'<nav class="pager js-only"><button type="button" id="p-prev">{escape(t["calls.prev"])}</button>'
-            f'<span id="p-info"></span><button type="button" id="p-next">{escape(t["calls.next"])}</button></nav>\n</section>')
+            f'<span id="p-info"></span><button type="button" id="p-next">{escape(t["calls.next"])}</button></nav>\n'
+            f'<script type="application/json" id="csqa-calls">{script_json({"columns": columns, "rows": data})}</script>\n'
+            f'<noscript><p class="muted">{escape(t["calls.nojs"])}</p>\n'
+            f'<table class="calls" id="calls-static"><thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>'
+            "</noscript>\n</section>")
 
 
 def _error_rows(errors: Sequence[CallError]) -> Iterator[str]:
@@ -183,7 +192,8 @@ def _error_rows(errors: Sequence[CallError]) -> Iterator[str]:
 
 def _index_data(t: Mapping[str, str]) -> dict[str, object]:
     text = {key.removeprefix("calls."): value for key, value in t.items() if key.startswith("calls.")}
-    return {"root": ".", "page": 100, "text": {**text, **review_strings(t)}}
+    verdicts = {f"verdict.{v}": t[f"verdict.{v}"] for v in ("pass", "fail", "none")}
+    return {"root": ".", "page": 100, "text": {**text, **verdicts, "dash": t["none"], **review_strings(t)}}
 
 
 def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequence[CallError] = (),

@@ -1,11 +1,15 @@
-/* csqa index: sort, filter, search and page the list of calls. The rows are in the page (so that it reads
-   without JavaScript); this script reads them once, then shows one page of the matching rows at a time.
+/* csqa index: sort, filter, search and page the list of calls. The calls are data in the page
+   (#csqa-calls); this script draws one page of the matching rows at a time, building each row the first time
+   it is shown (a page read without JavaScript has every call in a plain table instead, in a <noscript>).
    The state is kept in the address (#calls:sort=score&dir=asc&q=…), so a link, a reload or the way back from
    a call page shows the same list. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("csqa-data").textContent);
   var T = data.text;
+  function format(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
   var PAGE = data.page || 100;
   var main = document.querySelector("main.csqa");
   if (main) main.classList.add("js");
@@ -17,34 +21,75 @@
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var col = {};
   heads.forEach(function (th, i) { col[th.getAttribute("data-key")] = i; });
+  var calls = JSON.parse(document.getElementById("csqa-calls").textContent);
+  var DASH = T.dash;
 
-  function cell(tr, key) {
-    return key in col ? tr.cells[col[key]].textContent.trim() : "";
-  }
-  var rows = Array.prototype.map.call(tbody.rows, function (tr, i) {
-    var failed = cell(tr, "failed");
-    var started = cell(tr, "started");
+  var rows = calls.rows.map(function (c, i) {
     return {
-      tr: tr,
-      order: i,
-      call: cell(tr, "call"),
-      agent: cell(tr, "agent"),
-      team: cell(tr, "team"),
-      started: started,
-      date: /^\d{4}-\d{2}-\d{2}/.test(started) ? started.slice(0, 10) : "",
-      direction: cell(tr, "direction"),
-      score: parseFloat(cell(tr, "score")),
-      verdict: tr.getAttribute("data-v") || "",
-      failed: failed === "–" ? [] : failed.split(/\s+/).filter(function (c) { return /^[A-Za-z]+\d+$/.test(c); }),
-      reviews: cell(tr, "reviews"),
-      search: null
+      order: i, call: c[0], href: c[1], agent: c[2], team: c[3], started: c[4],
+      date: c[4] ? c[4].slice(0, 10) : "", direction: c[5], score: c[6] === null ? NaN : c[6], shown: c[7] || DASH,
+      verdict: c[8], failed: c[9] ? c[9].split(" ") : [], vetoed: c[10], meta: c[11], reviewed: c[12],
+      disagreed: c[13], tr: null, search: null
     };
   });
   var total = rows.length;
 
+  function td(text, cls) {
+    var cell = document.createElement("td");
+    if (cls) cell.className = cls;
+    if (text !== undefined) cell.textContent = text;
+    return cell;
+  }
+  function badge(text, cls) {
+    var span = document.createElement("span");
+    span.className = cls;
+    span.textContent = text;
+    return span;
+  }
+
+  /* The row of one call, the same as the plain table's; built the first time it is shown. */
+  function rowOf(r) {
+    if (r.tr) return r.tr;
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-v", r.verdict);
+    calls.columns.forEach(function (key) {
+      var cell;
+      if (key === "call") {
+        cell = td();
+        var a = document.createElement("a");
+        a.href = r.href;
+        a.textContent = r.call;
+        cell.appendChild(a);
+      } else if (key === "score") {
+        cell = td(r.shown, "num");
+      } else if (key === "verdict") {
+        cell = td();
+        cell.appendChild(badge(T["verdict." + r.verdict], "badge s-" + (r.verdict === "none" ? "none" : r.verdict)));
+      } else if (key === "reviews") {
+        cell = td(r.reviewed ? format(T.reviewed, { n: r.reviewed }) : DASH);
+        if (r.disagreed) {
+          cell.appendChild(document.createTextNode(" "));
+          cell.appendChild(badge(format(T.disagreed, { n: r.disagreed }), "disagree"));
+        }
+      } else if (key === "failed") {
+        cell = td(r.failed.length ? r.failed.join(" ") : DASH);
+        if (r.vetoed) {
+          cell.appendChild(document.createTextNode(" "));
+          cell.appendChild(badge("veto " + r.vetoed, "badge s-fail"));
+        }
+      } else {
+        cell = td(r[key] || DASH);
+      }
+      tr.appendChild(cell);
+    });
+    r.tr = tr;
+    return tr;
+  }
+
   function searchText(r) {
     if (r.search === null) {
-      r.search = (r.tr.textContent + " " + (r.tr.getAttribute("data-meta") || "")).toLowerCase();
+      r.search = [r.call, r.agent, r.team, r.started, r.direction, r.shown, T["verdict." + r.verdict],
+                  r.failed.join(" "), r.vetoed, r.meta].join(" ").toLowerCase();
     }
     return r.search;
   }
@@ -67,8 +112,8 @@
 
   function matches(r, f) {
     if (f.rule && r.failed.indexOf(f.rule) < 0) return false;
-    if (f.agent && r.agent !== f.agent) return false;
-    if (f.team && r.team !== f.team) return false;
+    if (f.agent && (r.agent || DASH) !== f.agent) return false;
+    if (f.team && (r.team || DASH) !== f.team) return false;
     if (f.verdict && r.verdict !== f.verdict) return false;
     if (f.from && !(r.date && r.date >= f.from)) return false;
     if (f.to && !(r.date && r.date <= f.to)) return false;
@@ -113,14 +158,14 @@
     state.page = Math.min(Math.max(0, state.page), pages - 1);
     var first = state.page * PAGE;
     var fragment = document.createDocumentFragment();
-    shown.slice(first, first + PAGE).forEach(function (r) { fragment.appendChild(r.tr); });
+    shown.slice(first, first + PAGE).forEach(function (r) { fragment.appendChild(rowOf(r)); });
     tbody.textContent = "";
     tbody.appendChild(fragment);
     var count = document.getElementById("calls-count");
     if (count) {
       count.textContent = shown.length
-        ? csqaReviews.format(T.shown, { first: first + 1, last: Math.min(first + PAGE, shown.length), n: shown.length, total: total })
-        : csqaReviews.format(T.none, { total: total });
+        ? format(T.shown, { first: first + 1, last: Math.min(first + PAGE, shown.length), n: shown.length, total: total })
+        : format(T.none, { total: total });
     }
     var prev = document.getElementById("p-prev"), next = document.getElementById("p-next");
     if (prev) prev.disabled = state.page === 0;
@@ -174,7 +219,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "sort";
-    button.title = csqaReviews.format(T.sort, { column: th.textContent.trim() });
+    button.title = format(T.sort, { column: th.textContent.trim() });
     while (th.firstChild) button.appendChild(th.firstChild);
     th.appendChild(button);
     button.addEventListener("click", function () {
