@@ -50,16 +50,17 @@ def test_the_index_lists_every_call_with_what_it_is_sorted_and_filtered_by(site:
     assert [(row[6], row[8]) for row in calls["rows"]] == [
         (r.score, "none" if r.passed is None else "pass" if r.passed else "fail") for r in reports]
     body = html[html.index('<noscript>'):]  # without JavaScript: every call in a plain table
-    rows = re.findall(r'<tr data-v="(\w+)"( data-meta="[^"]*")?><td><a href="calls/[^"]+">(.*?)</a></td>'
-                      r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>\w+</td><td class=\"num\">(.*?)</td>", body)
+    rows = re.findall(r'<tr><td><a href="calls/[^"]+">(.*?)</a></td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>'
+                      r'<td>\w+</td><td class="num">(.*?)</td><td class="v-(\w+)">', body)
     assert len(rows) == len(reports)  # every call is in the page: it reads without JavaScript
-    for (verdict, meta, call, agent, team, started, score), report in zip(rows, reports):
+    assert all(row[11] == "queue=售后" for row in calls["rows"])  # metadata, searched by the script
+    for (call, agent, team, started, score, verdict), report in zip(rows, reports):
         assert call == escape(report.call_id)
         assert verdict == ("none" if report.passed is None else "pass" if report.passed else "fail")
-        assert meta == ' data-meta="queue=售后"' and agent == report.agent_id and team == report.team
+        assert agent == report.agent_id and team == report.team
         assert started == (report.started_at.strftime("%Y-%m-%d %H:%M") if report.started_at else "–")
         assert score == ("–" if report.score is None else f"{report.score:.1f}")
-    assert "&lt;/script&gt;&lt;script&gt;" in rows[-1][2]
+    assert "&lt;/script&gt;&lt;script&gt;" in rows[-1][0]
     options = {a["value"] for a in page.all("option")}
     assert {r.agent_id for r in reports} | {"一组", "二组", "pass", "fail", "none"} <= options
     failed = {c.code for r in reports for c in r.failed}
@@ -112,4 +113,4 @@ def test_the_customers_words_are_context_not_a_fault(scorer: csqa.Scorer) -> Non
     assert on_customer and all(m["class"] == "ctx" and m["data-status"] == "fail" for m in on_customer)
     assert "not as a fault" in (on_customer[0]["title"] or "")
     assert all((m["class"] or "").startswith("s-") for m in marks if m["row"] != "u-1")
-    assert "customer's words (context)" in page.rows["rule-restate-question"]
+    assert "(customer's words, context)" in page.rows["rule-restate-question"]

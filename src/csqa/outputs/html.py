@@ -26,7 +26,6 @@ from pathlib import Path
 from csqa.input.model import CallError
 from csqa.outputs.callview import (
     _page,
-    _verdict,
     asset,
     escape,
     render_call,
@@ -65,6 +64,9 @@ _INDEX_CSS = SUMMARY_CSS + """
 .csqa .calls td:last-child { white-space: normal; }
 .csqa .pager { display: flex; gap: 1em; align-items: center; margin: .6em 0; }
 .csqa .disagree { color: #c62828; font-weight: 600; }
+.csqa td.v-pass { color: #2e7d32; font-weight: 600; }
+.csqa td.v-fail { color: #c62828; font-weight: 600; }
+.csqa td.v-none { color: #6e7781; }
 """
 
 # --- the index ------------------------------------------------------------------------------------------
@@ -109,26 +111,27 @@ def _verdict_key(passed: bool | None) -> str:
 
 
 def _call_rows(calls: Sequence[CallLink], t: Mapping[str, str], *, teams: bool, dates: bool, reviews: bool) -> Iterator[str]:
+    """The plain table's rows (pages read without JavaScript): the same cells as the script draws, kept lean."""
     none = escape(t["none"])
+    verdicts = {key: f'<td class="v-{key}">{escape(t["verdict." + key])}</td>' for key in ("pass", "fail", "none")}
     for c in calls:
         failed = escape(" ".join(c.failed)) or none
         if c.vetoed:
             failed += f' <span class="badge s-fail">veto {escape(" ".join(c.vetoed))}</span>'
-        meta = f' data-meta="{escape(c.meta)}"' if c.meta else ""
         cells = [f'<td><a href="{escape(c.href)}">{escape(c.call_id)}</a></td><td>{escape(c.agent_id or t["none"])}</td>']
         if teams:
             cells.append(f"<td>{escape(c.team or t['none'])}</td>")
         if dates:
             cells.append(f"<td>{escape(c.started or t['none'])}</td>")
         cells.append(f'<td>{escape(c.direction)}</td><td class="num">{"–" if c.score is None else f"{c.score:.1f}"}</td>'
-                     f"<td>{_verdict(c.passed, t)}</td>")
+                     + verdicts[_verdict_key(c.passed)])
         if reviews:
             text = escape(t["calls.reviewed"].format(n=c.reviewed)) if c.reviewed else none
             if c.disagreed:
                 text += f' <span class="disagree">{escape(t["calls.disagreed"].format(n=c.disagreed))}</span>'
             cells.append(f"<td>{text}</td>")
         cells.append(f"<td>{failed}</td>")  # last: the one cell that wraps
-        yield f'<tr data-v="{_verdict_key(c.passed)}"{meta}>' + "".join(cells) + "</tr>"
+        yield "<tr>" + "".join(cells) + "</tr>"
 
 
 def _options(values: Iterable[tuple[str, str]], t: Mapping[str, str]) -> str:

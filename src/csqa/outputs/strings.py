@@ -194,7 +194,7 @@ _EN: dict[str, str] = {
     "th.say": "say instead",
     "th.evidence": "evidence",
     "th.review": "review",
-    "ev.context_item": "customer's words (context)",
+    "ev.context_item": "customer's words, context",
     # the review loop (call pages; labels the script shows are in the page's data)
     "review.reviewer": "Reviewer",
     "review.reviewer.hint": "your name",
