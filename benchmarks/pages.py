@@ -133,49 +133,67 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--parts", default="site,sheets,summary", help="which figures (default: all three)")
+    parser.add_argument("--json", metavar="FILE", help="write the figures here (merged into the file's, by part)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     n = args.calls
     BASE.extend(demo_reports())
     result: dict[str, Any] = {"date": dt.date.today().isoformat(), "python": platform.python_version(),
                               "machine": platform.machine(), "cpus": os.cpu_count(), "csqa": csqa.__version__, "calls": n}
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        began = time.perf_counter()
-        index = csqa.write_site(reports(n), site)
-        result["site"] = {"seconds": round(time.perf_counter() - began, 2), "index_bytes": index.stat().st_size,
-                          "folder_bytes": folder_size(site), "pages": len(list((site / "calls").iterdir()))}
-        print(f"site: {n} calls in {result['site']['seconds']} s; index.html {index.stat().st_size / 1e6:.2f} MB, "
-              f"folder {result['site']['folder_bytes'] / 1e6:.1f} MB", flush=True)
-        result["browser"] = browser_figures(index, args.rounds)
-        print("index in chromium:", json.dumps(result["browser"]), flush=True)
-
-        sheets: dict[str, Any] = {}
-        for fmt in ("xlsx", "csv"):
-            out = Path(tmp) / f"calls.{fmt}"
-            began = time.perf_counter()
-            write_sheets(reports(n), out, format=fmt)
-            seconds = time.perf_counter() - began
-            size_mb = sum(p.stat().st_size for p in Path(tmp).glob(f"calls*.{fmt}")) / 1e6
-            figures: dict[str, Any] = {"seconds": round(seconds, 2), "ms_per_call": round(1000 * seconds / n, 2),
-                                       "mb": round(size_mb, 1)}
-            for size in (n // 10, n):  # traced memory (tracemalloc slows the run several times: timed apart)
-                _, top = peak(lambda size=size, fmt=fmt: write_sheets(reports(size), Path(tmp) / f"m.{fmt}", format=fmt))
-                figures[f"peak_mb_{size}"] = round(top, 1)
-            sheets[fmt] = figures
-            print(f"{fmt}, {n} calls: {seconds:.1f} s ({figures['ms_per_call']} ms a call), {size_mb:.1f} MB; peak traced "
-                  f"memory {figures[f'peak_mb_{n // 10}']} MB at {n // 10} calls, {figures[f'peak_mb_{n}']} MB at {n}",
-                  flush=True)
-        result["sheets"] = sheets
-        summaries: dict[str, Any] = {}
-        for size in (n // 10, n):
-            seconds, top = peak(lambda size=size: summarize(reports(size), by=("team", "day", "week"), scores=False))
-            summaries[str(size)] = {"seconds": round(seconds, 2), "peak_mb": round(top, 1)}
-            print(f"summary by team, day, week over {size} calls: {seconds:.1f} s, peak traced memory {top:.1f} MB",
-                  flush=True)
-        result["summary"] = summaries
+        if "site" in parts:
+            run_site(n, Path(tmp), args.rounds, result)
+        if "sheets" in parts:
+            run_sheets(n, Path(tmp), result)
+        if "summary" in parts:
+            run_summary(n, result)
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path = Path(args.json)
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        path.write_text(json.dumps({**kept, **result}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run_site(n: int, tmp: Path, rounds: int, result: dict[str, Any]) -> None:
+    site = Path(tmp) / "site"
+    began = time.perf_counter()
+    index = csqa.write_site(reports(n), site)
+    result["site"] = {"seconds": round(time.perf_counter() - began, 2), "index_bytes": index.stat().st_size,
+                      "folder_bytes": folder_size(site), "pages": len(list((site / "calls").iterdir()))}
+    print(f"site: {n} calls in {result['site']['seconds']} s; index.html {index.stat().st_size / 1e6:.2f} MB, "
+          f"folder {result['site']['folder_bytes'] / 1e6:.1f} MB", flush=True)
+    result["browser"] = browser_figures(index, rounds)
+    print("index in chromium:", json.dumps(result["browser"]), flush=True)
+
+
+def run_sheets(n: int, tmp: Path, result: dict[str, Any]) -> None:
+    sheets: dict[str, Any] = {}
+    for fmt in ("xlsx", "csv"):
+        out = Path(tmp) / f"calls.{fmt}"
+        began = time.perf_counter()
+        write_sheets(reports(n), out, format=fmt)
+        seconds = time.perf_counter() - began
+        size_mb = sum(p.stat().st_size for p in Path(tmp).glob(f"calls*.{fmt}")) / 1e6
+        figures: dict[str, Any] = {"seconds": round(seconds, 2), "ms_per_call": round(1000 * seconds / n, 2),
+                                   "mb": round(size_mb, 1)}
+        for size in (n // 10, n):  # traced memory (tracemalloc slows the run several times: timed apart)
+            _, top = peak(lambda size=size, fmt=fmt: write_sheets(reports(size), Path(tmp) / f"m.{fmt}", format=fmt))
+            figures[f"peak_mb_{size}"] = round(top, 1)
+        sheets[fmt] = figures
+        print(f"{fmt}, {n} calls: {seconds:.1f} s ({figures['ms_per_call']} ms a call), {size_mb:.1f} MB; peak traced "
+              f"memory {figures[f'peak_mb_{n // 10}']} MB at {n // 10} calls, {figures[f'peak_mb_{n}']} MB at {n}",
+              flush=True)
+    result["sheets"] = sheets
+
+
+def run_summary(n: int, result: dict[str, Any]) -> None:
+    summaries: dict[str, Any] = {}
+    for size in (n // 10, n):
+        seconds, top = peak(lambda size=size: summarize(reports(size), by=("team", "day", "week"), scores=False))
+        summaries[str(size)] = {"seconds": round(seconds, 2), "peak_mb": round(top, 1)}
+        print(f"summary by team, day, week over {size} calls: {seconds:.1f} s, peak traced memory {top:.1f} MB",
+              flush=True)
+    result["summary"] = summaries
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ def test_reviews_resolve_to_one_status_per_verdict_and_conflicts_stay_apart(tmp_
     assert {k: v.status for k, v in reverse.verdicts.items()} == {k: v.status for k, v in reviews.verdicts.items()}
 
 
-def test_every_problem_of_every_review_file_is_reported_at_once(tmp_path: Path) -> None:
+def test_every_problem_of_every_review_file_is_reported_at_once(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     bad = review("c1", "restate-question", "fail", "wrong")
     review_file(tmp_path / "r" / "bad.json", [bad, {**review("c1", "x", "pass", "pass"), "reviewer": " "}])
     (tmp_path / "cut").mkdir()
@@ -80,6 +81,8 @@ def test_every_problem_of_every_review_file_is_reported_at_once(tmp_path: Path) 
     text = str(error)
     assert "bad.json: reviews.0.status" in text and "bad.json: reviews.1.reviewer" in text
     assert "other.json: not a csqa review file" in text
+    assert main(["summary", str(other), "--reviews", str(tmp_path / "r")]) == 2
+    assert "[E110]" in capsys.readouterr().err
     cut = load_reviews(tmp_path / "cut")  # not JSON: in a folder it is skipped and named, not fatal
     assert cut.files == () and cut.skipped == ((str(tmp_path / "cut" / "cut.json"), "not JSON"),)
 

@@ -595,7 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CsqaError as exc:
         _say(str(exc))
-        return 2 if exc.code == "E103" else 1  # E103: not a reports file, most often a file of calls
+        # E103: not a reports file (most often a file of calls); E110: not a valid review file
+        return 2 if exc.code in ("E103", "E110") else 1
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

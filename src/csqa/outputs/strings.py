@@ -12,6 +12,7 @@ English until their Chinese table is added here — nothing else has to change.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from csqa.errors import UsageError
 
@@ -260,4 +261,4 @@ def labels(lang: str = "en") -> Mapping[str, str]:
     language."""
     if lang not in STRINGS:
         raise UsageError(f"no labels for language {lang!r}; use one of {', '.join(LANGUAGES)}")
-    return _EN if lang == "en" else {**_EN, **STRINGS[lang]}
+    return MappingProxyType(_EN if lang == "en" else {**_EN, **STRINGS[lang]})
