@@ -150,7 +150,9 @@ class ReviewSet:
                 reviews=tuple(sorted(given, key=lambda r: (r.reviewer, r.time))))
         self.files = tuple(files)
         self.skipped = tuple(skipped)
-        self._calls = {call_id for call_id, _ in self.verdicts}
+        self._by_call: dict[str, list[ReviewedVerdict]] = defaultdict(list)
+        for (call_id, _), verdict in self.verdicts.items():
+            self._by_call[call_id].append(verdict)
 
     def __len__(self) -> int:
         return len(self.verdicts)
@@ -165,13 +167,11 @@ class ReviewSet:
         return self.verdicts.get((call_id, rule))
 
     def has_call(self, call_id: str) -> bool:
-        return call_id in self._calls
+        return call_id in self._by_call
 
     def of_call(self, call_id: str) -> list[ReviewedVerdict]:
         """The reviewed verdicts of one call."""
-        if call_id not in self._calls:
-            return []
-        return [v for (cid, _), v in self.verdicts.items() if cid == call_id]
+        return list(self._by_call.get(call_id, ()))
 
     def conflicts(self) -> list[ReviewedVerdict]:
         return [v for v in self.verdicts.values() if v.conflict]
