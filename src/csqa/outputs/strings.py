@@ -212,6 +212,7 @@ _EN: dict[str, str] = {
     "review.need_name": "Enter your name first: every review carries its reviewer.",
     "review.no_storage": "This browser keeps nothing for local files: save before you leave the page.",
     "review.nothing": "No review to save yet.",
+    "review.clear": "clear this review",
     "review.given": "reviewed by {reviewer}: {verdict}",
     "review.given_wrong": "should be {status}",
     "review.nojs": "Reviewing verdicts needs JavaScript.",
