@@ -437,7 +437,7 @@ def _parser() -> argparse.ArgumentParser:
     rules_help = "rule file (TOML) to use instead of the bundled default scorecard"
     score = commands.add_parser(
         "score",
-        help="score calls and print a table or JSON Lines reports",
+        help="score calls: a table, JSON Lines reports, or CSV / Excel sheets",
         description="Score calls from files and folders (.jsonl, .json, .txt; folders are read recursively). "
         "With no PATH, scores the bundled demo corpus.",
     )
@@ -478,8 +478,9 @@ def _parser() -> argparse.ArgumentParser:
         help="write HTML pages: one per call with its evidence highlighted, and an index",
         description="Write a self-contained HTML site from reports written by 'csqa score --format jsonl': "
         "OUT_DIR/calls/<call>.html for each call (the transcript with every evidence span highlighted and linked "
-        "to its rule) and OUT_DIR/index.html (overall figures, fail rate per rule, scores per agent, every call, "
-        "the error records). Prints the index path.",
+        "to its rule, and controls to review each verdict) and OUT_DIR/index.html (overall figures, the trend by "
+        "day or week, fail rate per rule, scores per agent, every call to sort, filter and search, the error "
+        "records). Prints the index path.",
     )
     report.add_argument("paths", nargs="+", metavar="REPORTS.jsonl", help=reports_help)
     report.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="folder to write the site to")
