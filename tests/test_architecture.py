@@ -13,9 +13,10 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "csqa"
 
 # Lowest first; modules in one tuple share a layer. ``errors`` is the one catalogue every layer raises from.
-# The report records (``outputs.report``, with the call view it renders itself with in Jupyter) sit below the
-# text layer: an utterance's text builds the evidence spans that the rules put in their results.
-LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview"), ("text",), ("checks",),
+# The report records (``outputs.report``, with the call view it renders itself with in Jupyter, and the table of
+# labels that view shows) sit below the text layer: an utterance's text builds the evidence spans that the rules
+# put in their results.
+LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview", "outputs.strings"), ("text",), ("checks",),
           ("scoring",), ("outputs",), ("scale",), ("cli",), ("",))
 
 

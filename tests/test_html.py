@@ -95,7 +95,9 @@ def assert_every_span_marked(report: csqa.Report, page: Page, prefix: str = "") 
             assert page.marks[key], f"{check.rule} evidence {j} has no mark"
             assert {m["data-rule"] for m in page.marks[key]} == {check.rule}
             assert {m["row"] for m in page.marks[key]} == {f"{prefix}u-{ev.utterance}"}
-            assert {m["class"].split()[0] for m in page.marks[key]} == {f"s-{check.status}"}  # type: ignore[union-attr]
+            customers = report.utterances[ev.utterance].speaker == "customer"  # context, never the agent's fault
+            assert {m["class"].split()[0] for m in page.marks[key]} == {"ctx" if customers else f"s-{check.status}"}  # type: ignore[union-attr]
+            assert {m["data-status"] for m in page.marks[key]} == {check.status}
             assert page.text[key] == ev.quote
             assert page.links[key] == [f"#{prefix}rule-{check.rule}"]
     assert len(page.marks) == expected

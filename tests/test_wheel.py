@@ -50,3 +50,15 @@ def test_wheel_console_script_scores_the_bundled_demo(installed: Path, tmp_path:
     out = run(installed / "bin" / "csqa", "score", cwd=tmp_path).stdout
     assert "demo-01" in out and "0 errors" in out
     assert "# restate-question" in run(installed / "bin" / "csqa", "rules", "restate-question", cwd=tmp_path).stdout
+
+
+def test_wheel_writes_pages_with_their_scripts_and_a_workbook(installed: Path, tmp_path: Path) -> None:
+    """The pages' scripts are package data, and openpyxl comes with the install."""
+    csqa_cmd = installed / "bin" / "csqa"
+    run(csqa_cmd, "score", "--format", "jsonl", "-o", tmp_path / "r.jsonl", cwd=tmp_path)
+    run(csqa_cmd, "report", tmp_path / "r.jsonl", "-o", tmp_path / "site", cwd=tmp_path)
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    page = next((tmp_path / "site" / "calls").iterdir()).read_text(encoding="utf-8")
+    assert "csqaReviews" in index and "csqa-calls" in index and "csqaReviews" in page
+    run(csqa_cmd, "score", "--format", "xlsx", "-o", tmp_path / "d.xlsx", "--headers", "zh", cwd=tmp_path)
+    assert (tmp_path / "d.xlsx").read_bytes()[:2] == b"PK"

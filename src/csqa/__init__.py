@@ -23,6 +23,8 @@ from csqa.input.tables import calls_from_frame
 from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
+from csqa.outputs.reviews import ReviewSet, load_reviews
+from csqa.outputs.sheets import write_sheets
 from csqa.outputs.summary import Summary, read_reports, summarize, to_dataframe
 from csqa.scoring.scorer import CallInput, Scorer, ScoringError
 from csqa.version import __version__
@@ -39,6 +41,7 @@ __all__ = [
     "InputError",
     "InputProblem",
     "Report",
+    "ReviewSet",
     "RuleFileError",
     "RuleProblem",
     "RuleSet",
@@ -54,6 +57,7 @@ __all__ = [
     "calls_from_frame",
     "evaluate",
     "load_calls",
+    "load_reviews",
     "load_rules",
     "parse_call",
     "parse_text",
@@ -62,6 +66,7 @@ __all__ = [
     "script",
     "summarize",
     "to_dataframe",
+    "write_sheets",
     "write_site",
 ]
 

@@ -37,7 +37,10 @@ from csqa.input.loaders import CALL_SUFFIXES, LoadOptions, input_files, iter_raw
 from csqa.input.model import CallError
 from csqa.outputs.html import write_site
 from csqa.outputs.report import Report
-from csqa.outputs.summary import ReportFile, summarize
+from csqa.outputs.reviews import ReviewSet, load_reviews
+from csqa.outputs.sheets import checks_path, write_sheets
+from csqa.outputs.strings import LANGUAGES
+from csqa.outputs.summary import GROUPINGS, ReportFile, summarize
 from csqa.outputs.tables import table, terminal_safe
 from csqa.scoring.scorer import Scorer
 from csqa.version import __version__
@@ -195,14 +198,8 @@ class _Sink:
         self._partial: Path | None = None
         if target is None:
             return
-        path = Path(target)
-        if path.is_dir():
-            raise UsageError(f"-o {target} is a folder; name a file")
-        if not path.parent.is_dir():
-            raise UsageError(f"-o {target}: there is no folder {path.parent}")
-        if path.exists() and any(_same(path, f) for f in input_files(inputs)):
-            raise UsageError(f"-o {target} is also an input; write the output to another file")
-        self._partial = path.with_name(path.name + ".partial")
+        _check_output(target, inputs)
+        self._partial = Path(target).with_name(Path(target).name + ".partial")
 
     def __enter__(self) -> _Sink:
         if self._partial is not None:
@@ -232,6 +229,19 @@ class _Sink:
             _say(f"{self.target} was not written; the {self.lines} complete lines written so far are in {self._partial}")
 
 
+def _check_output(target: str, inputs: Sequence[str], *also: Path) -> None:
+    """``-o`` must name a file in a folder that exists, and neither it nor the files written beside it
+    (``also``) may be an input."""
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"-o {target} is a folder; name a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {target}: there is no folder {path.parent}")
+    for written in (path, *also):
+        if written.exists() and any(_same(written, f) for f in input_files(inputs)):
+            raise UsageError(f"-o {target}: {written} is also an input; write the output to another file")
+
+
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.samefile(b)
@@ -243,15 +253,41 @@ def _score(args: argparse.Namespace) -> int:
     paths = _inputs(args.paths) if args.paths else _demo_paths()
     options = _load_options(args)
     cache = _cache_folder(args)
-    sink = _Sink(args.output, paths)
+    sheets = args.format in ("csv", "xlsx")
+    if args.headers and not sheets:
+        raise UsageError("--headers names the columns of --format csv or xlsx")
+    if sheets:
+        if not args.output:
+            raise UsageError(f"--format {args.format} writes files: name one with -o (e.g. -o calls.{args.format})")
+        _check_output(args.output, paths, *([checks_path(args.output)] if args.format == "csv" else []))
+    sink = None if sheets else _Sink(args.output, paths)
     _warn_empty_folders(paths)
     scorer = Scorer(args.rules, company=args.company, cache_dir=cache,
                     include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer)
     progress = not args.quiet and sys.stderr.isatty()
     results = scorer.score_many(iter_raw(*paths, options=options), workers=args.workers, progress=progress)
+    if sink is None:
+        said = _SaidErrors(results)
+        written = write_sheets(said, args.output, format=args.format, headers=args.headers or "en")
+        _say(f"{written.calls - written.errors} calls and {written.errors} error records written to "
+             + " and ".join(str(p) for p in written.paths))
+        return 1 if written.errors else 0
     with sink:
         errors = _write_jsonl(results, sink) if args.format == "jsonl" else _write_table(results, sink, scorer)
     return 1 if errors else 0
+
+
+class _SaidErrors:
+    """Results passed through, each error record's message said on standard error as it goes by."""
+
+    def __init__(self, results: Iterable[Report | CallError]) -> None:
+        self.results = results
+
+    def __iter__(self) -> Iterator[Report | CallError]:
+        for result in self.results:
+            if isinstance(result, CallError):
+                _say(result.message)
+            yield result
 
 
 def _write_jsonl(results: Iterable[Report | CallError], out: _Sink) -> int:
@@ -335,20 +371,91 @@ class _StoredReports:
             self.skipped += len(reader.skipped)
 
 
+def _reviews_of(paths: Sequence[str] | None) -> ReviewSet | None:
+    """The reviews of ``--reviews``, with every folder's file that was not a review file named."""
+    if not paths:
+        return None
+    reviews = load_reviews(*_inputs(paths))
+    for path, reason in reviews.skipped:
+        _say(f"{path} skipped: {reason}")
+    if not reviews.files:
+        raise UsageError(f"no review files in {', '.join(paths)} (the files a call page's 'Save reviews' downloads)")
+    return reviews
+
+
 def _summary(args: argparse.Namespace) -> int:
+    reviews = _reviews_of(args.reviews)
     stored = _StoredReports(args.paths)
-    summary = summarize(stored)
+    # no per-agent list of scores: memory grows with the agents and groups, not with the calls
+    summary = summarize(stored, by=args.by or (), scores=False, reviews=reviews)
     summary = summary.model_copy(update={"unreadable": stored.skipped})
     sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if args.format == "json" else summary.table())
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    reviews = _reviews_of(args.reviews)
     stored = _StoredReports(args.paths)
     _writable_folder(args.output, "-o")
-    index = write_site(stored, args.output)
+    index = write_site(stored, args.output, reviews=reviews)
     print(index)
     return 0
+
+
+def _reviews(args: argparse.Namespace) -> int:
+    from csqa.input.loaders import load_calls
+    from csqa.outputs.reviews import ReviewedCalls, annotated_json
+
+    reviews = _reviews_of(args.paths)
+    assert reviews is not None
+    calls_paths = _inputs(args.calls)
+    _not_reports(calls_paths)
+    sink = _Sink(args.output, [*args.paths, *calls_paths])
+    annotated = ReviewedCalls(reviews, load_calls(*calls_paths))
+    written = 0
+    with sink:
+        for item in annotated:
+            sink.write(annotated_json(item) + "\n")
+            written += 1
+    conflicts, unmatched = reviews.conflicts(), annotated.unmatched()
+    where = f" to {args.output}" if args.output else ""
+    _say(f"{len(reviews)} reviewed verdicts from {len(reviews.files)} files ({', '.join(reviews.reviewers)}): "
+         f"{written} annotated calls written{where}"
+         + (f"; {reviews.revised} earlier reviews replaced by their reviewer's later one" if reviews.revised else ""))
+    for verdict in conflicts:
+        _say(f"conflict, left out: {verdict.describe()}")
+    for verdict in unmatched[:20]:
+        _say(f"no such call among the calls given: {verdict.describe()}")
+    if len(unmatched) > 20:
+        _say(f"… and {len(unmatched) - 20} more reviewed verdicts of calls that were not given")
+    for call_id in annotated.repeated:
+        _say(f"call {call_id!r} is in the calls more than once: its first occurrence was annotated")
+    for error in annotated.errors[:20]:
+        _say(error.message)
+    return 1 if conflicts or unmatched or annotated.repeated or annotated.errors else 0
+
+
+def _not_reports(paths: Sequence[str]) -> None:
+    """A reports file given as the calls is a usage mistake: reports lack the rings, the hang-up and the
+    events, so the rules could not be judged again on them."""
+    for path in input_files(paths):
+        if path.suffix.lower() != ".jsonl":
+            continue
+        try:
+            with path.open("rb") as handle:
+                first = next((line for line in handle if line.strip()), b"")
+            keys = set(json.loads(first)) if first.lstrip().startswith(b"{") else set()
+        except (OSError, ValueError, RecursionError):
+            continue
+        if {"checks", "scorecard"} <= keys:
+            raise UsageError(f"{path} is a reports file; give the calls that were scored (reports lack the rings, "
+                             "hang-up and events the rules are judged on)")
+
+
+def _grouping(text: str) -> str:
+    if text in GROUPINGS or (text.startswith("metadata.") and len(text) > len("metadata.")):
+        return text
+    raise argparse.ArgumentTypeError(f"cannot group by {text!r}; use {', '.join(GROUPINGS)} or metadata.KEY")
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -457,14 +564,16 @@ def _parser() -> argparse.ArgumentParser:
     rules_help = "rule file (TOML) to use instead of the bundled default scorecard"
     score = commands.add_parser(
         "score",
-        help="score calls and print a table or JSON Lines reports",
+        help="score calls: a table, JSON Lines reports, or CSV / Excel sheets",
         description="Score calls from files and folders (.jsonl, .json, .txt; folders are read recursively). "
         "With no PATH, scores the bundled demo corpus.",
     )
     score.add_argument("paths", nargs="*", metavar="PATH", help="call files or folders")
     score.add_argument("--rules", metavar="FILE", help=rules_help)
     score.add_argument("--company", help="company name the script expects (overrides the rule file)")
-    score.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
+    score.add_argument("--format", choices=("table", "jsonl", "csv", "xlsx"), default="table",
+                       help="output format (default: table); csv writes FILE and FILE.checks.csv, xlsx a workbook "
+                       "with a calls and a checks sheet")
     score.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     _cache_options(score)
     reading = score.add_argument_group("reading exports (CSV, Excel, speech platforms)")
@@ -477,6 +586,7 @@ def _parser() -> argparse.ArgumentParser:
                          "(channel or speaker ids of speech platforms, names)")
     reading.add_argument("--strict", action="store_true",
                          help="reject fields and columns csqa does not read instead of keeping them as metadata")
+    score.add_argument("--headers", choices=LANGUAGES, help="column names of csv and xlsx: en (default) or zh (中文)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
     score.add_argument("--workers", type=_positive, default=1, metavar="N",
@@ -494,6 +604,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("paths", nargs="+", metavar="REPORTS.jsonl", help=reports_help)
     summary.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    summary.add_argument("--by", type=_grouping, action="append", metavar="KEY",
+                         help=f"also group the calls by {', '.join(GROUPINGS)} or metadata.KEY (may be repeated)")
+    summary.add_argument("--reviews", nargs="+", metavar="PATH",
+                         help="review files or folders: add the agreement of csqa with the reviewers per rule")
     summary.set_defaults(run=_summary)
 
     report = commands.add_parser(
@@ -501,12 +615,31 @@ def _parser() -> argparse.ArgumentParser:
         help="write HTML pages: one per call with its evidence highlighted, and an index",
         description="Write a self-contained HTML site from reports written by 'csqa score --format jsonl': "
         "OUT_DIR/calls/<call>.html for each call (the transcript with every evidence span highlighted and linked "
-        "to its rule) and OUT_DIR/index.html (overall figures, fail rate per rule, scores per agent, every call, "
-        "the error records). Prints the index path.",
+        "to its rule, and controls to review each verdict) and OUT_DIR/index.html (overall figures, the trend by "
+        "day or week, fail rate per rule, scores per agent, every call to sort, filter and search, the error "
+        "records). Prints the index path.",
     )
     report.add_argument("paths", nargs="+", metavar="REPORTS.jsonl", help=reports_help)
     report.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="folder to write the site to")
+    report.add_argument("--reviews", nargs="+", metavar="PATH",
+                        help="review files or folders: show the agreement with reviewers and the reviews given")
     report.set_defaults(run=_report)
+
+    reviewed = commands.add_parser(
+        "reviews",
+        help="turn review files into annotated calls for 'csqa eval'",
+        description="Read the review files that call pages save (folders are searched for *.json) and write, for "
+        "each reviewed call, an annotated call {\"call\": …, \"gold\": {rule: status}, \"note\": …} whose gold "
+        "labels are the reviewers' statuses, as JSON Lines: 'csqa eval FILE' then measures the rules against the "
+        "reviewers. A reviewer's later review of a verdict replaces their earlier one; two reviewers who disagree "
+        "on a verdict are a conflict, listed and left out. Exit 1 when there are conflicts or reviews of calls "
+        "not given.",
+    )
+    reviewed.add_argument("paths", nargs="+", metavar="REVIEWS", help="review files or folders of them")
+    reviewed.add_argument("--calls", nargs="+", required=True, metavar="PATH",
+                          help="the calls that were scored (the files given to 'csqa score')")
+    reviewed.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    reviewed.set_defaults(run=_reviews)
 
     rules = commands.add_parser(
         "rules",
@@ -622,7 +755,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CsqaError as exc:
         _say(str(exc))
-        return 2 if exc.code == "E103" else 1  # E103: not a reports file, most often a file of calls
+        # E103: not a reports file (most often a file of calls); E110: not a valid review file
+        return 2 if exc.code in ("E103", "E110") else 1
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "E103": "a file given as reports is not one written by csqa score --format jsonl (InputError)",
     "E104": "a table's header cannot be read as calls: no speaker or text column, a column that looks like a "
             "misspelt field, a column named in the column map that is not there (InputError)",
+    "E110": "a review file (saved by a call page) is invalid: every problem with file, review and field (InputError)",
     "E200": "a rule file is missing, unreadable or invalid: every problem with file and path (RuleFileError)",
     "E201": "a phrase pattern is malformed (PatternError; in a rule file it is reported as E200)",
     "E300": "a check broke on a call: a bug in csqa or a rule file, reported with call and rule (ScoringError)",

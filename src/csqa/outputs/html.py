@@ -1,50 +1,72 @@
-"""HTML pages over a batch: the index (fail rates, the spread of each agent's scores, every call) and whole sites.
+"""HTML pages over a batch: the index a team works from (figures, trend, fail rates, agents, every call) and
+whole sites.
 
-Why: JSON Lines are for pipelines, but a reviewer coaching an agent needs to see *which characters* broke a
-rule, with the line the manual wanted next to them, and a team lead needs fail rates and the spread of each
-agent's scores at a glance. Each page is one self-contained file — inline CSS, inline SVG charts, no
-JavaScript, nothing fetched from the network — so it opens from a file share, a mail attachment or an
-offline archive exactly as it was written.
+Why: JSON Lines are for pipelines, but a team lead needs fail rates and trends at a glance, and a reviewer
+needs to find the calls that matter — the lowest scores, one agent's week, every call that failed one rule —
+among thousands. The index carries every call as data, and a small inline script (``assets/index.js``) sorts
+by any column, filters by failed rule, agent, team, verdict and date, searches, and draws one page of 100 rows
+at a time, so 10,000 calls stay quick (``benchmarks/pages.py`` measures it); with JavaScript off, the page
+lists every call in a plain table instead. Every page is one self-contained file — inline CSS, SVG and
+script, nothing fetched — so a site opens from a file share, a mail attachment or an offline archive.
 
-``render_index`` gives the batch index and ``write_site`` writes a whole site from a stream of reports, keeping
-only one small row per call for the index; the call pages are :mod:`csqa.outputs.callview`'s.
+``render_index`` gives the index and ``write_site`` writes a whole site from a stream of reports, keeping only
+one small row per call for the index; the call pages are :mod:`csqa.outputs.callview`'s, with the review
+controls of :mod:`csqa.outputs.reviews`' loop.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from csqa.input.model import CallError
-from csqa.outputs.callview import _COMMON_CSS, _data, _num, _page, _pct, _verdict, escape, render_call
+from csqa.outputs.callview import (
+    _page,
+    asset,
+    escape,
+    render_call,
+    review_bar,
+    review_strings,
+    script_json,
+)
 from csqa.outputs.report import Report
-from csqa.outputs.summary import AgentSummary, RuleSummary, Summary, summarize
+from csqa.outputs.reviews import ReviewSet
+from csqa.outputs.strings import labels
+from csqa.outputs.summary import Summary, summarize
+from csqa.outputs.summaryview import (
+    SUMMARY_CSS,
+    agent_table,
+    agreement_table,
+    charts,
+    figures,
+    group_table,
+    rule_table,
+    table,
+)
 
 __all__ = ["CallLink", "PageNames", "render_index", "write_site"]
 
-_INDEX_CSS = _COMMON_CSS + """
-.csqa .figures { display: flex; flex-wrap: wrap; gap: .8em; margin: .6em 0 1em; }
-.csqa .figures div { border: 1px solid #d0d7de; border-radius: 6px; padding: .4em .9em; min-width: 7em; }
-.csqa .figures dt { color: #6e7781; font-size: .85em; }
-.csqa .figures dd { margin: 0; font-size: 1.5em; font-weight: 600; }
-.csqa .charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
-.csqa figure { margin: 0; }
-.csqa figure p { font-size: .85em; max-width: 700px; margin: .2em 0 0; }
-.csqa figcaption { font-weight: 600; margin-bottom: .3em; }
-.csqa svg { font-family: inherit; font-size: 12px; }
-.csqa svg .label { fill: #1f2328; }
-.csqa svg .tick { fill: #6e7781; font-size: 11px; }
-.csqa svg .grid { stroke: #e5e8eb; }
-.csqa svg .bar { fill: #d9534f; }
-.csqa svg .dot { stroke: #fff; stroke-width: 1; }
-.csqa svg .dot.pass { fill: #2e7d32; }
-.csqa svg .dot.fail { fill: #c62828; }
-.csqa svg .dot.plain { fill: #0b5cad; }
-.csqa svg .mean { stroke: #1f2328; stroke-width: 2; }
-.csqa svg .passmark { stroke: #6e7781; stroke-dasharray: 4 3; }
+_INDEX_CSS = SUMMARY_CSS + """
+.csqa .filters { display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: end; margin: .4em 0 .6em; font-size: .9em; }
+.csqa .filters label { display: flex; flex-direction: column; gap: .15em; color: #57606a; }
+.csqa .filters input[type=search] { min-width: 16em; }
+.csqa #calls-count { color: #57606a; font-size: .9em; margin: .3em 0; }
+.csqa .calls th button.sort { all: unset; cursor: pointer; }
+.csqa .calls th button.sort:focus-visible { outline: 2px solid #0b5cad; }
+.csqa .calls th button.sort::after { content: " \\2195"; color: #8c959f; font-size: .85em; }
+.csqa .calls th[aria-sort=ascending] button.sort::after { content: " \\25B2"; color: #1f2328; }
+.csqa .calls th[aria-sort=descending] button.sort::after { content: " \\25BC"; color: #1f2328; }
+.csqa .calls td { white-space: nowrap; }
+.csqa .calls td:last-child { white-space: normal; }
+.csqa .pager { display: flex; gap: 1em; align-items: center; margin: .6em 0; }
+.csqa .disagree { color: #c62828; font-weight: 600; }
+.csqa td.v-pass { color: #2e7d32; font-weight: 600; }
+.csqa td.v-fail { color: #c62828; font-weight: 600; }
+.csqa td.v-none { color: #6e7781; }
 """
 
 # --- the index ------------------------------------------------------------------------------------------
@@ -62,139 +84,106 @@ class CallLink:
     passed: bool | None
     failed: tuple[str, ...]
     vetoed: tuple[str, ...]
+    team: str | None = None
+    started: str | None = None
+    meta: str = ""
+    reviewed: int = 0
+    disagreed: int = 0
 
     @classmethod
-    def of(cls, report: Report, href: str) -> CallLink:
+    def of(cls, report: Report, href: str, reviews: ReviewSet | None = None) -> CallLink:
+        reviewed = disagreed = 0
+        if reviews is not None and reviews.has_call(report.call_id):
+            for check in report.checks:
+                verdict = reviews.get(report.call_id, check.rule)
+                if verdict is not None:
+                    reviewed += 1
+                    disagreed += verdict.status != check.status
+        started = None if report.started_at is None else report.started_at.strftime("%Y-%m-%d %H:%M")
+        meta = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in report.metadata.items())
+        vetoed = tuple(c.code for c in report.checks if c.rule in report.vetoed)
         return cls(report.call_id, href, report.agent_id, report.direction, report.score, report.passed,
-                   tuple(c.code for c in report.failed), report.vetoed)
+                   tuple(c.code for c in report.failed), vetoed, report.team, started, meta, reviewed, disagreed)
 
 
-def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(label)}</title>' + "".join(body) + "</svg>")
+def _verdict_key(passed: bool | None) -> str:
+    return "none" if passed is None else "pass" if passed else "fail"
 
 
-def _fail_rate_chart(rules: Sequence[RuleSummary]) -> str:
-    """Horizontal bars, one per rule, of the share of judged calls that failed it (0–100 %)."""
-    left, plot, row, top = 250, 400, 22, 22
-    width, height = left + plot + 60, top + row * len(rules) + 8
-    body = []
-    for tick in (0, .25, .5, .75, 1):
-        x = left + plot * tick
-        body.append(f'<line class="grid" x1="{x:g}" y1="{top - 4}" x2="{x:g}" y2="{height - 4}"/>'
-                    f'<text class="tick" x="{x:g}" y="{top - 8}" text-anchor="middle">{tick:.0%}</text>')
-    for i, r in enumerate(rules):
-        y = top + i * row
-        body.append(f'<text class="label" x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(r.code)} {escape(r.rule)}</text>')
-        if r.fail_rate is None:
-            body.append(f'<text class="tick" x="{left + 4}" y="{y + 15}">not judged</text>')
-            continue
-        tip = f"{r.code} {r.rule}: {r.fails} of {r.judged} judged calls failed ({_pct(r.fail_rate)})"
-        body.append(
-            f'<rect class="bar" x="{left}" y="{y + 4}" width="{plot * r.fail_rate:.1f}" height="{row - 8}" '
-            f'data-rule="{escape(r.rule)}" data-code="{escape(r.code)}" data-fail-rate="{_data(r.fail_rate)}" '
-            f'data-fails="{r.fails}" data-judged="{r.judged}"><title>{escape(tip)}</title></rect>'
-            f'<text class="label" x="{left + plot * r.fail_rate + 6:.1f}" y="{y + 15}">{_pct(r.fail_rate)}</text>'
-        )
-    return _svg(width, height, "Fail rate per rule: the share of judged calls that failed each rule", body)
-
-
-def _swarm(xs: Sequence[float], radius: float, levels: int) -> list[int]:
-    """A vertical level for each x (sorted ascending) so that dots closer than a diameter do not overlap:
-    0, -1, 1, -2, 2 … up to ``levels`` either side, then back to 0."""
-    order = [0] + [s * k for k in range(1, levels + 1) for s in (-1, 1)]
-    last: dict[int, float] = {}
-    chosen = []
-    for x in xs:
-        level = next((lv for lv in order if x - last.get(lv, -1e9) >= 2 * radius), 0)
-        last[level] = x
-        chosen.append(level)
-    return chosen
-
-
-def _score_chart(agents: Sequence[AgentSummary], pass_mark: float | None) -> str:
-    """One row per agent: each scored call a dot on a 0–100 axis, the agent's mean a tick, the pass mark a
-    dashed line."""
-    left, plot, row, top, radius = 150, 520, 50, 22, 5.0
-    width, height = left + plot + 30, top + row * len(agents) + 36
-    bottom = top + row * len(agents)
-
-    def x_of(score: float) -> float:
-        return left + plot * max(0.0, min(score, 100.0)) / 100
-
-    body = []
-    for tick in range(0, 101, 10):
-        x = x_of(tick)
-        body.append(f'<line class="grid" x1="{x:g}" y1="{top}" x2="{x:g}" y2="{bottom}"/>')
-        if tick % 20 == 0:
-            body.append(f'<text class="tick" x="{x:g}" y="{bottom + 16}" text-anchor="middle">{tick}</text>')
-    body.append(f'<text class="tick" x="{left + plot / 2:g}" y="{bottom + 31}" text-anchor="middle">score</text>')
-    if pass_mark is not None:
-        x = x_of(pass_mark)
-        body.append(f'<line class="passmark" x1="{x:g}" y1="{top - 6}" x2="{x:g}" y2="{bottom}" data-pass-mark="{pass_mark:g}">'
-                    f'<title>pass mark {pass_mark:g}</title></line><text class="tick" x="{x:g}" y="{top - 10}" '
-                    f'text-anchor="middle">pass mark {pass_mark:g}</text>')
-    for i, agent in enumerate(agents):
-        mid = top + i * row + row / 2
-        body.append(f'<text class="label" x="{left - 10}" y="{mid + 4:g}" text-anchor="end">{escape(agent.agent_id)}'
-                    f' <tspan class="tick">({agent.scored}/{agent.calls})</tspan></text>')
-        if not agent.scores:
-            body.append(f'<text class="tick" x="{left + 4}" y="{mid + 4:g}">no scored calls</text>')
-            continue
-        if agent.mean_score is not None:  # drawn first: the dots stay on top
-            x = x_of(agent.mean_score)
-            body.append(f'<line class="mean" x1="{x:.1f}" y1="{mid - row / 2 + 4:g}" x2="{x:.1f}" y2="{mid + row / 2 - 4:g}" '
-                        f'data-agent="{escape(agent.agent_id)}" data-mean="{_data(agent.mean_score)}">'
-                        f"<title>{escape(agent.agent_id)} mean {agent.mean_score:.1f}</title></line>")
-        scores = sorted(agent.scores)
-        for score, level in zip(scores, _swarm([x_of(s) for s in scores], radius, 2)):
-            kind = "plain" if pass_mark is None else ("pass" if score >= pass_mark else "fail")
-            body.append(f'<circle class="dot {kind}" cx="{x_of(score):.1f}" cy="{mid + level * (2 * radius - 1):.1f}" '
-                        f'r="{radius:g}" data-agent="{escape(agent.agent_id)}" data-score="{_data(score)}">'
-                        f"<title>{escape(agent.agent_id)}: {score:g}</title></circle>")
-    label = "Scores per agent: one dot per scored call on a 0–100 axis, the mean as a vertical tick"
-    return _svg(width, height, label, body)
-
-
-def _figures(summary: Summary, pass_mark: float | None) -> str:
-    figures = [("calls", str(summary.calls)), ("scored", str(summary.scored)), ("errors", str(summary.errors)),
-               ("mean score", _num(summary.mean_score)), ("pass rate", _pct(summary.pass_rate))]
-    if pass_mark is not None:
-        figures.append(("pass mark", f"{pass_mark:g}"))
-    return '<dl class="figures">' + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in figures) + "</dl>"
-
-
-_NUM = ' class="num"'
-
-
-def _table(headers: Sequence[str], rows: Iterable[str], css: str = "") -> str:
-    head = "".join(f"<th{_NUM if h.startswith('#') else ''}>{escape(h.lstrip('#'))}</th>" for h in headers)
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
-
-
-def _rule_rows(summary: Summary) -> Iterator[str]:
-    for r in summary.rules:
-        rule = escape(r.rule)
-        yield (f'<tr id="rule-{rule}"><td><code>{escape(r.code)}</code></td><td>{rule}</td><td class="num">{r.fails}</td>'
-               f'<td class="num">{r.judged}</td><td class="num">{_pct(r.fail_rate)}</td>'
-               f'<td class="num">{r.not_applicable}</td><td class="num">{r.not_assessable}</td></tr>')
-
-
-def _agent_rows(summary: Summary) -> Iterator[str]:
-    for a in summary.agents:
-        most = ", ".join(f'<a href="#rule-{escape(rule)}">{escape(rule)}</a> ×{n}' for rule, n in a.top_fails) or "–"
-        yield (f"<tr><td>{escape(a.agent_id)}</td><td class=\"num\">{a.calls}</td><td class=\"num\">{_num(a.mean_score)}</td>"
-               f'<td class="num">{_pct(a.pass_rate)}</td><td>{most}</td></tr>')
-
-
-def _call_rows(calls: Sequence[CallLink]) -> Iterator[str]:
+def _call_rows(calls: Sequence[CallLink], t: Mapping[str, str], *, teams: bool, dates: bool, reviews: bool) -> Iterator[str]:
+    """The plain table's rows (pages read without JavaScript): the same cells as the script draws, kept lean."""
+    none = escape(t["none"])
+    verdicts = {key: f'<td class="v-{key}">{escape(t["verdict." + key])}</td>' for key in ("pass", "fail", "none")}
     for c in calls:
-        failed = escape(" ".join(c.failed)) or "–"
+        failed = escape(" ".join(c.failed)) or none
         if c.vetoed:
-            failed += f' <span class="badge s-fail">veto {escape(", ".join(c.vetoed))}</span>'
-        yield (f'<tr><td><a href="{escape(c.href)}">{escape(c.call_id)}</a></td><td>{escape(c.agent_id or "–")}</td>'
-               f"<td>{escape(c.direction)}</td><td class=\"num\">{_num(c.score)}</td><td>{_verdict(c.passed)}</td>"
-               f"<td>{failed}</td></tr>")
+            failed += f' <span class="badge s-fail">veto {escape(" ".join(c.vetoed))}</span>'
+        cells = [f'<td><a href="{escape(c.href)}">{escape(c.call_id)}</a></td><td>{escape(c.agent_id or t["none"])}</td>']
+        if teams:
+            cells.append(f"<td>{escape(c.team or t['none'])}</td>")
+        if dates:
+            cells.append(f"<td>{escape(c.started or t['none'])}</td>")
+        cells.append(f'<td>{escape(c.direction)}</td><td class="num">{"–" if c.score is None else f"{c.score:.1f}"}</td>'
+                     + verdicts[_verdict_key(c.passed)])
+        if reviews:
+            text = escape(t["calls.reviewed"].format(n=c.reviewed)) if c.reviewed else none
+            if c.disagreed:
+                text += f' <span class="disagree">{escape(t["calls.disagreed"].format(n=c.disagreed))}</span>'
+            cells.append(f"<td>{text}</td>")
+        cells.append(f"<td>{failed}</td>")  # last: the one cell that wraps
+        yield "<tr>" + "".join(cells) + "</tr>"
+
+
+def _options(values: Iterable[tuple[str, str]], t: Mapping[str, str]) -> str:
+    return f'<option value="">{escape(t["calls.any"])}</option>' + "".join(
+        f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in values)
+
+
+def _calls_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str, str]) -> str:
+    teams = any(c.team for c in calls)
+    dates = any(c.started for c in calls)
+    reviews = any(c.reviewed for c in calls)
+    none = t["none"]
+    keys = [("call", "th.call"), ("agent", "th.agent")] + ([("team", "th.team")] if teams else []) + (
+        [("started", "th.started")] if dates else []) + [("direction", "th.direction"), ("score", "th.score"),
+                                                           ("verdict", "th.verdict")] + (
+        [("reviews", "th.reviews")] if reviews else []) + [("failed", "th.failed")]
+    num = ' class="num"'
+    head = "".join(f'<th data-key="{key}"{num if key == "score" else ""}>{escape(t[label])}</th>' for key, label in keys)
+    rule_options = _options(((r.code, f"{r.code} {r.rule}") for r in summary.rules if r.fails), t)
+    agents = sorted({c.agent_id or none for c in calls})
+    filters = [
+        f'<label>{escape(t["calls.search"])}<input type="search" id="f-q" '
+        f'placeholder="{escape(t["calls.search.hint"])}"></label>',
+        f'<label>{escape(t["calls.rule"])}<select id="f-rule">{rule_options}</select></label>',
+        f'<label>{escape(t["calls.agent"])}<select id="f-agent">{_options(((a, a) for a in agents), t)}</select></label>',
+    ]
+    if teams:
+        filters.append(f'<label>{escape(t["calls.team"])}<select id="f-team">'
+                       f'{_options(((x, x) for x in sorted({c.team or none for c in calls})), t)}</select></label>')
+    verdicts = [("pass", t["verdict.pass"]), ("fail", t["verdict.fail"]), ("none", t["verdict.none"])]
+    filters.append(f'<label>{escape(t["calls.verdict"])}<select id="f-verdict">{_options(verdicts, t)}</select></label>')
+    if dates:
+        filters += [f'<label>{escape(t["calls.from"])}<input type="date" id="f-from"></label>',
+                    f'<label>{escape(t["calls.to"])}<input type="date" id="f-to"></label>']
+    filters.append(f'<button type="button" id="f-clear">{escape(t["calls.clear"])}</button>')
+    rows = "\n".join(_call_rows(calls, t, teams=teams, dates=dates, reviews=reviews))
+    data = [[c.call_id, c.href, c.agent_id or "", c.team or "", c.started or "", c.direction,
+             c.score, "" if c.score is None else f"{c.score:.1f}", _verdict_key(c.passed), " ".join(c.failed),
+             " ".join(c.vetoed), c.meta, c.reviewed, c.disagreed] for c in calls]
+    columns = [key for key, _ in keys]
+    # With JavaScript the rows are drawn from the data, one page at a time; the table of every call is in a
+    # <noscript>, which a browser running scripts reads as plain text, without building 10,000 rows.
+    return (f'<section id="calls">\n<h2>{escape(t["h.calls"].format(n=len(calls)))}</h2>\n'
+            f'<form class="filters js-only" id="csqa-filters" role="search">{"".join(filters)}</form>\n'
+            f'<p class="js-only" id="calls-count" role="status"></p>\n'
+            f'<table class="calls js-only" id="calls-table"><thead><tr>{head}</tr></thead><tbody></tbody></table>\n'
+            f'<nav class="pager js-only"><button type="button" id="p-prev">{escape(t["calls.prev"])}</button>'
+            f'<span id="p-info"></span><button type="button" id="p-next">{escape(t["calls.next"])}</button></nav>\n'
+            f'<script type="application/json" id="csqa-calls">{script_json({"columns": columns, "rows": data})}</script>\n'
+            f'<noscript><p class="muted">{escape(t["calls.nojs"])}</p>\n'
+            f'<table class="calls" id="calls-static"><thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>'
+            "</noscript>\n</section>")
 
 
 def _error_rows(errors: Sequence[CallError]) -> Iterator[str]:
@@ -204,32 +193,42 @@ def _error_rows(errors: Sequence[CallError]) -> Iterator[str]:
                f"<td>{escape(e.message)}</td></tr>")
 
 
-_SCORE_LEGEND = "One dot per scored call; the black tick is the agent's mean; (scored/calls) after each agent."
-_SCORE_LEGEND_PASS = _SCORE_LEGEND.replace("call;", "call (green: at or above the pass mark, red: below);")
+def _index_data(t: Mapping[str, str]) -> dict[str, object]:
+    text = {key.removeprefix("calls."): value for key, value in t.items() if key.startswith("calls.")}
+    verdicts = {f"verdict.{v}": t[f"verdict.{v}"] for v in ("pass", "fail", "none")}
+    return {"root": ".", "page": 100, "text": {**text, **verdicts, "dash": t["none"], **review_strings(t)}}
 
 
 def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequence[CallError] = (),
-                 pass_mark: float | None = None, title: str = "csqa report") -> str:
-    """The index page: overall figures, the two charts, fail rate per rule, scores per agent, every call
-    linking to its page, and the calls that could not be scored."""
-    parts = [
-        f"<h1>{escape(title)}</h1>",
-        _figures(summary, pass_mark),
-        '<div class="charts">'
-        f"<figure><figcaption>Fail rate per rule</figcaption>{_fail_rate_chart(summary.rules)}</figure>"
-        f"<figure><figcaption>Scores per agent</figcaption>{_score_chart(summary.agents, pass_mark)}"
-        f'<p class="muted">{_SCORE_LEGEND if pass_mark is None else _SCORE_LEGEND_PASS}</p></figure></div>',
-        "<h2>Rules</h2>",
-        _table(["code", "rule", "#fails", "#judged", "#fail rate", "#n/a", "#not assessable"], _rule_rows(summary), "rules"),
-        "<h2>Agents</h2>",
-        _table(["agent", "#calls", "#mean score", "#pass rate", "fails most"], _agent_rows(summary)),
-        f"<h2>Calls ({len(calls)})</h2>",
-        _table(["call", "agent", "direction", "#score", "verdict", "failed rules"], _call_rows(calls)),
-    ]
+                 pass_mark: float | None = None, title: str | None = None, review: bool = True,
+                 text: Mapping[str, str] | None = None) -> str:
+    """The index page: overall figures, the trend (by day or week, when calls have start times), fail rate
+    per rule, scores per agent, the agreement with reviewers (when the summary has reviews), the rule, agent
+    and team tables, every call (sortable, filterable, searchable, paged), and the calls that could not be
+    scored. ``pass_mark`` overrides the summary's own; ``review`` adds the reviewer's bar (name, save)."""
+    t = text or labels()
+    if pass_mark is not None and summary.pass_marks != (pass_mark,):
+        summary = summary.model_copy(update={"pass_marks": (pass_mark,)})
+    parts = [f"<h1>{escape(title or t['index.title'])}</h1>", figures(summary, t)]
+    if review:
+        parts.append(review_bar(t))
+    parts += [charts(summary, t), f"<h2>{escape(t['h.rules'])}</h2>", rule_table(summary, filter_links=True, text=t)]
+    if summary.agreement or summary.reviews_unmatched:
+        parts += [f'<h2 id="agreement">{escape(t["h.agreement"])}</h2>',
+                  agreement_table(summary.agreement, summary.reviews_unmatched, text=t)]
+    parts += [f"<h2>{escape(t['h.agents'])}</h2>", agent_table(summary.agents, text=t)]
+    for by in summary.by:
+        groups = summary.grouped(by)
+        if by in ("agent", "day", "week") or not any(not g.key.startswith("(") for g in groups):
+            continue  # agents have their table, days and weeks the trend; a grouping nobody has is not shown
+        parts += [f"<h2>{escape(t['h.groups'].format(by=t.get(f'th.{by}', by)))}</h2>", group_table(by, groups, text=t)]
+    parts.append(_calls_section(summary, calls, t))
     if errors:
-        parts += [f"<h2>Errors ({len(errors)})</h2>", '<p class="muted">Calls that could not be read or scored.</p>',
-                  _table(["code", "where", "call", "message"], _error_rows(errors))]
-    return _page(title, _INDEX_CSS, "\n".join(parts))
+        parts += [f"<h2>{escape(t['h.errors'].format(n=len(errors)))}</h2>", f'<p class="muted">{escape(t["errors.note"])}</p>',
+                  table([t["th.code"], t["th.where"], t["th.call"], t["th.message"]], _error_rows(errors))]
+    parts.append(f'<script type="application/json" id="csqa-data">{script_json(_index_data(t))}</script>')
+    script = (asset("reviews.js") + "\n" if review else "") + asset("index.js")
+    return _page(title or t["index.title"], _INDEX_CSS, "\n".join(parts), script=script)
 
 
 # --- a site ---------------------------------------------------------------------------------------------
@@ -272,18 +271,19 @@ def _index_rule(rule: str) -> str:
     return f"../index.html#rule-{rule}"
 
 
-def write_site(results: Iterable[Report | CallError], out_dir: str | Path) -> Path:
+def write_site(results: Iterable[Report | CallError], out_dir: str | Path, *, reviews: ReviewSet | None = None) -> Path:
     """Write ``calls/<name>.html`` for each report and ``index.html`` over all of them; return the index path.
 
     Reports are streamed: each page is written as its report arrives and only a :class:`CallLink` row (and
-    the error records) is kept for the index. Call pages link their rules to the index's rule table.
+    the error records) is kept for the index. Call pages link their rules to the index's rule table and
+    carry the review controls. ``reviews`` (:func:`~csqa.outputs.reviews.load_reviews`) adds the agreement of
+    csqa with the reviewers to the index and shows the reviews given under each verdict of the call pages.
     """
     out = Path(out_dir)
     pages = out / "calls"
     pages.mkdir(parents=True, exist_ok=True)
     links: list[CallLink] = []
     errors: list[CallError] = []
-    pass_marks: set[float] = set()
     page_name = PageNames()
 
     def written() -> Iterator[Report | CallError]:
@@ -292,14 +292,13 @@ def write_site(results: Iterable[Report | CallError], out_dir: str | Path) -> Pa
                 errors.append(result)
             else:
                 name = page_name(result.call_id)
-                page = render_call(result, rule_href=_index_rule, index_href="../index.html")
+                given = reviews.of_call(result.call_id) if reviews is not None else []
+                page = render_call(result, rule_href=_index_rule, index_href="../index.html", review=True, reviews=given)
                 (pages / name).write_text(page, encoding="utf-8")
-                links.append(CallLink.of(result, f"calls/{name}"))
-                pass_marks.add(result.pass_mark)
+                links.append(CallLink.of(result, f"calls/{name}", reviews))
             yield result
 
-    summary = summarize(written())
+    summary = summarize(written(), by=("team", "day", "week"), reviews=reviews)
     index = out / "index.html"
-    pass_mark = next(iter(pass_marks)) if len(pass_marks) == 1 else None
-    index.write_text(render_index(summary, links, errors=errors, pass_mark=pass_mark), encoding="utf-8")
+    index.write_text(render_index(summary, links, errors=errors), encoding="utf-8")
     return index

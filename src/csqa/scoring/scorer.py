@@ -155,7 +155,7 @@ class Scorer:
         """Score calls in input order; every input yields a :class:`Report` or a :class:`CallError`.
 
         ``workers`` > 1 scores in that many processes (see :mod:`csqa.scoring.batch`), streaming with bounded memory;
-        ``progress`` shows a tqdm progress bar on standard error.
+        ``progress`` shows a progress bar: tqdm's widget in a notebook (``tqdm.auto``), on standard error elsewhere.
         """
         if workers < 1:
             raise UsageError(f"workers must be at least 1, not {workers}")
@@ -166,7 +166,7 @@ class Scorer:
 
             results = score_parallel(self, calls, workers=workers, chunk_size=chunk_size)
         if progress:
-            from tqdm import tqdm
+            from tqdm.auto import tqdm
 
             results = iter(tqdm(results, unit=" calls", desc="csqa", dynamic_ncols=True, mininterval=0.5))
         return results
