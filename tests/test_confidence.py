@@ -53,3 +53,19 @@ def test_the_rule_file_tunes_confidences_and_the_review_threshold(tmp_path: Path
         assert {p.path.split(".")[1] for p in exc.problems} >= {"below", "confidence"}
     else:
         raise AssertionError("an invalid [review] table loaded")
+
+
+def test_summaries_and_the_index_list_the_calls_whose_fails_need_a_look(tmp_path: Path) -> None:
+    sure = make_call(OPENING, ("customer", "怎么还没发"), ("agent", "我怎么知道?"), call_id="sure")
+    unsure = [make_call(("agent", "喂你好请问有什么事情吗"), ("customer", "查快递"), call_id=f"asr-{n}") for n in range(3)]
+    reports = [csqa.score(c) for c in (sure, *unsure)]
+    summary = csqa.summarize(reports, review_top=2)
+    assert summary.to_review_calls == 3 and len(summary.to_review) == 2
+    assert {item.call_id for item in summary.to_review} <= {"asr-0", "asr-1", "asr-2"}
+    assert all(item.rules and item.confidence < 0.8 for item in summary.to_review)
+    greeting = next(r for r in summary.rules if r.rule == "standard-greeting")
+    assert greeting.to_review == 3 and next(r for r in summary.rules if r.rule == "no-forbidden-phrases").to_review == 0
+    assert "3 calls have fails that need a human look (the 2 least sure)" in summary.table()
+    site = csqa.write_site(reports, tmp_path / "site")
+    index = site.read_text(encoding="utf-8")
+    assert 'id="to-review"' in index and "Needs a human look (3 calls)" in index and ">asr-0</a>" in index

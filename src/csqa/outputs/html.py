@@ -199,6 +199,23 @@ def _index_data(t: Mapping[str, str]) -> dict[str, object]:
     return {"root": ".", "page": 100, "text": {**text, **verdicts, "dash": t["none"], **review_strings(t)}}
 
 
+def _review_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str, str]) -> str:
+    """The calls whose fails are unsure (below the rule file's review threshold), the least sure first, each
+    linked to its page: where a reviewer should look before those fails count against an agent."""
+    href = {c.call_id: c.href for c in calls}
+    rows = []
+    for item in summary.to_review:
+        link = href.get(item.call_id)
+        name = escape(item.call_id)
+        cell = f'<a href="{escape(link)}">{name}</a>' if link else name
+        rows.append(f"<tr><td>{cell}</td><td>{escape(item.agent_id or t['none'])}</td>"
+                    f"<td>{escape(', '.join(item.rules))}</td><td class=\"num\">{item.confidence:.2f}</td></tr>")
+    shown = t["review.more"].format(n=len(summary.to_review)) if summary.to_review_calls > len(summary.to_review) else ""
+    return (f'<h2 id="to-review">{escape(t["h.to_review"].format(n=summary.to_review_calls))}</h2>'
+            f'<p class="muted">{escape(t["review.note"])}{escape(shown)}</p>'
+            + table([t["th.call"], t["th.agent"], t["th.unsure"], t["th.confidence"]], rows))
+
+
 def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequence[CallError] = (),
                  pass_mark: float | None = None, title: str | None = None, review: bool = True,
                  text: Mapping[str, str] | None = None) -> str:
@@ -222,6 +239,8 @@ def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequenc
         if by in ("agent", "day", "week") or not any(not g.key.startswith("(") for g in groups):
             continue  # agents have their table, days and weeks the trend; a grouping nobody has is not shown
         parts += [f"<h2>{escape(t['h.groups'].format(by=t.get(f'th.{by}', by)))}</h2>", group_table(by, groups, text=t)]
+    if summary.to_review:
+        parts.append(_review_section(summary, calls, t))
     parts.append(_calls_section(summary, calls, t))
     if errors:
         parts += [f"<h2>{escape(t['h.errors'].format(n=len(errors)))}</h2>", f'<p class="muted">{escape(t["errors.note"])}</p>',

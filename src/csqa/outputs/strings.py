@@ -106,6 +106,12 @@ _EN: dict[str, str] = {
     "h.calls": "Calls ({n})",
     "h.errors": "Errors ({n})",
     "h.agreement": "Agreement with reviewers",
+    "h.to_review": "Needs a human look ({n} calls)",
+    "review.note": "Fails csqa is unsure of (a phrase heard by sound, a script line missing from raw ASR text, a "
+                   "judgement from the call's structure): look at these before they count against an agent.",
+    "review.more": " The {n} least sure are listed.",
+    "th.unsure": "unsure fails",
+    "th.confidence": "confidence",
     "errors.note": "Calls that could not be read or scored.",
     "th.code": "code",
     "th.rule": "rule",

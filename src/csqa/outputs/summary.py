@@ -10,6 +10,7 @@ call, check, agent, team, day or week (pandas is an optional extra: ``pip instal
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections import Counter, defaultdict
@@ -28,8 +29,19 @@ from csqa.outputs.strings import labels
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GROUPINGS", "AgentSummary", "GroupSummary", "ReportFile", "RuleSummary", "Summary", "group_key",
-           "read_reports", "summarize", "to_dataframe"]
+__all__ = [
+    "GROUPINGS",
+    "AgentSummary",
+    "GroupSummary",
+    "ReportFile",
+    "ReviewItem",
+    "RuleSummary",
+    "Summary",
+    "group_key",
+    "read_reports",
+    "summarize",
+    "to_dataframe",
+]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 UNKNOWN_AGENT = "(no agent_id)"
@@ -47,6 +59,19 @@ class RuleSummary(BaseModel):
     fail_rate: float | None
     not_applicable: int
     not_assessable: int
+    to_review: int = 0
+    """Fails below the rule file's review threshold: a human should look before they count."""
+
+
+class ReviewItem(BaseModel):
+    """A call whose fails need a human look: the unsure fails' codes and the least confidence among them."""
+
+    model_config = _FROZEN
+
+    call_id: str
+    agent_id: str | None
+    rules: tuple[str, ...]
+    confidence: float
 
 
 class AgentSummary(BaseModel):
@@ -102,6 +127,9 @@ class Summary(BaseModel):
     agreement: tuple[RuleAgreement, ...] = ()
     reviews_unmatched: int = 0
     pass_marks: tuple[float, ...] = ()
+    to_review_calls: int = 0
+    to_review: tuple[ReviewItem, ...] = ()
+    """The calls whose fails need a human look, the least sure first (at most ``review_top`` of them)."""
 
     def grouped(self, by: str) -> tuple[GroupSummary, ...]:
         """The groups of one grouping (``"team"``, ``"day"`` …), in key order, the group without a key last."""
@@ -132,6 +160,12 @@ class Summary(BaseModel):
             parts.append(table(
                 ["agent", "calls", "mean score", "pass rate", "fails most"],
                 [[a.agent_id, str(a.calls), num(a.mean_score), pct(a.pass_rate), most(a.top_fails)] for a in self.agents],
+            ))
+        if self.to_review:
+            more = f" (the {len(self.to_review)} least sure)" if self.to_review_calls > len(self.to_review) else ""
+            parts.append(f"{self.to_review_calls} calls have fails that need a human look{more}:\n\n" + table(
+                ["call", "agent", "unsure fails", "confidence"],
+                [[r.call_id, r.agent_id or "-", ", ".join(r.rules), f"{r.confidence:.2f}"] for r in self.to_review],
             ))
         parts.extend(table(
             [by, "calls", "scored", "mean score", "pass rate", "below pass mark", "fails most"],
@@ -306,12 +340,14 @@ def summarize(
     by: str | Sequence[str] = (),
     scores: bool = True,
     reviews: ReviewSet | None = None,
+    review_top: int = 200,
 ) -> Summary:
     """Summarise reports (error records are counted, not scored).
 
     ``by`` groups the calls too (one or several of :data:`GROUPINGS`, or ``metadata.KEY``); ``scores=False``
     leaves out each agent's list of scores, so that memory no longer grows with the calls; ``reviews`` adds
-    the agreement of each rule's verdicts with the reviewers'.
+    the agreement of each rule's verdicts with the reviewers'. The calls whose fails are unsure (``review``)
+    are counted, and the ``review_top`` least sure listed, so a reviewer knows where to look first.
     """
     groupings = (by,) if isinstance(by, str) else tuple(by)
     keys = {name: group_key(name) for name in groupings}
@@ -323,6 +359,9 @@ def summarize(
     per_group: dict[str, dict[str, _Tally]] = {name: {} for name in groupings}
     agreement = AgreementCounter(reviews) if reviews is not None else None
     pass_marks: set[float] = set()
+    unsure: Counter[str] = Counter()
+    queue: list[tuple[float, int, ReviewItem]] = []  # a heap of the least sure, kept at review_top
+    queued = 0
     for result in results:
         calls += 1
         if isinstance(result, CallError):
@@ -333,6 +372,18 @@ def summarize(
         per_agent.setdefault(result.agent_id or UNKNOWN_AGENT, _Tally()).add(result, keep=scores)
         for name, key in keys.items():
             per_group[name].setdefault(key(result), _Tally()).add(result, keep=False)
+        doubtful = [c for c in result.checks if c.review]
+        if doubtful:
+            queued += 1
+            least = min(c.confidence if c.confidence is not None else 1.0 for c in doubtful)
+            item = ReviewItem(call_id=result.call_id, agent_id=result.agent_id, rules=tuple(c.code for c in doubtful),
+                              confidence=least)
+            entry = (-least, -queued, item)  # a max-heap on confidence: the surest is dropped first
+            if len(queue) < review_top:
+                heapq.heappush(queue, entry)
+            elif review_top and entry > queue[0]:
+                heapq.heapreplace(queue, entry)
+            unsure.update(c.rule for c in doubtful)
         for check in result.checks:
             codes.setdefault(check.rule, check.code)
             if check.status not in ("pass", "fail"):
@@ -348,6 +399,7 @@ def summarize(
             fail_rate=overall.fails[rule] / overall.judged[rule] if overall.judged[rule] else None,
             not_applicable=skipped[rule]["not_applicable"],
             not_assessable=skipped[rule]["not_assessable"],
+            to_review=unsure[rule],
         )
         for rule, code in codes.items()
     )
@@ -375,6 +427,8 @@ def summarize(
         agreement=agreement.rules(codes) if agreement is not None else (),
         reviews_unmatched=agreement.unmatched if agreement is not None else 0,
         pass_marks=tuple(sorted(pass_marks)),
+        to_review_calls=queued,
+        to_review=tuple(item for _, _, item in sorted(queue, key=lambda e: (-e[0], -e[1]))),
     )
 
 
