@@ -207,7 +207,7 @@ def _review_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str,
     for item in summary.to_review:
         link = href.get(item.call_id)
         name = escape(item.call_id)
-        cell = f'<a href="{escape(link)}">{name}</a>' if link else name
+        cell = f'<a class="to-review" href="{escape(link)}">{name}</a>' if link else name
         rows.append(f"<tr><td>{cell}</td><td>{escape(item.agent_id or t['none'])}</td>"
                     f"<td>{escape(', '.join(item.rules))}</td><td class=\"num\">{item.confidence:.2f}</td></tr>")
     shown = t["review.more"].format(n=len(summary.to_review)) if summary.to_review_calls > len(summary.to_review) else ""
