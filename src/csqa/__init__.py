@@ -23,10 +23,12 @@ from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
 from csqa.outputs.summary import Summary, read_reports, summarize, to_dataframe
+from csqa.scoring.live import LIVE_RULES, LiveEvent, LiveSession
 from csqa.scoring.scorer import CallInput, Scorer, ScoringError
 from csqa.version import __version__
 
 __all__ = [
+    "LIVE_RULES",
     "RULE_IDS",
     "Call",
     "CallError",
@@ -37,6 +39,8 @@ __all__ = [
     "Evidence",
     "InputError",
     "InputProblem",
+    "LiveEvent",
+    "LiveSession",
     "Report",
     "RuleFileError",
     "RuleProblem",
