@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -369,3 +370,12 @@ def test_a_session_pickles_mid_call_and_goes_on_the_same(scorer: csqa.Scorer) ->
     b = [e for u in rest for e in clone.feed(u.speaker, u.text, start=u.start, end=u.end)]
     assert a == b
     assert session.close(hangup_by=call.hangup_by) == clone.close(hangup_by=call.hangup_by) == scorer.score(call)
+
+
+def test_the_in_process_example_of_docs_live_md_prints_what_the_page_says(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = (root / "docs" / "live.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", page, re.S)[0]
+    exec(compile(code, "docs/live.md", "exec"), {})
+    printed = capsys.readouterr().out
+    shown = re.search(r"It prints:\n\n```\n(.*?)```", page, re.S)
+    assert shown is not None and printed == shown.group(1)

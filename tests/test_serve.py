@@ -332,3 +332,13 @@ def test_a_bad_port_or_rule_file_is_one_line_and_exit_2(tmp_path: Any) -> None:
         done = subprocess.run([sys.executable, "-m", "csqa.cli", *args], capture_output=True, text=True, check=False)
         assert done.returncode == 2, done
         assert "Traceback" not in done.stderr and done.stderr.count("\n") <= 2
+
+
+def test_the_websocket_example_of_docs_live_md_runs(server: Server, root: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    page = (root / "docs" / "live.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", page, re.S)[1]
+    assert "ws://127.0.0.1:8720/live" in code
+    exec(compile(code.replace("8720", str(server.port)), "docs/live.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("{'type': 'opened'")
+    assert "alert TB01" in "\n".join(printed) and printed[-1].startswith("0.0 [")

@@ -567,7 +567,6 @@ class _Hold:
 
     where: Evidence
     after: int | None = None
-    judged: bool = False
     failed: CheckResult | None = None
     seq: int | None = None
     end: float | None = None
@@ -584,6 +583,9 @@ class _Holds(_Tracker):
     def __init__(self, rule: str) -> None:
         self.rules = (rule,)
         self.holds: dict[str, list[_Hold]] = {"events": [], "gaps": [], "lexicon": []}
+        self.pending: list[tuple[str, _Hold]] = []
+        """The holds not judged yet (their agent utterance, or its next segment, is still to come): a few at a time,
+        whatever the length of the call."""
         self.reached: list[float] = []  # running maximum of the agent's start times
         self.agent_untimed = False
         self.timed = True
@@ -609,15 +611,14 @@ class _Holds(_Tracker):
             if start is None:
                 self.agent_untimed = True
             self.reached.append(max(self.reached[-1], start or 0.0) if self.reached else (start or 0.0))
-            for hold in self.holds["events"]:
-                if hold.after is None and hold.end is not None and self.reached[-1] >= hold.end - 0.5:
-                    hold.after = position
-            for hold in self.holds["lexicon"]:
-                if hold.after is None:  # the agent's next utterance after a request to wait
-                    hold.after = position
+            for mode, hold in self.pending:
+                if hold.after is not None:
+                    continue
+                if mode == "lexicon" or (hold.end is not None and self.reached[-1] >= hold.end - 0.5):
+                    hold.after = position  # the agent's first utterance after the hold, or after the request to wait
             hit = ctx.lexicon_hit(u, "wait-request")
             if hit is not None:
-                self.holds["lexicon"].append(_Hold(u.hit_evidence(hit, "the agent asks the customer to wait")))
+                self._add("lexicon", _Hold(u.hit_evidence(hit, "the agent asks the customer to wait")))
         if self.timed and (start is None or end is None):
             self.timed = False
         # a customer's 喂?还在吗? during a hold does not end the agent's silence
@@ -626,7 +627,7 @@ class _Holds(_Tracker):
             gap = None if self.last_end is None else start - self.last_end
             if u.speaker == "agent" and gap is not None and gap >= params.hold_gap_seconds and not self.customer_waits:
                 where = u.whole(f"the agent speaks again after {gap:.0f} s of silence")
-                self.holds["gaps"].append(_Hold(where, after=len(agent) - 1))
+                self._add("gaps", _Hold(where, after=len(agent) - 1))
             self.customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
             self.last_end = end if self.last_end is None else max(self.last_end, end)
         self.warned_stretch = None
@@ -637,7 +638,7 @@ class _Holds(_Tracker):
         hold = next((h for h in self.holds["events"] if h.where.field == f"events[{index}]"), None)
         if hold is None:
             hold = _Hold(_event(index, ""))
-            self.holds["events"].append(hold)
+            self._add("events", hold)
         if end is not None:
             hold.where = _event(index, f"hold from {start:g} s to {end:g} s")
             hold.end = end
@@ -646,27 +647,33 @@ class _Holds(_Tracker):
                 hold.after = position
         self._update(s)
 
+    def _add(self, mode: str, hold: _Hold) -> None:
+        self.holds[mode].append(hold)
+        self.pending.append((mode, hold))
+
     def _update(self, s: LiveSession) -> None:
         rule = self.rules[0]
         ctx = s.ctx(rule)
         params = ctx.params
         assert isinstance(params, HoldParams)
         agent = s.doc.agent
-        for mode, holds in self.holds.items():
-            for hold in holds:
-                if hold.judged or hold.after is None:
-                    continue
-                after = agent[hold.after]
-                span = 2 if len(after.key) <= params.short_segment_chars else 1
-                if hold.after + span > len(agent):
-                    continue  # the next segment is still to come (or the end decides)
-                hold.judged = True
-                if ctx.find_part(agent[hold.after : hold.after + span], "apology") is None:
-                    note = "the agent's first words after the hold, without an apology for the wait"
-                    evidence = [after.whole(note), hold.where]
-                    hold.failed = ctx.result("fail", "after a hold the agent did not apologise for the wait", evidence)
-                    if mode == self.mode and self._alive(mode):
-                        hold.seq = s.verdict(hold.failed, how="context", utterance=after.index)
+        waiting: list[tuple[str, _Hold]] = []
+        for mode, hold in self.pending:
+            if hold.after is None:
+                waiting.append((mode, hold))
+                continue
+            after = agent[hold.after]
+            span = 2 if len(after.key) <= params.short_segment_chars else 1
+            if hold.after + span > len(agent):
+                waiting.append((mode, hold))
+                continue  # the next segment is still to come (or the end decides)
+            if ctx.find_part(agent[hold.after : hold.after + span], "apology") is None:
+                note = "the agent's first words after the hold, without an apology for the wait"
+                evidence = [after.whole(note), hold.where]
+                hold.failed = ctx.result("fail", "after a hold the agent did not apologise for the wait", evidence)
+                if mode == self.mode and self._alive(mode):
+                    hold.seq = s.verdict(hold.failed, how="context")
+        self.pending = waiting
         mode = self._mode(s)
         if mode != self.mode:
             for hold in self.holds[self.mode]:
@@ -677,7 +684,7 @@ class _Holds(_Tracker):
             if self._alive(mode):
                 for hold in self.holds[mode]:
                     if hold.failed is not None and hold.seq is None:
-                        hold.seq = s.verdict(hold.failed, how="context", utterance=hold.failed.evidence[0].utterance)
+                        hold.seq = s.verdict(hold.failed, how="context")
         if mode == "events" and self.agent_untimed:
             for hold in self.holds["events"]:
                 if hold.seq is not None:
@@ -769,6 +776,7 @@ class LiveSession:
         self.waiting: dict[str, str] = {}
         self._fields = call
         self._events: list[dict[str, Any]] = []
+        self._holds_live: list[int] = []
         self._partials: dict[str, _Partial] = {}
         self._in_force: dict[int, LiveEvent] = {}
         self._seq = 0
@@ -912,9 +920,11 @@ class LiveSession:
         return e["start"], e["end"]
 
     def holds_open(self) -> list[tuple[int, tuple[float, float | None]]]:
-        """The holds going on at the clock: started, and not ended before it."""
-        return [(i, (e["start"], e["end"])) for i, e in enumerate(self._events)
-                if e["type"] == "hold" and e["start"] <= self.clock and (e["end"] is None or self.clock <= e["end"])]
+        """The holds going on at the clock: started, and not ended before it (those ended are let go of, so this
+        stays as short as the holds under way)."""
+        events = self._events
+        self._holds_live = [i for i in self._holds_live if events[i]["end"] is None or self.clock <= events[i]["end"]]
+        return [(i, (events[i]["start"], events[i]["end"])) for i in self._holds_live if events[i]["start"] <= self.clock]
 
     def in_hold(self) -> bool:
         return bool(self.holds_open())
@@ -989,12 +999,13 @@ class LiveSession:
                 self._partials[key] = _Partial({(f.rule, f.evidence): seq for f, seq in zip(findings, seqs)})
                 return self._take()
             self.doc.append(u)
+            now = end if end is not None else self.clock
+            self.clock = max(self.clock, now)  # events this utterance causes are made at its end
             for local in self._local:
                 self._guarded(local.rules[0], local.commit, self, u)
             for tracker in self._trackers:
                 self._guarded(tracker.rules[0], tracker.utterance, self, u)
-            now = end if end is not None else self.clock
-            self.stretch_start, self._last_speaker, self._silence_warned = max(now, self.clock), utterance.speaker, None
+            self.stretch_start, self._last_speaker, self._silence_warned = self.clock, utterance.speaker, None
             self._tick(now)
             return self._take()
 
@@ -1022,6 +1033,8 @@ class LiveSession:
             else:
                 index = len(self._events)
                 self._events.append({"type": record.type, "start": record.start, "end": end})
+                if record.type == "hold":
+                    self._holds_live.append(index)
             for tracker in self._trackers:
                 if record.type == "transfer":
                     self._guarded(tracker.rules[0], tracker.transfer, self, index, record.start)
