@@ -1,5 +1,5 @@
-"""The package's folders are its architecture: input → text → rules (checks) → scoring → outputs → scale → command
-line. These tests keep it that way: no module imports another that (directly or not) imports it back, counting
+"""The package's folders are its architecture: input → text → rules (checks) → scoring → outputs → scale → serve →
+command line. These tests keep it that way: no module imports another that (directly or not) imports it back, counting
 imports inside functions too (a lazy import hides a cycle, it does not remove it), and no layer imports a layer
 above it at run time. Imports under ``if TYPE_CHECKING:`` are for annotations only and are not counted."""
 
@@ -16,8 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "csqa"
 # The report records (``outputs.report``, with the call view it renders itself with in Jupyter, and the table of
 # labels that view shows) sit below the text layer: an utterance's text builds the evidence spans that the rules
 # put in their results.
-LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview", "outputs.strings"), ("text",), ("checks",),
-          ("scoring",), ("outputs",), ("scale",), ("cli",), ("",))
+LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview", "outputs.strings"), ("text",),
+          ("checks",), ("scoring",), ("outputs",), ("scale",), ("serve",), ("cli",), ("",))
 
 
 def _module(path: Path) -> str:

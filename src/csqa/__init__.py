@@ -26,10 +26,12 @@ from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
 from csqa.outputs.reviews import ReviewSet, load_reviews
 from csqa.outputs.sheets import write_sheets
 from csqa.outputs.summary import Summary, read_reports, summarize, to_dataframe
+from csqa.scoring.live import LIVE_RULES, LiveEvent, LiveSession
 from csqa.scoring.scorer import CallInput, Scorer, ScoringError
 from csqa.version import __version__
 
 __all__ = [
+    "LIVE_RULES",
     "RULE_IDS",
     "Call",
     "CallError",
@@ -40,6 +42,8 @@ __all__ = [
     "Evidence",
     "InputError",
     "InputProblem",
+    "LiveEvent",
+    "LiveSession",
     "Report",
     "ReviewSet",
     "RuleFileError",

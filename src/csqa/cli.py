@@ -535,6 +535,27 @@ def _script(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from csqa.serve import Limits, serve
+    except ImportError:
+        raise UsageError("csqa serve needs the serve extra: pip install 'csqa[serve]'") from None
+    if args.cache_dir:
+        _writable_folder(args.cache_dir, "--cache-dir")
+    scorer = Scorer(args.rules, company=args.company, cache_dir=args.cache_dir, tokenizer_backend=args.tokenizer)
+    scorer.warm_up()  # the dictionary loads now, not on the first request
+    limits = Limits(max_body_bytes=args.max_body_bytes, max_utterances=args.max_utterances, max_sessions=args.max_sessions)
+    serve(scorer, host=args.host, port=args.port, limits=limits, log_level=args.log_level)
+    return 0
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, not {value}")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -689,6 +710,30 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     lake.add_argument("rest", nargs=argparse.REMAINDER)  # main() hands everything after 'lake' to csqa.scale.lake
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve scoring and live sessions over HTTP and WebSocket on this machine (pip install 'csqa[serve]')",
+        description="Serve one rule set over HTTP and WebSocket: GET /health, /version, /rules; POST /score (a call → "
+        "its report), POST /score/stream (JSON Lines calls → JSON Lines reports); WebSocket /live (a live session's "
+        "events, then the report). Binds to 127.0.0.1 unless --host says otherwise. See docs/live.md.",
+    )
+    serve.add_argument("--rules", metavar="FILE", help=rules_help)
+    serve.add_argument("--company", help="company name the script expects (overrides the rule file)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=8720, help="port to listen on (default 8720)")
+    serve.add_argument("--max-body-bytes", type=_positive, default=4 * 1024 * 1024, metavar="N",
+                       help="largest request body, stream line or WebSocket message (default 4 MiB)")
+    serve.add_argument("--max-utterances", type=_positive, default=5000, metavar="N",
+                       help="most utterances in a call or live session (default 5000)")
+    serve.add_argument("--max-sessions", type=_positive, default=200, metavar="N",
+                       help="most live sessions open at once (default 200)")
+    serve.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
+                       help="tokenizer backend (default auto: rjieba if csqa[fast] is installed)")
+    serve.add_argument("--cache-dir", metavar="DIR", help="folder for jieba's dictionary cache (default: no cache)")
+    serve.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info",
+                       help="the server's log on standard error (default info: one line per request)")
+    serve.set_defaults(run=_serve)
 
     script = commands.add_parser(
         "script",

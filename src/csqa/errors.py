@@ -20,6 +20,7 @@ __all__ = [
     "InputProblem",
     "RuleFileError",
     "RuleProblem",
+    "ScoringError",
     "UnknownRuleError",
     "UsageError",
     "closest",
@@ -39,9 +40,15 @@ CODES: dict[str, str] = {
     "E200": "a rule file is missing, unreadable or invalid: every problem with file and path (RuleFileError)",
     "E201": "a phrase pattern is malformed (PatternError; in a rule file it is reported as E200)",
     "E300": "a check broke on a call: a bug in csqa or a rule file, reported with call and rule (ScoringError)",
+    "E301": "csqa serve failed on a request: a bug, answered without details (the server's log has them) (ServiceError)",
     "E400": "the library or the command line was used the wrong way (UsageError)",
     "E401": "a rule asked for by id or code that the report does not have (UnknownRuleError)",
     "E402": "a table's columns do not fit its layout (csqa.scale.frames.ColumnsError)",
+    "E410": "csqa serve: a request body, stream line or WebSocket message is larger than the limit (ServiceError)",
+    "E411": "csqa serve: a call or live session has more utterances than the limit (ServiceError)",
+    "E412": "csqa serve: as many live sessions are open as the limit allows (ServiceError)",
+    "E413": "csqa serve: a request or message it does not understand: not JSON, an unknown type or field (ServiceError)",
+    "E414": "csqa serve: no such endpoint or method (ServiceError)",
 }
 """Every error code csqa uses, with what it means: the one catalogue (a test checks that every error class's
 code is here and that every ``raise`` in the library raises a csqa error)."""
@@ -155,6 +162,17 @@ class RuleFileError(CsqaError, ValueError):
         lines = "\n".join(f"  - {p}" for p in self.problems)
         count = len(self.problems)
         super().__init__(f"[{self.code}] {count} problem{'s' if count != 1 else ''} in rule files:\n{lines}")
+
+
+class ScoringError(CsqaError, RuntimeError):
+    """A check raised while judging a call: a bug in csqa or in a rule file, reported with call and rule."""
+
+    code = "E300"
+
+    def __init__(self, call_id: str, rule: str | None, cause: BaseException) -> None:
+        self.call_id, self.rule = call_id, rule
+        where = f"rule {rule} failed" if rule else "preparing the call failed"
+        super().__init__(f"[{self.code}] call {call_id!r}: {where}: {type(cause).__name__}: {str(cause)[:300]}")
 
 
 class UsageError(CsqaError, ValueError):

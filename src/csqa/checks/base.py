@@ -118,8 +118,10 @@ class Context:
             best = max(hits, key=lambda e: config.confidence.get(e.how or "context", 0.0))
             return best.how, config.confidence.get(best.how or "context")
         if first.how == "absence" and first.utterance is not None:
-            u = self.doc.utterances[first.utterance]
-            if len(u.key) >= 8 and not any(mark in u.norm for mark in ",.!?;:"):
+            # by index, not position: a live session judges a window of the call (its utterances keep their index)
+            utterances = self.doc.utterances
+            u = next((v for v in utterances if v.index == first.utterance), None)
+            if u is not None and len(u.key) >= 8 and not any(mark in u.norm for mark in ",.!?;:"):
                 return "absence", config.unpunctuated_absence
         return first.how, config.confidence.get(first.how)
 

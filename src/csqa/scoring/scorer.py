@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from csqa.checks.base import Context
 from csqa.checks.rulefile import PartConfig, RuleSet, load_rules
-from csqa.errors import CsqaError, InputError, UsageError
+from csqa.errors import InputError, ScoringError, UsageError
 from csqa.input.loaders import RawCall, error_record, parse_call
-from csqa.input.model import Call, CallError
+from csqa.input.model import Call, CallError, MetaValue
 from csqa.outputs.report import CheckResult, Report
+from csqa.scoring.live import LiveSession
 from csqa.text.doc import CallDoc
 from csqa.text.normalize import Normalizer
 from csqa.text.phrases import PhraseFamily, PhraseIndex, SoundTable, expand_pattern
@@ -25,17 +27,6 @@ from csqa.text.tokenizer import Backend, Tokenizer
 __all__ = ["CallInput", "Scorer", "ScoringError"]
 
 CallInput = Call | Mapping[str, Any] | str | bytes
-
-
-class ScoringError(CsqaError, RuntimeError):
-    """A check raised while judging a call: a bug in csqa or in a rule file, reported with call and rule."""
-
-    code = "E300"
-
-    def __init__(self, call_id: str, rule: str | None, cause: BaseException) -> None:
-        self.call_id, self.rule = call_id, rule
-        where = f"rule {rule} failed" if rule else "preparing the call failed"
-        super().__init__(f"[{self.code}] call {call_id!r}: {where}: {type(cause).__name__}: {str(cause)[:300]}")
 
 
 class Scorer:
@@ -120,6 +111,11 @@ class Scorer:
                 unless_next_pos=frozenset(part.unless_next_pos),
             )
 
+    @property
+    def tokenizer_backend(self) -> str:
+        """The tokenizer backend in use: ``jieba`` or ``rjieba``."""
+        return self._tokenizer.backend
+
     def warm_up(self) -> None:
         """Load the tokenizer's dictionary now instead of on the first call."""
         self._tokenizer.warm_up()
@@ -141,8 +137,54 @@ class Scorer:
             doc = self.prepare(parsed)
         except Exception as exc:  # a bug on odd text must cost one call, not the batch
             raise ScoringError(parsed.call_id, None, exc) from exc
+        return self.score_prepared(doc)
+
+    def score_prepared(self, doc: CallDoc) -> Report:
+        """The report of a call already prepared (by :meth:`prepare`, or utterance by utterance by a live
+        session): every rule run on it once."""
         results = [self._run(doc, rule_id) for rule_id in self.rules.rules]
         return self._report(doc.call, results, agent_speaks=bool(doc.agent))
+
+    def open_doc(self, call: Call) -> CallDoc:
+        """A prepared call with no utterances yet, for a live session to add them one at a time
+        (:meth:`CallDoc.prepare_one`, :meth:`CallDoc.append`); ``call`` gives its fields."""
+        return CallDoc(
+            call.model_copy(update={"utterances": ()}),
+            tokenizer=self._tokenizer,
+            normalizer=self._normalizer,
+            phrases=self._phrases,
+            hesitations=self._hesitations,
+        )
+
+    def live(
+        self,
+        *,
+        call_id: str,
+        direction: str = "inbound",
+        agent_id: str | None = None,
+        rings: int | None = None,
+        ring_seconds: float | None = None,
+        started_at: str | datetime | None = None,
+        team: str | None = None,
+        metadata: Mapping[str, MetaValue] | None = None,
+        silence_seconds: float | None = None,
+        greeting_seconds: float | None = None,
+    ) -> LiveSession:
+        """Open a live session for a call that is still going on: feed it utterances as the recogniser
+        finalises them and get alerts back at once; :meth:`LiveSession.close` returns the report that
+        :meth:`score` gives for the whole call. See :mod:`csqa.scoring.live` and ``docs/live.md``.
+
+        The call's fields are those of :class:`Call` (validated now: :class:`InputError` for a bad one);
+        ``silence_seconds`` and ``greeting_seconds`` set when the clock's deadlines fall (see
+        :class:`LiveSession`). Sessions are independent: one Scorer serves any number at once, from threads
+        or from asyncio tasks.
+        """
+        fields: dict[str, Any] = {
+            "call_id": call_id, "direction": direction, "agent_id": agent_id, "rings": rings,
+            "ring_seconds": ring_seconds, "started_at": started_at, "team": team,
+            "metadata": dict(metadata or {}), "utterances": [],
+        }
+        return LiveSession(self, parse_call(fields), silence_seconds=silence_seconds, greeting_seconds=greeting_seconds)
 
     def score_many(
         self,
@@ -185,9 +227,13 @@ class Scorer:
                              source=raw.source if raw is not None else None, line=raw.line if raw is not None else None,
                              problems=(f"rule {exc.rule}",) if exc.rule else ())
 
-    def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
+    def context(self, doc: CallDoc, rule_id: str) -> Context:
+        """What a check of rule ``rule_id`` is given to judge ``doc``."""
         config = self.rules.rules[rule_id]
-        context = Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords)
+        return Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords)
+
+    def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
+        context = self.context(doc, rule_id)
         try:
             return self.rules.checks[rule_id].run(context)
         except Exception as exc:  # a check must never take a batch down; the error names call and rule

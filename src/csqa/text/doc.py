@@ -153,6 +153,7 @@ class CallDoc:
         self.call = call
         self.pos = tokenizer.pos
         self._phrases = phrases
+        self._tokenizer, self._normalizer, self._hesitations = tokenizer, normalizer, hesitations
         norms = normalizer.many([u.text for u in call.utterances])
         self.utterances = [
             self._prepare(i, u, norm, tokenizer, hesitations)
@@ -160,6 +161,41 @@ class CallDoc:
         ]
         self.agent = [u for u in self.utterances if u.speaker == "agent"]
         """The agent's utterances, in order."""
+
+    # --- one utterance at a time (a live session, csqa.scoring.live) ------------------------------------
+
+    def prepare_one(self, index: int, utterance: Utterance) -> UtteranceDoc:
+        """One utterance prepared on its own, exactly as a whole call prepares it (the same normalised text,
+        tokens, key and phrase candidates), but neither added to this doc nor searched with the others.
+
+        A live session prepares each utterance as it comes, so the work per utterance does not grow with
+        the call; the candidates are found at once (one automaton pass over this utterance's key alone),
+        since no later pass over the call will find them.
+        """
+        u = self._prepare(index, utterance, self._normalizer(utterance.text), self._tokenizer, self._hesitations)
+        u._candidates = self._phrases.candidates([u.key], [u.sizes])[0]
+        return u
+
+    def append(self, u: UtteranceDoc) -> None:
+        """Add an utterance made by :meth:`prepare_one` as the call's next one (its index must be the next)."""
+        assert u.index == len(self.utterances) and u._candidates is not None
+        self.utterances.append(u)
+        if u.speaker == "agent":
+            self.agent.append(u)
+
+    def window(self, utterances: list[UtteranceDoc], call: Call | None = None) -> CallDoc:
+        """A doc over some prepared utterances of this one (their indices, and so their evidence, unchanged)
+        and ``call`` (this doc's call by default): a rule judged on a bounded window of a live call.
+
+        Only the utterances given are read; a check that slices ``utterances`` by index needs them all.
+        """
+        view = object.__new__(CallDoc)
+        view.call = self.call if call is None else call
+        view.pos, view._phrases = self.pos, self._phrases
+        view._tokenizer, view._normalizer, view._hesitations = self._tokenizer, self._normalizer, self._hesitations
+        view.utterances = utterances
+        view.agent = [u for u in utterances if u.speaker == "agent"]
+        return view
 
     @staticmethod
     def _prepare(index: int, utterance: Utterance, norm: str, tokenizer: Tokenizer, hesitations: str) -> UtteranceDoc:
