@@ -350,3 +350,19 @@ def test_the_readmes_example(root: Path) -> None:
     for shown in (check.message, check.suggestion, report.check("ST05").message,
                   repr([(ev.quote, ev.note) for ev in check.evidence])):
         assert f"{shown}" in readme
+
+
+def test_lake_score_in_chinese(tmp_path: Path, scorer: csqa.Scorer, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyarrow")
+    from csqa.scale import frames
+    from csqa.scale.lake import run as lake
+    from tests.lakedata import DEMO, assert_same, raw_items, read_output
+
+    expected = list(scorer.in_lang("zh").score_many(raw_items(DEMO)))
+    assert lake(["import", str(DEMO), "-o", str(tmp_path / "lake"), "--layout", "call"]) == 0
+    argv = ["score", str(tmp_path / "lake"), "-o", str(tmp_path / "qa"), "--layout", "call", "--workers", "1", "--lang", "zh-CN"]
+    assert lake(argv) == 0
+    assert_same(frames.results_from_frames(*read_output(tmp_path / "qa")), expected)
+    capsys.readouterr()
+    assert lake([*argv[:-1], "fr"]) == 2
+    assert "[E400] --lang 'fr'" in capsys.readouterr().err

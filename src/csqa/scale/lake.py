@@ -35,6 +35,17 @@ class _UsageError(Exception):
     pass
 
 
+def _lang(text: str) -> str:
+    """``--lang``: ``en`` or ``zh`` (``zh-CN`` and the like), as the library takes them."""
+    from csqa.errors import UsageError
+    from csqa.outputs.i18n import check_lang
+
+    try:
+        return check_lang(text, what="--lang")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(message)
@@ -64,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="columns the layout does not read: each call's metadata (default; the raw layout has none), "
                        "a usage error, or ignored")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of the call rows")
-    score.add_argument("--lang", choices=("en", "zh"), default="en",
+    score.add_argument("--lang", type=_lang, default="en",
                        help="language of the findings: en (English, the default) or zh (Simplified Chinese)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend (default auto)")
