@@ -22,6 +22,7 @@ from csqa.input.model import Call, CallError, Event, Utterance
 from csqa.input.tables import calls_from_frame
 from csqa.outputs.evaluate import evaluate
 from csqa.outputs.html import write_site
+from csqa.outputs.i18n import Lang
 from csqa.outputs.report import CheckResult, Evidence, Report, Severity, Status
 from csqa.outputs.reviews import ReviewSet, load_reviews
 from csqa.outputs.sheets import write_sheets
@@ -89,12 +90,14 @@ def _default_scorer() -> Scorer:
     return _default
 
 
-def score(call: CallInput, *, rules: str | RuleSet | None = None, company: str | None = None) -> Report:
-    """Score one call (a :class:`Call`, a dict, or JSON text) with the bundled rules or ``rules``. A path is
-    a :class:`UsageError`: files are read with :func:`load_calls`."""
+def score(call: CallInput, *, rules: str | RuleSet | None = None, company: str | None = None,
+          lang: Lang = "en") -> Report:
+    """Score one call (a :class:`Call`, a dict, or JSON text) with the bundled rules or ``rules``, the findings
+    in ``lang`` (``"en"`` or ``"zh"``, Simplified Chinese). A path is a :class:`UsageError`: files are read with
+    :func:`load_calls`."""
     if rules is None and company is None:
-        return _default_scorer().score(call)
-    return Scorer(rules, company=company).score(call)
+        return _default_scorer().in_lang(lang).score(call)
+    return Scorer(rules, company=company, lang=lang).score(call)
 
 
 def script(*, direction: str = "inbound", company: str | None = None, rules: str | RuleSet | None = None) -> str:

@@ -36,6 +36,7 @@ from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, Usag
 from csqa.input.loaders import CALL_SUFFIXES, LoadOptions, input_files, iter_raw
 from csqa.input.model import CallError
 from csqa.outputs.html import write_site
+from csqa.outputs.i18n import Lang, check_lang, labels, say
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import ReviewSet, load_reviews
 from csqa.outputs.sheets import checks_path, write_sheets
@@ -110,6 +111,15 @@ def _cache_folder(args: argparse.Namespace) -> str | None:
         return str(user_cache_dir())
     except RuntimeError:  # no home folder to be found
         return None
+
+
+def _lang(args: argparse.Namespace) -> Lang:
+    """The language of the findings: ``--lang``, else ``CSQA_LANG``, else English; anything else is a usage
+    mistake (exit 2, one line)."""
+    if args.lang is not None:
+        return check_lang(args.lang, what="--lang")
+    named = os.environ.get("CSQA_LANG", "").strip()
+    return check_lang(named, what="CSQA_LANG") if named else "en"
 
 
 def _pairs(text: str, what: str) -> dict[str, str]:
@@ -250,6 +260,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def _score(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     paths = _inputs(args.paths) if args.paths else _demo_paths()
     options = _load_options(args)
     cache = _cache_folder(args)
@@ -263,7 +274,7 @@ def _score(args: argparse.Namespace) -> int:
     sink = None if sheets else _Sink(args.output, paths)
     _warn_empty_folders(paths)
     scorer = Scorer(args.rules, company=args.company, cache_dir=cache,
-                    include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer)
+                    include_transcript=not args.no_transcript, tokenizer_backend=args.tokenizer, lang=lang)
     progress = not args.quiet and sys.stderr.isatty()
     results = scorer.score_many(iter_raw(*paths, options=options), workers=args.workers, progress=progress)
     if sink is None:
@@ -301,6 +312,8 @@ def _write_jsonl(results: Iterable[Report | CallError], out: _Sink) -> int:
 
 
 def _write_table(results: Iterable[Report | CallError], out: _Sink, scorer: Scorer) -> int:
+    lang = scorer.lang
+    words = labels(lang)
     rows: list[list[str]] = []
     errors: list[CallError] = []
     fails: Counter[str] = Counter()
@@ -320,21 +333,22 @@ def _write_table(results: Iterable[Report | CallError], out: _Sink, scorer: Scor
             scores.append(result.score)
             passed += bool(result.passed)
         failed = ", ".join(f"{c.code} {c.rule}" for c in result.failed) or "-"
-        verdict = "-" if result.passed is None else ("PASS" if result.passed else "FAIL")
+        verdict = "-" if result.passed is None else words["verdict.pass" if result.passed else "verdict.fail"]
         score = "-" if result.score is None else f"{result.score:.1f}"
-        rows.append([result.call_id, result.agent_id or "-", result.direction, score, verdict, failed])
-    out.write(table(["call", "agent", "direction", "score", "verdict", "failed rules"], rows) + "\n\n")
+        direction = result.direction if lang == "en" else words[result.direction]
+        rows.append([result.call_id, result.agent_id or "-", direction, score, verdict, failed])
+    headers = ["call", "agent_id", "direction", "score", "verdict", "failed_rules"]
+    out.write(table([words[h] for h in headers], rows) + "\n\n")
     scored = len(rows)
     mean = f"{sum(scores) / len(scores):.1f}" if scores else "-"
-    out.write(f"{scored} calls scored, {len(errors)} errors; mean score {mean}; "
-              f"{passed} of {len(scores)} at or above the pass mark {scorer.rules.scorecard.pass_mark:g}\n")
+    out.write(say(lang, "cli.scored", scored=scored, errors=len(errors), mean=mean, passed=passed, judged=len(scores),
+                  mark=scorer.rules.scorecard.pass_mark) + "\n")
     unjudged = scored - len(scores)
     if unjudged:
-        out.write(f"{unjudged} calls have no score (the agent never speaks, or no rule could be judged): "
-                  "their reports say why\n")
+        out.write(say(lang, "cli.unjudged", count=unjudged) + "\n")
     if judged:
         out.write("\n" + table(
-            ["rule", "code", "fails", "judged", "fail rate"],
+            [words[h] for h in ("rule", "code", "fails", "judged", "fail_rate")],
             [
                 [rule_id, scorer.rules.checks[rule_id].code, str(fails[rule_id]), str(judged[rule_id]),
                  f"{fails[rule_id] / judged[rule_id]:.0%}"]
@@ -459,6 +473,7 @@ def _grouping(text: str) -> str:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    lang = _lang(args)  # a rule's documentation is in English; the table is in either language
     rules = load_rules(args.rules)
     if args.rule:
         wanted = next((rid for rid, check in rules.checks.items()
@@ -469,13 +484,18 @@ def _rules(args: argparse.Namespace) -> int:
                              + (f" --rules {args.rules}" if args.rules else ""))
         sys.stdout.write(rule_text(rules, wanted))
         return 0
+    words = labels(lang)
+
+    def word(key: str) -> str:  # a value of the table: the word itself in English, its label in another language
+        return key if lang == "en" else words[key]
+
     rows = []
     for rule_id, check in rules.checks.items():
         cfg = rules.model.rules[rule_id]
-        severity = cfg.severity + (" (veto)" if cfg.vetoes else "")
-        calls = "both" if len(check.directions) == 2 else check.directions[0]
-        rows.append([check.code, rule_id, f"{cfg.weight:g}", severity, "on" if cfg.enabled else "off", calls, check.kind,
-                     check.summary])
+        severity = word(cfg.severity) + (say(lang, "cli.veto") if cfg.vetoes else "")
+        calls = word("both" if len(check.directions) == 2 else check.directions[0])
+        rows.append([check.code, rule_id, f"{cfg.weight:g}", severity, word("on" if cfg.enabled else "off"), calls,
+                     check.kind, check.summary_in(lang)])
     if args.format == "json":
         payload = [
             {"code": r[0], "rule": r[1], "weight": float(r[2]), "severity": rules.model.rules[r[1]].severity,
@@ -487,16 +507,18 @@ def _rules(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         sys.stdout.write(rule_table(rules) + "\n")
     else:
-        sys.stdout.write(table(["code", "rule", "weight", "severity", "enabled", "calls", "kind", "what it checks"], rows) + "\n")
-        sys.stdout.write("\n'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.\n")
+        headers = ["code", "rule", "weight", "severity", "enabled", "applies_to", "kind", "what_it_checks"]
+        sys.stdout.write(table([words[h] for h in headers], rows) + "\n")
+        sys.stdout.write("\n" + say(lang, "cli.rule-docs") + "\n")
     return 0
 
 
 def _examples(args: argparse.Namespace) -> int:
     from csqa.outputs.evaluate import rule_set_examples
 
+    lang = _lang(args)
     rules = load_rules(args.rules)
-    scorer = Scorer(rules, cache_dir=_cache_folder(args))
+    scorer = Scorer(rules, cache_dir=_cache_folder(args), lang=lang)
     failed = 0
     total = 0
     for example in rule_set_examples(rules):
@@ -505,22 +527,24 @@ def _examples(args: argparse.Namespace) -> int:
         got = scorer.score(example.call).check(rule)
         if got.status != example.gold[rule]:
             failed += 1
-            print(f"FAIL {example.source}: expected {example.gold[rule]}, got {got.status}: {got.message}")
+            print(say(lang, "cli.example-failed", source=example.source, expected=example.gold[rule], got=got.status,
+                      message=got.message))
             if example.note:
-                print(f"     why: {example.note}")
-    print(f"{total - failed} passed, {failed} failed")
+                print(say(lang, "cli.example-why", why=example.note))
+    print(say(lang, "cli.examples", passed=total - failed, failed=failed))
     return 1 if failed else 0
 
 
 def _eval(args: argparse.Namespace) -> int:
     from csqa.outputs.evaluate import evaluate, render_table
 
+    lang = _lang(args)
     paths = _inputs(args.paths) if args.paths else [str(resources.files("csqa.corpora").joinpath("annotated"))]
-    result = evaluate(paths, rules=args.rules, examples=not args.no_examples)
+    result = evaluate(paths, rules=args.rules, examples=not args.no_examples, lang=lang)
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(result))
+        sys.stdout.write(render_table(result, lang=lang))
     if args.gate:
         misses = result.below(precision=args.min_precision, recall=args.min_recall, accuracy=args.min_accuracy)
         for miss in misses:
@@ -583,6 +607,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     rules_help = "rule file (TOML) to use instead of the bundled default scorecard"
+    lang_help = ("language of the findings and tables: en (English) or zh (Simplified Chinese); "
+                 "default: $CSQA_LANG, else en")
     score = commands.add_parser(
         "score",
         help="score calls: a table, JSON Lines reports, or CSV / Excel sheets",
@@ -614,6 +640,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="score in N processes (input order is kept; default 1)")
     score.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of JSON reports")
+    score.add_argument("--lang", metavar="LANG", help=lang_help)
     score.set_defaults(run=_score)
 
     reports_help = "a JSON Lines file written by 'csqa score --format jsonl'"
@@ -671,6 +698,7 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--rules", metavar="FILE", help=rules_help)
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table",
                        help="markdown: the rule table of the README")
+    rules.add_argument("--lang", metavar="LANG", help=lang_help)
     rules.set_defaults(run=_rules)
 
     examples = commands.add_parser(
@@ -681,6 +709,7 @@ def _parser() -> argparse.ArgumentParser:
         "expected one. Exit 1 when any does: test a rule file before trusting it.",
     )
     examples.add_argument("--rules", metavar="FILE", help=rules_help)
+    examples.add_argument("--lang", metavar="LANG", help=lang_help)
     _cache_options(examples)
     examples.set_defaults(run=_examples)
 
@@ -701,6 +730,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--min-precision", type=float, default=0.95, metavar="P")
     evaluation.add_argument("--min-recall", type=float, default=0.90, metavar="R")
     evaluation.add_argument("--min-accuracy", type=float, default=0.95, metavar="A")
+    evaluation.add_argument("--lang", metavar="LANG", help=lang_help)
     evaluation.set_defaults(run=_eval)
 
     lake = commands.add_parser(

@@ -9,12 +9,13 @@ shape (the rule id, code, severity and weight are filled in here, never by the c
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from csqa.outputs.i18n import Lang, data_text, join, say
 from csqa.outputs.report import CheckResult, Evidence, How, Status
 from csqa.text.doc import CallDoc, UtteranceDoc
 from csqa.text.phrases import PhraseHit
@@ -58,6 +59,18 @@ class Check:
     """What the manual says, in its words (the README's rule table shows it)."""
     site: bool = False
     """A rule of a call centre's own, declared by its table in a rule file (its examples are there too)."""
+    title_zh: str = ""
+    """The title in Chinese: a built-in rule's is the message catalogue's (:data:`csqa.outputs.i18n.RULES_ZH`,
+    filled in by the registry), a site rule's is its table's ``title_zh``."""
+    summary_zh: str = ""
+
+    def title_in(self, lang: Lang) -> str:
+        """The title in ``lang`` (a site rule with no ``title_zh`` keeps its own title in Chinese too)."""
+        return (self.title_zh or self.title) if lang == "zh" else self.title
+
+    def summary_in(self, lang: Lang) -> str:
+        """What the rule checks, in ``lang``."""
+        return (self.summary_zh or self.summary) if lang == "zh" else self.summary
 
     @property
     def doc(self) -> str:
@@ -75,6 +88,20 @@ class Context:
     config: RuleConfig
     params: BaseModel
     stopwords: frozenset[str]
+    lang: Lang = "en"
+    """The language of the findings (:mod:`csqa.outputs.i18n`); nothing else depends on it."""
+
+    def say(self, message: str, /, **params: object) -> str:
+        """A message of the catalogue (:data:`csqa.outputs.i18n.MESSAGES`) in this context's language."""
+        return say(self.lang, message, **params)
+
+    def join(self, how: Literal["list", "and", "also"], items: Iterable[str]) -> str:
+        """Items joined in this context's language (:func:`csqa.outputs.i18n.join`)."""
+        return join(self.lang, how, items)
+
+    def who(self, speaker: str) -> str:
+        """The agent or the customer, as a finding names them."""
+        return self.say(f"who.{speaker}")
 
     def result(
         self,
@@ -156,9 +183,11 @@ class Context:
         return f"script.{step_name}.{part}"
 
     def part_label(self, part: str) -> str:
+        """What a part of this rule's script step is, as a finding names it, in this context's language."""
         step = self.rules.step_for(self.rule_id)
         assert step is not None
-        return step.parts[part].label
+        config = step.parts[part]
+        return data_text(self.lang, config.label, config.label_zh)
 
     def find_part(self, utterances: Sequence[UtteranceDoc], part: str) -> tuple[UtteranceDoc, PhraseHit] | None:
         family = self.family(part)

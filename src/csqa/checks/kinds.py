@@ -42,6 +42,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from csqa.checks.base import Check, Context
+from csqa.outputs.i18n import data_text
 from csqa.outputs.report import CheckResult, Evidence, Status
 from csqa.text.doc import UtteranceDoc
 from csqa.text.phrases import PhraseHit
@@ -82,7 +83,8 @@ Within = Literal["call", "opening", "closing", "wrap-up", "before-answer", "afte
 class _Phrased(BaseModel):
     """What a phrase condition looks for: its own ``phrases``, or phrase families of the rule file: ``parts``
     of the script step whose ``rule`` is this rule (each must be said), ``lexicons`` by name, or every
-    ``banned`` phrase (each hit carries its own line to say instead). ``note`` says what a hit is."""
+    ``banned`` phrase (each hit carries its own line to say instead). ``note`` says what a hit is (``note_zh``
+    in Chinese, for findings in Chinese)."""
 
     model_config = _SPEC
 
@@ -92,6 +94,7 @@ class _Phrased(BaseModel):
     lexicons: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)] = ()
     banned: bool = False
     note: str = ""
+    note_zh: str = ""
     speaker: Speaker = "agent"
     homophones: bool = False
     unless_before: tuple[Annotated[str, Field(min_length=1)], ...] = ()
@@ -352,7 +355,7 @@ class SiteCheck:
 
     def __call__(self, ctx: Context) -> CheckResult:
         if ctx.doc.call.direction not in self.directions:
-            return ctx.not_applicable(f"the rule applies to {' and '.join(self.directions)} calls only")
+            return ctx.not_applicable(ctx.say("site.directions", directions=_directions(ctx, self.directions)))
         families: dict[int, list[str]] = {}
         for name, node in condition_families(self.rule_id, self.condition):
             families.setdefault(id(node), []).append(name)
@@ -365,7 +368,8 @@ def judge_settings(ctx: Context) -> CheckResult:
     come from the rule file's script parts, lexicons and banned phrases, never a list of its own."""
     check = ctx.rules.checks[ctx.rule_id]
     if ctx.doc.call.direction not in check.directions:
-        return ctx.not_applicable(f"only {' and '.join(check.directions)} calls have this rule ({_lower(check.title)})")
+        return ctx.not_applicable(ctx.say("kind.directions", directions=_directions(ctx, check.directions),
+                                          title=_title(ctx)))
     condition = ctx.params
     assert isinstance(condition, Settings)
     return _conclude(ctx, _Judge(ctx, {}).judge(condition))
@@ -386,8 +390,9 @@ def kind_check(rule_id: str, code: str, title: str, summary: str, settings: type
                  step_parts=parts, lexicons=lexicons, kind=default.kind, manual=manual)
 
 
-_PLACES = {"opening": "the agent's opening", "closing": "the agent's closing", "wrap-up": "the agent's closing",
-           "after-goodbye": "after the goodbye"}
+_PLACES = {"opening": "parts.opening", "closing": "parts.closing", "wrap-up": "parts.closing",
+           "after-goodbye": "parts.after-goodbye"}
+"""Where the parts of a script line are looked for, as a finding names the place (a message id)."""
 
 Span = tuple[UtteranceDoc, int]
 """An utterance of a window, and the content-key offset the window starts at in it (after a goodbye said
@@ -432,7 +437,7 @@ class _Judge:
             inner = outcomes[0]
             flipped: dict[str, Status] = {"pass": "fail", "fail": "pass"}
             status = flipped.get(inner.status, inner.status)
-            return _Outcome(status=status, message=f"not ({inner.message})", evidence=inner.evidence)
+            return _Outcome(status=status, message=self.ctx.say("logic.not", message=inner.message), evidence=inner.evidence)
         # all and any are duals: one fail decides all, one pass decides any; otherwise a condition that could
         # not be judged leaves the whole unjudged, and with nothing judged at all it does not apply.
         decisive: Status = "fail" if node.kind == "all" else "pass"
@@ -440,9 +445,9 @@ class _Judge:
         for status in (decisive, "not_assessable"):
             found = [o for o in outcomes if o.status == status]
             if found:
-                return _merge(status, found)
+                return _merge(self.ctx, status, found)
         judged = [o for o in outcomes if o.status == other]
-        return _merge(other, judged) if judged else _merge("not_applicable", outcomes)
+        return _merge(self.ctx, other, judged) if judged else _merge(self.ctx, "not_applicable", outcomes)
 
     # --- windows --------------------------------------------------------------------------------------
 
@@ -454,52 +459,49 @@ class _Judge:
         ctx, doc = self.ctx, self.doc
         mine = [u for u in doc.utterances if u.speaker == speaker]
         if within == "call":
-            return _whole(mine), "in the call", "pass"
+            return _whole(mine), ctx.say("where.call"), "pass"
         if within == "opening":
-            return _whole(ctx.opening() if speaker == "agent" else mine[:1]), "in the agent's opening", "pass"
+            return _whole(ctx.opening() if speaker == "agent" else mine[:1]), ctx.say("where.opening"), "pass"
         if within in ("closing", "wrap-up"):
             handed_off = ctx.handed_off()
             if handed_off is None:
-                return None, ("the call was transferred, and without utterance times it cannot be told whether the "
-                              "agent spoke again"), "not_assessable"
+                return None, ctx.say("window.transfer-untimed"), "not_assessable"
             if handed_off:
-                return None, ("the call was transferred and the agent did not speak again; the closing was not "
-                              "theirs"), "not_applicable"
+                return None, ctx.say("window.handed-off"), "not_applicable"
             if within == "wrap-up" and speaker == "agent":
-                return _whole(self._wrap_up()), "in the agent's closing", "pass"
-            return _whole(ctx.closing() if speaker == "agent" else mine[-1:]), "in the agent's closing", "pass"
+                return _whole(self._wrap_up()), ctx.say("where.closing"), "pass"
+            return _whole(ctx.closing() if speaker == "agent" else mine[-1:]), ctx.say("where.closing"), "pass"
         if within == "after-goodbye":
             goodbye = ctx.last_goodbye()
             if goodbye is None:
-                return None, "the agent never ends the call with a goodbye, so there is no 'after the goodbye'", \
-                    "not_applicable"
+                return None, ctx.say("window.no-goodbye"), "not_applicable"
             rest = doc.utterances[goodbye.index + 1 :]
             said = doc.hits(goodbye, "lexicon.goodbye")[-1].end
             spans = [(goodbye, said)] if speaker == "agent" else []
-            return spans + _whole(u for u in rest if u.speaker == speaker), "after the goodbye", "pass"
+            return spans + _whole(u for u in rest if u.speaker == speaker), ctx.say("where.after-goodbye"), "pass"
         if within == "before-answer":
             answer = self._first_answer()
             if answer is None:
-                return None, "the customer raised no matter that the agent answered", "not_applicable"
-            return (_whole(u for u in mine if u.index <= answer.index), "by the agent's first answer to the customer's "
-                    "matter", "pass")
+                return None, ctx.say("window.no-answer"), "not_applicable"
+            return _whole(u for u in mine if u.index <= answer.index), ctx.say("where.before-answer"), "pass"
         assert isinstance(within, Window)
         if within.first_utterances is not None:
             first = [u for u in doc.utterances[: within.first_utterances] if u.speaker == speaker]
-            return _whole(first), f"in the first {within.first_utterances} utterances", "pass"
+            return _whole(first), ctx.say("where.first-utterances", count=within.first_utterances), "pass"
         if within.first_seconds is not None:
             if any(u.utterance.start is None for u in doc.utterances):
-                return None, "the window is in seconds and the utterances have no times", "not_assessable"
+                return None, ctx.say("window.seconds-untimed"), "not_assessable"
             early = [u for u in mine if (u.utterance.start or 0.0) < within.first_seconds]
-            return _whole(early), f"in the first {within.first_seconds:g} s", "pass"
+            return _whole(early), ctx.say("where.first-seconds", seconds=within.first_seconds), "pass"
         events = [e for e in doc.call.events if e.type == within.after]
+        event = ctx.say(f"event.{within.after}")
         if not events:
-            return None, f"there is no {within.after} in the call", "not_applicable"
+            return None, ctx.say("window.no-event", event=event), "not_applicable"
         if any(u.utterance.start is None for u in doc.utterances):
-            return None, f"the call has a {within.after} but its utterances have no times to place it", "not_assessable"
+            return None, ctx.say("window.event-untimed", event=event), "not_assessable"
         moment = events[0].end if events[0].end is not None else events[0].start
         after = [u for u in mine if (u.utterance.start or 0.0) >= moment - 0.5]
-        return _whole(after[: within.utterances]), f"in the {within.utterances} utterances after the {within.after}", "pass"
+        return _whole(after[: within.utterances]), ctx.say("where.after-event", count=within.utterances, event=event), "pass"
 
     def _wrap_up(self) -> list[UtteranceDoc]:
         """The agent's closing (its last utterances up to the final goodbye) together with everything the
@@ -552,17 +554,19 @@ class _Judge:
         return _distinct(hits)
 
     def _evidence(self, node: _Phrased, u: UtteranceDoc, hit: PhraseHit) -> Evidence:
-        how = f" (heard as {hit.phrase!r}, a homophone)" if hit.by_sound else ""
+        ctx = self.ctx
+        how = ctx.say("homophone", phrase=hit.phrase) if hit.by_sound else ""
         if hit.family.startswith("banned."):
-            banned = self.ctx.rules.model.banned[hit.family.removeprefix("banned.")]
-            return u.hit_evidence(hit, f"banned phrase 「{banned.phrase}」{how}", self.ctx.instead(banned.instead))
-        return u.hit_evidence(hit, f"{node.note or 'said'}{how}")
+            banned = ctx.rules.model.banned[hit.family.removeprefix("banned.")]
+            return u.hit_evidence(hit, ctx.say("phrase.banned-note", phrase=banned.phrase, how=how), ctx.instead(banned.instead))
+        return u.hit_evidence(hit, f"{_note(ctx, node) or ctx.say('said')}{how}")
 
     def _phrased(self, node: PhraseRequired | PhraseForbidden | Count) -> _Outcome:
-        who = "the agent" if node.speaker == "agent" else "the customer"
+        ctx = self.ctx
+        who = ctx.who(node.speaker)
         within = node.within if not isinstance(node, Count) else "call"
         if not any(u.speaker == node.speaker for u in self.doc.utterances):
-            return _Outcome(status="not_assessable", message=f"{who} never speaks in this transcript")
+            return _Outcome(status="not_assessable", message=ctx.say("party.silent", who=who))
         window, where, unplaced = self._window(within, node.speaker)
         if window is None:
             return _Outcome(status=unplaced, message=where)
@@ -572,40 +576,49 @@ class _Judge:
         shown = "、".join(dict.fromkeys(f"「{e.quote}」" for e in found))
         if isinstance(node, PhraseRequired):
             if found:
-                return _Outcome(status="pass", message=f"{who} said {shown} {where}", evidence=tuple(found[:1]))
+                return _Outcome(status="pass", message=ctx.say("required.pass", who=who, shown=shown, where=where),
+                                evidence=tuple(found[:1]))
             if not window:
-                return _Outcome(status="fail", message=f"{who} says nothing {where}, so not the required phrase")
-            return _Outcome(status="fail", message=f"{who} did not say the required phrase {where}",
-                            evidence=(window[0][0].whole(f"{where}: the required phrase is missing", "absence"),))
+                return _Outcome(status="fail", message=ctx.say("required.silent", who=who, where=where))
+            return _Outcome(status="fail", message=ctx.say("required.fail", who=who, where=where),
+                            evidence=(window[0][0].whole(ctx.say("required.missing", where=where), "absence"),))
+        note = _note(ctx, node)
         if isinstance(node, PhraseForbidden):
             if found:
-                said = node.note or f"said {len(found)} forbidden phrase(s) {where}"
-                if node.banned and not node.note:
-                    said = f"said {len(found)} banned phrase(s)"
-                return _Outcome(status="fail", message=f"{who} {said}: {shown}", evidence=tuple(found),
-                                suggestion=found[0].suggestion)
-            if node.note:
-                return _Outcome(status="pass", message=f"{who} never {node.note} {where}")
-            return _Outcome(status="pass", message=f"{who} said none of the {'banned ' if node.banned else ''}phrases {where}")
+                said = note or ctx.say("forbidden.said", count=len(found), where=where)
+                if node.banned and not note:
+                    said = ctx.say("forbidden.said-banned", count=len(found))
+                return _Outcome(status="fail", message=ctx.say("forbidden.fail", who=who, said=said, shown=shown),
+                                evidence=tuple(found), suggestion=found[0].suggestion)
+            if note:
+                return _Outcome(status="pass", message=ctx.say("forbidden.never", who=who, note=note, where=where))
+            return _Outcome(status="pass",
+                            message=ctx.say("forbidden.pass-banned" if node.banned else "forbidden.pass", who=who, where=where))
         count = len(found)
         low, high = node.at_least, node.at_most
         if count < low:
             evidence = (tuple(found) if found
-                        else tuple(u.whole(f"said {count} time(s), at least {low} wanted", "absence") for u, _ in window[:1]))
-            return _Outcome(status="fail", message=f"{who} said the phrases {count} time(s), fewer than {low}", evidence=evidence)
+                        else tuple(u.whole(ctx.say("count.note", count=count, low=low), "absence") for u, _ in window[:1]))
+            return _Outcome(status="fail", message=ctx.say("count.few", who=who, count=count, low=low), evidence=evidence)
         if high is not None and count > high:
-            return _Outcome(status="fail", message=f"{who} said {shown} {count} times, more than {high}", evidence=tuple(found))
-        return _Outcome(status="pass", message=f"{who} said the phrases {count} time(s)", evidence=tuple(found))
+            return _Outcome(status="fail", message=ctx.say("count.many", who=who, shown=shown, count=count, high=high),
+                            evidence=tuple(found))
+        return _Outcome(status="pass", message=ctx.say("count.pass", who=who, count=count), evidence=tuple(found))
 
     def _parts(self, node: PhraseRequired, window: list[Span], who: str, within: Any) -> _Outcome:
         """Every part of a script line, each anywhere in the window (in any order, over several utterances);
         a fail names the missing parts and points at the utterance where the line was due (the first of an
         opening, the last of a closing)."""
         ctx = self.ctx
-        place = _PLACES.get(within, f"what {who} says {within}") if isinstance(within, str) else f"{who}'s words"
-        place += f" ({_lower(ctx.rules.checks[ctx.rule_id].title)})"
+        if not isinstance(within, str):
+            place = ctx.say("parts.words", who=who)
+        elif within in _PLACES:
+            place = ctx.say(_PLACES[within])
+        else:
+            place = ctx.say("parts.other", who=who, within=within)
+        place = ctx.say("parts.titled", place=place, title=_title(ctx))
         if not window:
-            return _Outcome(status="fail", message=f"{who} says nothing {place}, so not the script line")
+            return _Outcome(status="fail", message=ctx.say("parts.silent", who=who, place=place))
         utterances = [u for u, _ in window]
         missing: list[str] = []
         found: list[Evidence] = []
@@ -617,47 +630,49 @@ class _Judge:
                 u, hit = located
                 found.append(u.hit_evidence(hit, ctx.part_label(part)))
         if not missing:
-            return _Outcome(status="pass", message=f"{place} has every part of the script line", evidence=tuple(found))
-        labels = "; ".join(ctx.part_label(p) for p in missing)
+            return _Outcome(status="pass", message=ctx.say("parts.pass", place=place), evidence=tuple(found))
+        labels = ctx.join("list", (ctx.part_label(p) for p in missing))
         due = utterances[-1] if within in ("closing", "wrap-up") else utterances[0]
-        return _Outcome(status="fail", message=f"{place} lacks: {labels}",
-                        evidence=(due.whole(f"{place}: missing {labels}", "absence"), *found))
+        return _Outcome(status="fail", message=ctx.say("parts.fail", place=place, labels=labels),
+                        evidence=(due.whole(ctx.say("parts.missing", place=place, labels=labels), "absence"), *found))
 
     def _order(self, node: Order, first: str, then: str) -> _Outcome:
         mine = [u for u in self.doc.utterances if u.speaker == node.speaker]
         firsts = self._positions(mine, first)
         thens = self._positions(mine, then)
         if not thens:
-            return _Outcome(status="not_applicable", message="the later phrase is never said")
+            return _Outcome(status="not_applicable", message=self.ctx.say("order.unsaid"))
         (t_index, t_start, t_ev) = thens[0]
         before = [f for f in firsts if (f[0], f[1]) < (t_index, t_start)]
         if before:
-            return _Outcome(status="pass", message=f"「{before[0][2].quote}」 came before 「{t_ev.quote}」",
+            return _Outcome(status="pass", message=self.ctx.say("order.pass", first=before[0][2].quote, then=t_ev.quote),
                             evidence=(before[0][2], t_ev))
-        message = f"「{t_ev.quote}」 was said before (or without) the phrase that must come first"
+        message = self.ctx.say("order.fail", then=t_ev.quote)
         return _Outcome(status="fail", message=message, evidence=(t_ev, *(f[2] for f in firsts[:1])))
 
     def _positions(self, utterances: Sequence[UtteranceDoc], family: str) -> list[tuple[int, int, Evidence]]:
-        return [(u.index, hit.start, u.hit_evidence(hit, "said")) for u in utterances for hit in self.doc.hits(u, family)]
+        said = self.ctx.say("said")
+        return [(u.index, hit.start, u.hit_evidence(hit, said)) for u in utterances for hit in self.doc.hits(u, family)]
 
     def _nothing_beyond(self, node: NothingBeyond) -> _Outcome:
-        who = "the agent" if node.speaker == "agent" else "the customer"
+        ctx = self.ctx
+        who = ctx.who(node.speaker)
         if not any(u.speaker == node.speaker for u in self.doc.utterances):
-            return _Outcome(status="not_assessable", message=f"{who} never speaks in this transcript")
+            return _Outcome(status="not_assessable", message=ctx.say("party.silent", who=who))
         window, where, unplaced = self._window(node.within, node.speaker)
         if window is None:
             return _Outcome(status=unplaced, message=where)
         families = [f"lexicon.{name}" for name in node.lexicons]
-        other = "the customer" if node.speaker == "agent" else "the agent"
+        other = ctx.who("customer" if node.speaker == "agent" else "agent")
         evidence = [self._beyond(u, offset, families, where, other) for u, offset in window]
         said = [e for e in evidence if e is not None]
         if not said:
-            return _Outcome(status="pass", message=f"nothing but the allowed phrases {where}")
+            return _Outcome(status="pass", message=ctx.say("beyond.pass", where=where))
         context: list[Evidence] = []
-        goodbye = self.ctx.last_goodbye() if node.within == "after-goodbye" else None
+        goodbye = ctx.last_goodbye() if node.within == "after-goodbye" else None
         if goodbye is not None:
-            context.append(goodbye.hit_evidence(self.doc.hits(goodbye, "lexicon.goodbye")[-1], "the goodbye"))
-        return _Outcome(status="fail", message=f"{who} said something else {where}", evidence=(*said, *context))
+            context.append(goodbye.hit_evidence(self.doc.hits(goodbye, "lexicon.goodbye")[-1], ctx.say("beyond.goodbye")))
+        return _Outcome(status="fail", message=ctx.say("beyond.fail", who=who, where=where), evidence=(*said, *context))
 
     def _beyond(self, u: UtteranceDoc, offset: int, families: Sequence[str], where: str, other: str) -> Evidence | None:
         """The part of ``u`` from ``offset`` on, when it says a word that no hit of ``families`` covers."""
@@ -667,14 +682,15 @@ class _Judge:
         if not self.ctx.says_beyond_covered(u, covered, offset):
             return None
         if offset:
-            return u.evidence(offset, len(u.key), f"said {where}")
-        return u.whole(f"said {where}, with {other} still on the line")
+            return u.evidence(offset, len(u.key), self.ctx.say("beyond.said", where=where))
+        return u.whole(self.ctx.say("beyond.on-line", where=where, other=other))
 
     def _fillers(self, node: Fillers) -> _Outcome:
-        who = "the agent" if node.speaker == "agent" else "the customer"
+        ctx = self.ctx
+        who = ctx.who(node.speaker)
         speech = [u for u in self.doc.utterances if u.speaker == node.speaker]
         if not speech:
-            return _Outcome(status="not_assessable", message=f"{who} never speaks in this transcript")
+            return _Outcome(status="not_assessable", message=ctx.say("party.silent", who=who))
         fillers = "".join(node.fillers)
         edges = frozenset(node.fillers + node.particles)
         evidence: list[Evidence] = []
@@ -684,15 +700,13 @@ class _Judge:
             found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, self.doc.pos, fillers, edges, node)]
             for start, end, note in _runs(found):
                 if _as_spoken(u, start, end, node):
-                    evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end], note=note,
-                                             how="exact"))
+                    evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end],
+                                             note=ctx.say(_FILLER_NOTES[note]), how="exact"))
         count = len(evidence)
         if count < node.threshold:
-            detail = f" ({count} found)" if count else ""
-            return _Outcome(status="pass", message=f"fewer than {node.threshold} fillers or impolite particles{detail}",
-                            evidence=tuple(evidence))
-        return _Outcome(status="fail",
-                        message=f"{who} used {count} fillers or impolite particles (threshold {node.threshold})",
+            passed = ctx.say("fillers.pass-found" if count else "fillers.pass", threshold=node.threshold, count=count)
+            return _Outcome(status="pass", message=passed, evidence=tuple(evidence))
+        return _Outcome(status="fail", message=ctx.say("fillers.fail", who=who, count=count, threshold=node.threshold),
                         evidence=tuple(evidence))
 
     # --- timing ---------------------------------------------------------------------------------------
@@ -702,7 +716,7 @@ class _Judge:
 
     def _silence(self, node: Silence) -> _Outcome:
         if not self._timed():
-            return _Outcome(status="not_assessable", message="silences need start and end times on every utterance")
+            return _Outcome(status="not_assessable", message=self.ctx.say("silence.untimed"))
         evidence: list[Evidence] = []
         last_end: float | None = None
         last: UtteranceDoc | None = None
@@ -712,69 +726,71 @@ class _Judge:
                 gap = start - last_end
                 waits = node.waiting == "anyone" or (last.speaker == "customer" and u.speaker == "agent")
                 if waits and gap > node.max_seconds:
-                    evidence.append(u.whole(f"{gap:.1f} s of silence before this (limit {node.max_seconds:g} s)", "timing"))
+                    evidence.append(u.whole(self.ctx.say("silence.note", gap=gap, limit=node.max_seconds), "timing"))
             last_end = end if last_end is None else max(last_end, end)
             last = u
-        return _over_limit("silence", len(evidence), node.max_seconds, evidence)
+        return _over_limit(self.ctx, "silence", len(evidence), node.max_seconds, evidence)
 
     def _speech_rate(self, node: SpeechRate) -> _Outcome:
+        ctx = self.ctx
         if not self._timed():
-            return _Outcome(status="not_assessable", message="a speech rate needs start and end times on every utterance")
+            return _Outcome(status="not_assessable", message=ctx.say("rate.untimed"))
+        who = ctx.who(node.speaker)
         mine = [u for u in self.doc.utterances if u.speaker == node.speaker]
         seconds = sum((u.utterance.end or 0.0) - (u.utterance.start or 0.0) for u in mine)
         if not mine or seconds <= 0:
-            return _Outcome(status="not_assessable", message=f"the {node.speaker} has no timed speech")
+            return _Outcome(status="not_assessable", message=ctx.say("rate.no-speech", who=who))
         chars = sum(len(u.key) for u in mine)
         rate = chars / seconds * 60
-        who = f"the {node.speaker}"
         if node.max_per_minute is not None and rate > node.max_per_minute:
             fastest = max(mine, key=lambda u: len(u.key) / max((u.utterance.end or 0) - (u.utterance.start or 0), 0.1))
-            return _Outcome(status="fail", message=f"{who} speaks {rate:.0f} characters a minute (limit {node.max_per_minute:g})",
-                            evidence=(fastest.whole(f"the fastest utterance; {rate:.0f} characters a minute overall", "timing"),))
+            return _Outcome(status="fail", message=ctx.say("rate.fast", who=who, rate=rate, limit=node.max_per_minute),
+                            evidence=(fastest.whole(ctx.say("rate.fastest", rate=rate), "timing"),))
         if node.min_per_minute is not None and rate < node.min_per_minute:
-            return _Outcome(status="fail",
-                            message=f"{who} speaks {rate:.0f} characters a minute (at least {node.min_per_minute:g})",
-                            evidence=(mine[0].whole(f"{rate:.0f} characters a minute overall", "timing"),))
-        return _Outcome(status="pass", message=f"{who} speaks {rate:.0f} characters a minute")
+            return _Outcome(status="fail", message=ctx.say("rate.slow", who=who, rate=rate, limit=node.min_per_minute),
+                            evidence=(mine[0].whole(ctx.say("rate.overall", rate=rate), "timing"),))
+        return _Outcome(status="pass", message=ctx.say("rate.pass", who=who, rate=rate))
 
     def _overlap(self, node: Overlap) -> _Outcome:
         if not self._timed():
-            return _Outcome(status="not_assessable", message="overlaps need start and end times on every utterance")
+            return _Outcome(status="not_assessable", message=self.ctx.say("overlap.untimed"))
         evidence: list[Evidence] = []
         previous: UtteranceDoc | None = None
         for u in sorted(self.doc.utterances, key=lambda v: (v.utterance.start or 0.0, v.index)):
             if previous is not None and previous.speaker != u.speaker:
                 overlap = min(previous.utterance.end or 0.0, u.utterance.end or 0.0) - (u.utterance.start or 0.0)
                 if overlap > node.max_seconds:
-                    evidence += [u.whole(f"overlaps the other party by {overlap:.1f} s (limit {node.max_seconds:g} s)", "timing"),
-                                 previous.whole("still speaking", "timing")]
+                    evidence += [u.whole(self.ctx.say("overlap.note", overlap=overlap, limit=node.max_seconds), "timing"),
+                                 previous.whole(self.ctx.say("overlap.speaking"), "timing")]
             if previous is None or (u.utterance.end or 0.0) >= (previous.utterance.end or 0.0):
                 previous = u
-        return _over_limit("overlap", len(evidence) // 2, node.max_seconds, evidence)
+        return _over_limit(self.ctx, "overlap", len(evidence) // 2, node.max_seconds, evidence)
 
     def _first_response(self, node: FirstResponse) -> _Outcome:
+        ctx = self.ctx
         agent = self.doc.agent
         if not agent:
-            return _Outcome(status="not_assessable", message="the agent never speaks in this transcript")
+            return _Outcome(status="not_assessable", message=ctx.say("party.silent", who=ctx.who("agent")))
         start = agent[0].utterance.start
         if start is None:
-            return _Outcome(status="not_assessable", message="the agent's first utterance has no time")
+            return _Outcome(status="not_assessable", message=ctx.say("response.untimed"))
         if start > node.max_seconds:
-            return _Outcome(status="fail",
-                            message=f"the agent first spoke {start:g} s after the answer (limit {node.max_seconds:g} s)",
-                            evidence=(agent[0].whole(f"first words, {start:g} s in", "timing"),))
-        return _Outcome(status="pass", message=f"the agent first spoke {start:g} s after the answer")
+            return _Outcome(status="fail", message=ctx.say("response.fail", start=start, limit=node.max_seconds),
+                            evidence=(agent[0].whole(ctx.say("response.note", start=start), "timing"),))
+        return _Outcome(status="pass", message=ctx.say("response.pass", start=start))
 
 
-def _over_limit(what: str, found: int, limit: float, evidence: Sequence[Evidence]) -> _Outcome:
+def _over_limit(ctx: Context, what: Literal["silence", "overlap"], found: int, limit: float,
+                evidence: Sequence[Evidence]) -> _Outcome:
     """The outcome of a timing condition that fails on each stretch over ``limit`` seconds."""
     if found:
-        return _Outcome(status="fail", message=f"{found} {what}(s) over {limit:g} s", evidence=tuple(evidence))
-    return _Outcome(status="pass", message=f"no {what} over {limit:g} s")
+        return _Outcome(status="fail", message=ctx.say(f"{what}.fail", count=found, limit=limit), evidence=tuple(evidence))
+    return _Outcome(status="pass", message=ctx.say(f"{what}.pass", limit=limit))
 
 
-def _merge(status: Status, outcomes: Sequence[_Outcome]) -> _Outcome:
-    message = "; ".join(o.message for o in outcomes) if len(outcomes) > 1 else (outcomes[0].message if outcomes else status)
+def _merge(ctx: Context, status: Status, outcomes: Sequence[_Outcome]) -> _Outcome:
+    message = (ctx.join("list", (o.message for o in outcomes)) if len(outcomes) > 1
+               else (outcomes[0].message if outcomes else status))
     evidence = tuple(e for o in outcomes for e in o.evidence)
     return _Outcome(status=status, message=message, evidence=evidence)
 
@@ -782,6 +798,26 @@ def _merge(status: Status, outcomes: Sequence[_Outcome]) -> _Outcome:
 def _lower(title: str) -> str:
     """A title inside a sentence: Standard greeting → standard greeting."""
     return title[:1].lower() + title[1:]
+
+
+def _title(ctx: Context) -> str:
+    """The rule's title inside a finding, in the context's language."""
+    title = ctx.rules.checks[ctx.rule_id].title_in(ctx.lang)
+    return _lower(title) if ctx.lang == "en" else title
+
+
+def _directions(ctx: Context, directions: Iterable[str]) -> str:
+    """``inbound and outbound`` / ``呼入和呼出``."""
+    return ctx.join("and", (ctx.say(f"direction.{d}") for d in directions))
+
+
+def _note(ctx: Context, node: _Phrased) -> str:
+    """What a hit of a phrase condition is (its ``note``), in the context's language; empty when none is set."""
+    return data_text(ctx.lang, node.note, node.note_zh) if node.note else ""
+
+
+_FILLER_NOTES = {"filler": "fillers.filler", "impolite modal particle": "fillers.particle"}
+"""The message of each kind of filler :func:`_fillers_in` finds (its own names are compared, not shown)."""
 
 
 def _whole(utterances: Iterable[UtteranceDoc]) -> list[Span]:

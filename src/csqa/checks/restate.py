@@ -87,10 +87,10 @@ def restate_question(ctx: Context) -> CheckResult:
     doc = ctx.doc
     customer = list(doc.by("customer"))
     if any(ctx.lexicon_hit(u, "wrong-number") for u in doc.utterances):
-        return ctx.not_applicable("the call reached a wrong number; there is no matter to restate")
+        return ctx.not_applicable(ctx.say("restate.wrong-number"))
     matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
     if matter is None:
-        return ctx.not_applicable("the customer raised no matter of their own")
+        return ctx.not_applicable(ctx.say("restate.no-matter"))
     said: list[UtteranceDoc] = []
     mismatched: UtteranceDoc | None = None
     for u in doc.utterances[matter.index :]:
@@ -103,22 +103,22 @@ def restate_question(ctx: Context) -> CheckResult:
                 assert lead is not None
                 return ctx.result(
                     "pass",
-                    "the agent restated the customer's matter and asked for confirmation before answering",
-                    [u.whole("restatement"), matter.whole("the customer's matter")],
+                    ctx.say("restate.pass"),
+                    [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
                 )
             mismatched = mismatched or u
             continue
         if _is_waypoint(ctx, u):
             continue
         topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
-        evidence = [u.whole("the agent answered here without restating", "absence"), matter.whole("the customer's matter")]
+        evidence = [u.whole(ctx.say("restate.answered-here"), "absence"), matter.whole(ctx.say("restate.matter"))]
         if mismatched is not None:
-            evidence.append(mismatched.whole("a confirmation that does not restate what the customer said"))
-            message = "the agent's confirmation does not restate what the customer said, and the agent went on to answer"
+            evidence.append(mismatched.whole(ctx.say("restate.mismatch-note")))
+            message = ctx.say("restate.mismatch")
         else:
-            message = "the agent answered without first restating the customer's matter and asking for confirmation"
+            message = ctx.say("restate.fail")
         return ctx.result("fail", message, evidence, suggestion=ctx.suggestion(topic=topic or "**"))
-    return ctx.not_assessable("the call ends before the agent answers the customer's matter")
+    return ctx.not_assessable(ctx.say("restate.no-answer"))
 
 
 RESTATE_CHECK = Check(

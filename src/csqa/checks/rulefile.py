@@ -89,6 +89,9 @@ class PartConfig(BaseModel):
     model_config = _STRICT
 
     label: NonEmpty
+    label_zh: NonEmpty | None = None
+    """The label in Chinese, for findings in Chinese (the bundled file's labels are translated by the message
+    catalogue, :data:`csqa.outputs.i18n.DATA_ZH`; a file that renames a part gives its own)."""
     variants: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     homophones: bool = False
     boundary: Literal["token", "start", "char"] = "token"
@@ -140,14 +143,16 @@ class ExampleConfig(BaseModel):
 
 class RuleConfig(BaseModel):
     """One rule's table: what a call centre tunes (weight, severity, on or off, parameters, the line to say
-    instead) and, for a site rule of its own, its ``kind``, fixed ``code``, ``title``, ``summary``, the
-    directions it applies to, and the kind's settings (kept as the table's other keys and validated against
-    the kind, see :mod:`csqa.checks.kinds`). A built-in rule's code and title are its declaration's."""
+    instead) and, for a site rule of its own, its ``kind``, fixed ``code``, ``title``, ``summary`` (and their
+    Chinese, ``title_zh`` and ``summary_zh``, for findings in Chinese), the directions it applies to, and the
+    kind's settings (kept as the table's other keys and validated against the kind, see
+    :mod:`csqa.checks.kinds`). A built-in rule's code and titles are its declaration's and the catalogue's."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,4}[0-9]{2,4}$")] | None = None
     title: NonEmpty | None = None
+    title_zh: NonEmpty | None = None
     weight: Annotated[float, Field(ge=0)]
     severity: Severity
     veto: bool | None = None
@@ -156,6 +161,7 @@ class RuleConfig(BaseModel):
     params: dict[str, Any] = {}
     kind: str | None = None
     summary: str = ""
+    summary_zh: str = ""
     directions: Annotated[tuple[Literal["inbound", "outbound"], ...], Field(min_length=1)] = ("inbound", "outbound")
     examples: tuple[ExampleConfig, ...] = ()
 
@@ -497,7 +503,8 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
     own, made from its table. Reports what a table may not say (a code for a built-in rule, settings of a
     kind for a rule that has none) and what a site rule lacks."""
     builtin = REGISTRY.get(rule_id)
-    site_keys = {key for key in ("kind", "summary", "directions") if getattr(cfg, key) != RuleConfig.model_fields[key].default}
+    own_keys = ("kind", "summary", "summary_zh", "title_zh", "directions")
+    site_keys = {key for key in own_keys if getattr(cfg, key) != RuleConfig.model_fields[key].default}
     if builtin is not None:
         if cfg.code is not None and cfg.code != builtin.code:
             problem(("rules", rule_id, "code"),
@@ -505,7 +512,7 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
         if cfg.title is not None and cfg.title != builtin.title:
             problem(("rules", rule_id, "title"), f"the titles of built-in rules are fixed ({builtin.title!r})")
         for key in [*sorted(site_keys), *cfg.settings]:
-            fields = [f for f in RuleConfig.model_fields if f not in ("kind", "summary", "directions", "code", "title")]
+            fields = [f for f in RuleConfig.model_fields if f not in (*own_keys, "code", "title")]
             problem(("rules", rule_id, key), f"unknown key for the built-in rule {rule_id}{did_you_mean(key, fields)}")
         return builtin
     if cfg.kind is None:
@@ -535,6 +542,7 @@ def _declared(rule_id: str, cfg: RuleConfig, problem: Any) -> Check | None:
     return Check(
         rule_id, cfg.code, cfg.title, cfg.summary or cfg.title, SiteCheck(rule_id, condition, cfg.directions),
         directions=cfg.directions, step_parts=step_parts, lexicons=lexicons, kind=cfg.kind, site=True,
+        title_zh=cfg.title_zh or "", summary_zh=cfg.summary_zh or cfg.title_zh or "",
     )
 
 

@@ -28,23 +28,24 @@ def _field(field: str, note: str) -> Evidence:
 def answer_within_three_rings(ctx: Context) -> CheckResult:
     call = ctx.doc.call
     if call.direction != "inbound":
-        return ctx.not_applicable("a callback is not answered, so it has no ring count")
+        return ctx.not_applicable(ctx.say("rings.callback"))
     timing = ctx.rules.timing
     answered = ctx.doc.agent[:1]
     if call.rings is not None:
         if call.rings <= timing.max_rings:
-            return ctx.result("pass", f"answered after {call.rings} ring(s)")
-        evidence = [_field("rings", f"rang {call.rings} times before the answer")]
-        evidence += [u.whole("the answer came here") for u in answered]
-        return ctx.result("fail", f"answered after {call.rings} rings (more than {timing.max_rings})", evidence)
+            return ctx.result("pass", ctx.say("rings.pass", rings=call.rings))
+        evidence = [_field("rings", ctx.say("rings.rang", rings=call.rings))]
+        evidence += [u.whole(ctx.say("rings.answer")) for u in answered]
+        return ctx.result("fail", ctx.say("rings.fail", rings=call.rings, max=timing.max_rings), evidence)
     if call.ring_seconds is not None:
         limit = timing.max_rings * timing.ring_cycle_seconds
         if call.ring_seconds < limit:
-            return ctx.result("pass", f"answered after {call.ring_seconds:g} s of ringing (under {limit:g} s)")
-        evidence = [_field("ring_seconds", f"{call.ring_seconds:g} s of ringing, {timing.max_rings} rings take {limit:g} s")]
-        evidence += [u.whole("the answer came here") for u in answered]
-        return ctx.result("fail", f"answered after {call.ring_seconds:g} s of ringing (limit {limit:g} s)", evidence)
-    return ctx.not_assessable("the call has neither rings nor ring_seconds")
+            return ctx.result("pass", ctx.say("rings.seconds-pass", seconds=call.ring_seconds, limit=limit))
+        evidence = [_field("ring_seconds", ctx.say("rings.seconds", seconds=call.ring_seconds, max=timing.max_rings,
+                                                   limit=limit))]
+        evidence += [u.whole(ctx.say("rings.answer")) for u in answered]
+        return ctx.result("fail", ctx.say("rings.seconds-fail", seconds=call.ring_seconds, limit=limit), evidence)
+    return ctx.not_assessable(ctx.say("rings.unknown"))
 
 
 # --- the script lines: generic kinds ---------------------------------------------------------------------
@@ -85,14 +86,14 @@ class CallbackClosingSettings(GoodbyeSettings):
 def customer_hangs_up_first(ctx: Context) -> CheckResult:
     call = ctx.doc.call
     if call.hangup_by is None:
-        return ctx.not_assessable("the call does not say who hung up (hangup_by)")
+        return ctx.not_assessable(ctx.say("hangup.unknown"))
     if call.hangup_by == "customer":
-        return ctx.result("pass", "the customer hung up first")
-    evidence = [_field("hangup_by", "the agent ended the call")]
+        return ctx.result("pass", ctx.say("hangup.pass"))
+    evidence = [_field("hangup_by", ctx.say("hangup.by-agent"))]
     agent = ctx.doc.agent
     if agent:
-        evidence.append(agent[-1].whole("the agent's last words before hanging up"))
-    return ctx.result("fail", "the agent hung up before the customer", evidence)
+        evidence.append(agent[-1].whole(ctx.say("hangup.last-words")))
+    return ctx.result("fail", ctx.say("hangup.fail"), evidence)
 
 
 STEP_CHECKS = (

@@ -30,7 +30,7 @@ Char = Annotated[str, Field(min_length=1, max_length=1)]
 
 
 def _no_agent(ctx: Context) -> CheckResult | None:
-    return None if ctx.doc.agent else ctx.not_assessable("the agent never speaks in this transcript")
+    return None if ctx.doc.agent else ctx.not_assessable(ctx.say("party.silent", who=ctx.who("agent")))
 
 
 # --- the phrase taboos and fillers: generic kinds ----------------------------------------------------------
@@ -111,7 +111,7 @@ def no_interrupting(ctx: Context) -> CheckResult:
     if (missing := _no_agent(ctx)) is not None:
         return missing
     if not ctx.doc.call.timed:
-        return ctx.not_assessable("judging interruptions needs start and end times on every utterance")
+        return ctx.not_assessable(ctx.say("interrupt.untimed"))
     speaking = _Speaking(
         [u for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)],
         params.tolerance_seconds,
@@ -125,11 +125,11 @@ def no_interrupting(ctx: Context) -> CheckResult:
         c = speaking.at(start)
         if c is not None:
             overlap = (c.utterance.end or 0.0) - start
-            evidence.append(a.whole(f"starts {overlap:.1f} s before the customer finishes", "timing"))
-            evidence.append(c.whole("the customer was still speaking", "timing"))
+            evidence.append(a.whole(ctx.say("interrupt.starts", overlap=overlap), "timing"))
+            evidence.append(c.whole(ctx.say("interrupt.speaking"), "timing"))
     if not evidence:
-        return ctx.result("pass", "the agent never started speaking over the customer (back-channels aside)")
-    return ctx.result("fail", f"the agent interrupted the customer {len(evidence) // 2} time(s)", evidence)
+        return ctx.result("pass", ctx.say("interrupt.pass"))
+    return ctx.result("fail", ctx.say("interrupt.fail", count=len(evidence) // 2), evidence)
 
 
 # --- apologise-after-hold -------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "hold"]
     if events:
         if any(u.utterance.start is None for u in agent):
-            return [], "the call has hold events but its utterances have no times to place them"
+            return [], ctx.say("hold.unplaceable")
         # The first agent utterance (in call order) starting at or after a moment is the first whose running
         # maximum of starts reaches it: a binary search per hold instead of a scan of the agent's speech.
         reached = list(itertools.accumulate((u.utterance.start or 0.0 for u in agent), max))
@@ -161,8 +161,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
             assert event.end is not None
             position = bisect.bisect_left(reached, event.end - 0.5)
             after = agent[position] if position < len(agent) else None
-            note = f"hold from {event.start:g} s to {event.end:g} s"
-            holds.append((after, _event(index, note)))
+            holds.append((after, _event(index, ctx.say("hold.event", start=event.start, end=event.end))))
         return holds, None
     if call.timed:
         holds = []
@@ -175,7 +174,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
                 continue  # 喂?还在吗? during a hold does not end the agent's silence
             gap = None if last_end is None else start - last_end
             if u.speaker == "agent" and gap is not None and gap >= params.hold_gap_seconds and not customer_waits:
-                holds.append((u, u.whole(f"the agent speaks again after {gap:.0f} s of silence", "timing")))
+                holds.append((u, u.whole(ctx.say("hold.gap", gap=gap), "timing")))
             customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
             last_end = end if last_end is None else max(last_end, end)
         return holds, None
@@ -184,7 +183,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
         hit = ctx.lexicon_hit(u, "wait-request")
         if hit is not None:
             after = agent[position + 1] if position + 1 < len(agent) else None
-            holds.append((after, u.hit_evidence(hit, "the agent asks the customer to wait")))
+            holds.append((after, u.hit_evidence(hit, ctx.say("hold.asks"))))
     return holds, None
 
 
@@ -197,10 +196,10 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     if unplaceable:
         return ctx.not_assessable(unplaceable)
     if not holds:
-        return ctx.not_applicable("the customer was never put on hold")
+        return ctx.not_applicable(ctx.say("hold.none"))
     judged = [(after, where) for after, where in holds if after is not None]
     if not judged:
-        return ctx.not_assessable("the call ends during the hold; the agent never comes back")
+        return ctx.not_assessable(ctx.say("hold.never-back"))
     evidence: list[Evidence] = []
     found: list[Evidence] = []
     agent = ctx.doc.agent
@@ -211,13 +210,13 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
         span = 2 if len(after.key) <= params.short_segment_chars else 1
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
-            evidence += [after.whole("the agent's first words after the hold, without an apology for the wait", "absence"), where]
+            evidence += [after.whole(ctx.say("hold.no-apology"), "absence"), where]
         else:
             said, hit = located
-            found.append(said.hit_evidence(hit, "apology for the wait"))
+            found.append(said.hit_evidence(hit, ctx.say("hold.apology")))
     if evidence:
-        return ctx.result("fail", "after a hold the agent did not apologise for the wait", evidence)
-    return ctx.result("pass", f"the agent apologised after each of {len(judged)} hold(s)", found)
+        return ctx.result("fail", ctx.say("hold.fail"), evidence)
+    return ctx.result("pass", ctx.say("hold.pass", count=len(judged)), found)
 
 
 # --- no-transfer-without-consent ------------------------------------------------------------------------
@@ -231,12 +230,12 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "transfer"]
     announced = [u for u in doc.agent if ctx.lexicon_hit(u, "transfer-announce") is not None]
     if not events and not announced:
-        return ctx.not_applicable("the call was not transferred")
+        return ctx.not_applicable(ctx.say("transfer.none"))
     evidence: list[Evidence] = []
     before = list(doc.utterances)
     if events:
         index, event = min(events, key=lambda pair: pair[1].start)
-        evidence.append(_event(index, f"transfer at {event.start:g} s"))
+        evidence.append(_event(index, ctx.say("transfer.at", start=event.start)))
         if all(u.utterance.start is not None for u in doc.utterances):
             before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
     # Where the agent raised the transfer: said it was transferring, or explained and asked.
@@ -253,13 +252,13 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         None,
     )
     if raised is not None:
-        evidence.insert(0, raised.whole("the agent raises the transfer"))
+        evidence.insert(0, raised.whole(ctx.say("transfer.raised")))
     elif any(u.speaker == "agent" for u in before):
-        evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole("the agent's last words before the transfer"))
+        evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole(ctx.say("transfer.last-words")))
     requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
     if requested is not None:
-        return ctx.result("pass", "the customer asked to be transferred",
-                          [requested.whole("the customer asks for the transfer"), *evidence])
+        return ctx.result("pass", ctx.say("transfer.requested"),
+                          [requested.whole(ctx.say("transfer.request")), *evidence])
     # An explanation answers the customer: 我是专门负责回访的 in a self-introduction explains nothing.
     spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
     explained = next(
@@ -270,22 +269,22 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
     agreed = next((u for u in answers if _assents(ctx, u)), None)
     if refused is not None and not events and all(_is_offer(ctx, u) for u in announced):
-        return ctx.not_applicable("the agent offered a transfer, the customer declined, and no transfer happened")
+        return ctx.not_applicable(ctx.say("transfer.declined"))
     lacking: list[str] = []
     if explained is None:
-        lacking.append("no explanation of who is responsible")
+        lacking.append(ctx.say("transfer.unexplained"))
     if refused is not None:
-        evidence.append(refused.whole("the customer objected"))
-        lacking.append("the customer objected")
+        evidence.append(refused.whole(ctx.say("transfer.objected")))
+        lacking.append(ctx.say("transfer.objected"))
     elif agreed is None:
-        lacking.append("no agreement from the customer")
+        lacking.append(ctx.say("transfer.unagreed"))
     if lacking:
-        return ctx.result("fail", f"the call was transferred with {' and '.join(lacking)}", evidence)
+        return ctx.result("fail", ctx.say("transfer.fail", lacking=ctx.join("also", lacking)), evidence)
     assert agreed is not None and explained is not None
     return ctx.result(
         "pass",
-        "the agent explained the transfer and the customer agreed",
-        [explained.whole("explanation"), agreed.whole("the customer agrees"), *evidence],
+        ctx.say("transfer.pass"),
+        [explained.whole(ctx.say("transfer.explanation")), agreed.whole(ctx.say("transfer.agrees")), *evidence],
     )
 
 

@@ -25,6 +25,7 @@ from csqa.checks.rulefile import RuleSet, load_rules
 from csqa.errors import InputError, InputProblem
 from csqa.input.loaders import CALL_SUFFIXES, loads_json, parse_call, parse_text
 from csqa.input.model import Call
+from csqa.outputs.i18n import Lang, check_lang, labels, say
 from csqa.outputs.report import Evidence, Status
 from csqa.outputs.tables import table
 from csqa.scoring.scorer import Scorer
@@ -234,22 +235,25 @@ def evaluate(
     rules: str | os.PathLike[str] | RuleSet | None = None,
     examples: bool = True,
     annotated: Iterable[AnnotatedCall] = (),
+    lang: Lang = "en",
 ) -> Evaluation:
     """Score annotated calls and compare with their gold labels.
 
     ``paths`` are annotated files or folders; ``annotated`` adds calls already loaded; ``examples`` adds
     every rule's documented examples. ``rules`` is the rule file to evaluate (the bundled one by default).
+    ``lang`` is the language of the disagreements' messages and notes; the figures do not depend on it.
     """
+    lang = check_lang(lang)
     ruleset = load_rules(rules)
     items = [*load_annotated(*paths, rules=ruleset), *annotated, *(rule_set_examples(ruleset) if examples else ())]
-    scorers: dict[str | None, Scorer] = {None: Scorer(ruleset)}
+    scorers: dict[str | None, Scorer] = {None: Scorer(ruleset, lang=lang)}
     confusion: dict[str, dict[str, dict[str, int]]] = {
         rule: {g: dict.fromkeys(STATUSES, 0) for g in STATUSES} for rule in ruleset.rules
     }
     disagreements: list[Disagreement] = []
     for item in items:
         if item.company not in scorers:
-            scorers[item.company] = Scorer(ruleset, company=item.company)
+            scorers[item.company] = Scorer(ruleset, company=item.company, lang=lang)
         report = scorers[item.company].score(item.call)
         for rule, gold in item.gold.items():
             if rule not in confusion:
@@ -289,29 +293,38 @@ def evaluate(
             f1=f1,
             accuracy=correct / support if support else 1.0,
         )
-    sources = tuple(dict.fromkeys(str(p) for p in paths)) + (("the rules' examples",) if examples else ())
+    sources = tuple(dict.fromkeys(str(p) for p in paths)) + ((say(lang, "eval.examples"),) if examples else ())
     return Evaluation(calls=len(items), rules=metrics, disagreements=tuple(disagreements), sources=sources)
 
 
-def render_table(evaluation: Evaluation) -> str:
-    """The evaluation as a terminal table, then every disagreement."""
+def render_table(evaluation: Evaluation, *, lang: Lang = "en") -> str:
+    """The evaluation as a terminal table, then every disagreement (headers and framing in ``lang``; the
+    messages are in the language the evaluation was run in)."""
+    lang = check_lang(lang)
+    words = labels(lang)
+
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f}"
+
+    def status(value: str) -> str:
+        return words[value] if lang != "en" else value
 
     rows = []
     for m in evaluation.rules.values():
         c = m.confusion
         rows.append([m.code, m.rule, str(m.support), str(m.gold_fails), str(m.predicted_fails), str(c["fail"]["fail"]),
                      pct(m.precision), pct(m.recall), pct(m.f1), pct(m.accuracy)])
-    lines = [f"{evaluation.calls} annotated calls ({', '.join(evaluation.sources)})", ""]
-    headers = ["code", "rule", "labels", "gold fail", "pred fail", "both", "precision", "recall", "F1", "accuracy"]
+    lines = [say(lang, "eval.calls", calls=evaluation.calls, sources=", ".join(evaluation.sources)), ""]
+    headers = [words[key] for key in ("code", "rule", "labels", "gold_fail", "pred_fail", "both_fail", "precision", "recall",
+                                      "f1", "accuracy")]
     lines.append(table(headers, rows))
     if evaluation.disagreements:
-        lines += ["", f"{len(evaluation.disagreements)} disagreements:"]
+        lines += ["", say(lang, "eval.disagreements", count=len(evaluation.disagreements))]
         for d in evaluation.disagreements:
-            lines.append(f"- {d.call_id} {d.rule}: gold {d.gold}, predicted {d.predicted} — {d.message} [{d.source}]")
+            lines.append(say(lang, "eval.disagreement", call=d.call_id, rule=d.rule, gold=status(d.gold),
+                             predicted=status(d.predicted), message=d.message, source=d.source))
             for ev in d.evidence:
-                where = f"utterance {ev.utterance} [{ev.start}:{ev.end}] 「{ev.quote}」" if ev.utterance is not None else ev.field
-                lines.append(f"    {where}: {ev.note}")
+                where = (say(lang, "eval.utterance", index=ev.utterance, start=ev.start, end=ev.end, quote=ev.quote)
+                         if ev.utterance is not None else ev.field)
+                lines.append(say(lang, "eval.evidence", where=where, note=ev.note))
     return "\n".join(lines) + "\n"
-

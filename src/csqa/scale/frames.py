@@ -80,6 +80,7 @@ from csqa.errors import InputError, InputProblem, UsageError, closest
 from csqa.input.fields import CALL_CUTOFF, IGNORED_UTTERANCE_FIELDS, META_NAMES, meta_value, name_key
 from csqa.input.loaders import RawCall, error_record, loads_json
 from csqa.input.model import CallError
+from csqa.outputs.i18n import Lang, check_lang
 from csqa.outputs.report import Report
 from csqa.scoring.scorer import Scorer
 from csqa.version import __version__
@@ -371,6 +372,7 @@ def scorer_spec(
     include_transcript: bool = True,
     tokenizer_backend: Backend = "auto",
     cache_dir: str | os.PathLike[str] | None = None,
+    lang: Lang = "en",
 ) -> ScorerSpec:
     """The spec of a :class:`~csqa.Scorer` with these arguments. The rule file is read and validated here
     (a bad one raises :class:`~csqa.RuleFileError` in the caller, not in every task), and its content is
@@ -382,6 +384,7 @@ def scorer_spec(
         "include_transcript": include_transcript,
         "tokenizer_backend": tokenizer_backend,
         "cache_dir": None if cache_dir is None else str(cache_dir),
+        "lang": check_lang(lang),
     }
     digest = hashlib.sha256(_rules_content(rules, ruleset))
     digest.update(json.dumps([__version__, company, list(departments or ()), options], sort_keys=True).encode())

@@ -35,6 +35,17 @@ class _UsageError(Exception):
     pass
 
 
+def _lang(text: str) -> str:
+    """``--lang``: ``en`` or ``zh`` (``zh-CN`` and the like), as the library takes them."""
+    from csqa.errors import UsageError
+    from csqa.outputs.i18n import check_lang
+
+    try:
+        return check_lang(text, what="--lang")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(message)
@@ -64,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="columns the layout does not read: each call's metadata (default; the raw layout has none), "
                        "a usage error, or ignored")
     score.add_argument("--no-transcript", action="store_true", help="leave the utterances out of the call rows")
+    score.add_argument("--lang", type=_lang, default="en",
+                       help="language of the findings: en (English, the default) or zh (Simplified Chinese)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend (default auto)")
     score.add_argument("--master", metavar="URL", help="Spark master (default: local[WORKERS], no UI, on 127.0.0.1)")
@@ -163,7 +176,7 @@ def _score(args: argparse.Namespace) -> int:
     if args.scheduler and args.engine != "dask":
         raise _UsageError("--scheduler goes with --engine dask")
     spec = frames.scorer_spec(args.rules, company=args.company, include_transcript=not args.no_transcript,
-                              tokenizer_backend=args.tokenizer)  # a bad rule file stops here, before any engine starts
+                              tokenizer_backend=args.tokenizer, lang=args.lang)  # a bad rule file stops here
     options: dict[str, Any] = {"rules": spec, "layout": args.layout, "extra_columns": args.extra_columns}
     _prepare_output(args.output, args.overwrite)
     if args.engine == "local":

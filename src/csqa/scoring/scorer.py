@@ -17,6 +17,7 @@ from csqa.checks.rulefile import PartConfig, RuleSet, load_rules
 from csqa.errors import InputError, ScoringError, UsageError
 from csqa.input.loaders import RawCall, error_record, parse_call
 from csqa.input.model import Call, CallError, MetaValue
+from csqa.outputs.i18n import Lang, check_lang, say
 from csqa.outputs.report import CheckResult, Report
 from csqa.scoring.live import LiveSession
 from csqa.text.doc import CallDoc
@@ -37,7 +38,9 @@ class Scorer:
     cache may be written (nowhere when ``None``); ``include_transcript`` puts the call's utterances in each
     report (turn it off to keep stored reports small); ``tokenizer_backend`` is ``"auto"`` (rjieba when
     ``csqa[fast]`` is installed, else jieba: the tokens are the same, see :mod:`csqa.text.tokenizer`), ``"jieba"``
-    or ``"rjieba"``.
+    or ``"rjieba"``; ``lang`` is the language of the findings (each rule's ``message``, each evidence ``note``
+    and the ``unscored`` reason): ``"en"`` or ``"zh"`` (Simplified Chinese). The language changes those texts
+    and nothing else: statuses, evidence, codes, suggestions and scores are the same (:mod:`csqa.outputs.i18n`).
     """
 
     def __init__(
@@ -49,11 +52,14 @@ class Scorer:
         cache_dir: str | os.PathLike[str] | None = None,
         include_transcript: bool = True,
         tokenizer_backend: Backend = "auto",
+        lang: Lang = "en",
     ) -> None:
+        self.lang: Lang = check_lang(lang)
         self._options = {
             "cache_dir": cache_dir,
             "include_transcript": include_transcript,
             "tokenizer_backend": tokenizer_backend,
+            "lang": self.lang,
         }
         self.include_transcript = include_transcript
         self.rules: RuleSet = load_rules(rules).with_company(company, departments)
@@ -82,7 +88,21 @@ class Scorer:
 
     def __repr__(self) -> str:
         card = self.rules.scorecard
-        return f"Scorer(scorecard={card.name!r}, company={card.company!r}, rules={len(self.rules.rules)})"
+        lang = f", lang={self.lang!r}" if self.lang != "en" else ""
+        return f"Scorer(scorecard={card.name!r}, company={card.company!r}, rules={len(self.rules.rules)}{lang})"
+
+    def in_lang(self, lang: Lang) -> Scorer:
+        """This scorer writing its findings in ``lang``: a copy that shares the rule set, the tokenizer (its
+        dictionary loaded once) and the phrase index, so it costs nothing to make (``self`` when ``lang`` is
+        already this scorer's)."""
+        chosen = check_lang(lang)
+        if chosen == self.lang:
+            return self
+        other = object.__new__(Scorer)  # not copy.copy: pickling's __getstate__ would rebuild the tokenizer
+        other.__dict__.update(self.__dict__)
+        other.lang = chosen
+        other._options = {**self._options, "lang": chosen}
+        return other
 
     def _families(self) -> Iterator[PhraseFamily]:
         model = self.rules.model
@@ -230,7 +250,7 @@ class Scorer:
     def context(self, doc: CallDoc, rule_id: str) -> Context:
         """What a check of rule ``rule_id`` is given to judge ``doc``."""
         config = self.rules.rules[rule_id]
-        return Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords)
+        return Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords, self.lang)
 
     def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
         context = self.context(doc, rule_id)
@@ -247,15 +267,14 @@ class Scorer:
         unscored: str | None = None
         if not agent_speaks:
             score: float | None = None
-            unscored = (f"the agent never speaks in this transcript, so its service cannot be scored; "
-                        f"{len(judged)} rule(s) judged from the call's data are still reported")
+            unscored = say(self.lang, "unscored.silent-agent", count=len(judged))
         elif vetoed:
             score = 0.0
         elif total > 0:
             score = round(100 * sum(r.weight for r in judged if r.status == "pass") / total, 2)
         else:
             score = None
-            unscored = "no rule could be judged on this call"
+            unscored = say(self.lang, "unscored.nothing-judged")
         return Report(
             call_id=call.call_id,
             agent_id=call.agent_id,

@@ -1,0 +1,493 @@
+"""Every text csqa writes into a report, in English and Simplified Chinese side by side: the one catalogue.
+
+A rule's finding (``CheckResult.message``), each evidence ``note`` and a report's ``unscored`` reason are
+written in the language a :class:`~csqa.Scorer` is given (``lang="en"`` or ``"zh"``). The checks never hold
+a sentence of their own: they name a message of :data:`MESSAGES` and give its parameters
+(``ctx.say("rings.fail", rings=5, max=3)``), and the text is made here from the template of that language.
+Nothing else changes with the language (statuses, evidence offsets, codes, scores, suggestions), so a
+report in Chinese and one in English differ only in those text fields.
+
+Besides the messages, the catalogue holds the Chinese of what the bundled rule file and the built-in rules
+carry as English data: each built-in rule's title and summary (:data:`RULES_ZH`, by rule id; their English is
+the rule's declaration), and the labels of the bundled script parts and notes of the built-in settings
+(:data:`DATA_ZH`, by their English text, so that a rule file that renames a part never shows a stale
+translation; such a file gives ``label_zh`` itself). :func:`labels` gives the words of the pages and tables
+(column headers, statuses, severities) for a language.
+
+``tests/test_i18n.py`` fails when a message lacks a language, when the two templates of a message take
+different parameters, when a Chinese text holds an English word, and when a check names a message that is not
+here or writes a sentence of its own.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Literal
+
+from csqa.errors import UsageError, did_you_mean
+
+__all__ = ["DATA_ZH", "LANGS", "MESSAGES", "RULES_ZH", "Lang", "check_lang", "data_text", "join", "labels", "say",
+           "template_fields"]
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+"""The languages of findings: English and Simplified Chinese."""
+
+_ALIASES: dict[str, Lang] = {
+    "en": "en", "english": "en", "en-us": "en", "en-gb": "en",
+    "zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "zh-hans-cn": "zh", "zh-sg": "zh", "cn": "zh", "chinese": "zh", "中文": "zh",
+    "简体中文": "zh",
+}
+
+
+def check_lang(lang: object, *, what: str = "lang") -> Lang:
+    """``lang`` as one of :data:`LANGS` (``zh-CN``, ``zh-Hans`` and ``cn`` are ``zh``; case and ``_`` do not
+    matter); anything else is a :class:`~csqa.errors.UsageError` (E400) naming ``what`` was given. Traditional
+    Chinese is not offered: the findings are in Simplified Chinese, the transcripts keep their own characters."""
+    if isinstance(lang, str):
+        key = lang.strip().lower().replace("_", "-")
+        found = _ALIASES.get(key)
+        if found is not None:
+            return found
+        if key.startswith(("zh-tw", "zh-hk", "zh-mo", "zh-hant")):
+            raise UsageError(f"{what} {lang[:40]!r}: findings in Traditional Chinese are not offered; use 'zh' "
+                             "(Simplified Chinese) or 'en'")
+        raise UsageError(f"{what} {lang[:40]!r} is not a language of csqa's findings; use 'en' (English) or 'zh' "
+                         f"(Simplified Chinese){did_you_mean(lang, LANGS, cutoff=0.6)}")
+    raise UsageError(f"{what} must be 'en' or 'zh', not {type(lang).__name__} {lang!r:.40}")
+
+
+M = dict[Lang, str]
+
+MESSAGES: Mapping[str, M] = {
+    # --- words that messages are made of ---------------------------------------------------------------
+    "who.agent": {"en": "the agent", "zh": "坐席"},
+    "who.customer": {"en": "the customer", "zh": "客户"},
+    "direction.inbound": {"en": "inbound", "zh": "呼入"},
+    "direction.outbound": {"en": "outbound", "zh": "回访"},
+    "event.hold": {"en": "hold", "zh": "保持等待"},
+    "event.transfer": {"en": "transfer", "zh": "转接"},
+    "join.list": {"en": "; ", "zh": "；"},
+    "join.and": {"en": " and ", "zh": "和"},
+    "join.also": {"en": " and ", "zh": "，且"},
+    "said": {"en": "said", "zh": "说到"},
+    "homophone": {"en": " (heard as {phrase!r}, a homophone)", "zh": "（听作「{phrase}」，同音）"},
+    "party.silent": {"en": "{who} never speaks in this transcript", "zh": "本通话记录中{who}没有说话"},
+    # --- answer-within-three-rings -------------------------------------------------------------------------
+    "rings.callback": {"en": "a callback is not answered, so it has no ring count",
+                       "zh": "回访电话由坐席拨出，没有响铃次数"},
+    "rings.pass": {"en": "answered after {rings} ring(s)", "zh": "响铃{rings}声后接听"},
+    "rings.rang": {"en": "rang {rings} times before the answer", "zh": "接听前响铃{rings}声"},
+    "rings.answer": {"en": "the answer came here", "zh": "在此接听"},
+    "rings.fail": {"en": "answered after {rings} rings (more than {max})", "zh": "响铃{rings}声后才接听（超过{max}声）"},
+    "rings.seconds-pass": {"en": "answered after {seconds:g} s of ringing (under {limit:g} s)",
+                           "zh": "响铃{seconds:g}秒后接听（不足{limit:g}秒）"},
+    "rings.seconds": {"en": "{seconds:g} s of ringing, {max} rings take {limit:g} s",
+                      "zh": "响铃{seconds:g}秒，响铃{max}声约需{limit:g}秒"},
+    "rings.seconds-fail": {"en": "answered after {seconds:g} s of ringing (limit {limit:g} s)",
+                           "zh": "响铃{seconds:g}秒后才接听（上限{limit:g}秒）"},
+    "rings.unknown": {"en": "the call has neither rings nor ring_seconds",
+                      "zh": "通话数据没有响铃次数（rings）或响铃时长（ring_seconds）"},
+    # --- customer-hangs-up-first ---------------------------------------------------------------------------
+    "hangup.unknown": {"en": "the call does not say who hung up (hangup_by)",
+                       "zh": "通话数据没有说明谁先挂机（hangup_by）"},
+    "hangup.pass": {"en": "the customer hung up first", "zh": "客户先挂机"},
+    "hangup.by-agent": {"en": "the agent ended the call", "zh": "坐席挂断了电话"},
+    "hangup.last-words": {"en": "the agent's last words before hanging up", "zh": "坐席挂机前的最后一句话"},
+    "hangup.fail": {"en": "the agent hung up before the customer", "zh": "坐席先于客户挂机"},
+    # --- restate-question ----------------------------------------------------------------------------------
+    "restate.wrong-number": {"en": "the call reached a wrong number; there is no matter to restate",
+                             "zh": "客户打错了电话，没有需要复述的问题"},
+    "restate.no-matter": {"en": "the customer raised no matter of their own", "zh": "客户没有提出自己的问题"},
+    "restate.pass": {"en": "the agent restated the customer's matter and asked for confirmation before answering",
+                     "zh": "坐席在解答之前复述了客户的问题并请客户确认"},
+    "restate.restatement": {"en": "restatement", "zh": "复述"},
+    "restate.matter": {"en": "the customer's matter", "zh": "客户的问题"},
+    "restate.answered-here": {"en": "the agent answered here without restating", "zh": "坐席在此直接作答，没有先复述"},
+    "restate.mismatch-note": {"en": "a confirmation that does not restate what the customer said",
+                              "zh": "这句确认没有复述客户所说的内容"},
+    "restate.mismatch": {"en": "the agent's confirmation does not restate what the customer said, and the agent went "
+                               "on to answer",
+                         "zh": "坐席的确认没有复述客户所说的内容，随后就直接作答"},
+    "restate.fail": {"en": "the agent answered without first restating the customer's matter and asking for "
+                           "confirmation",
+                     "zh": "坐席没有先复述客户的问题并请客户确认，就直接作答"},
+    "restate.no-answer": {"en": "the call ends before the agent answers the customer's matter",
+                          "zh": "通话在坐席解答客户的问题之前就结束了"},
+    # --- no-interrupting -----------------------------------------------------------------------------------
+    "interrupt.untimed": {"en": "judging interruptions needs start and end times on every utterance",
+                          "zh": "判断是否打断客户，需要每句话都有开始和结束时间"},
+    "interrupt.starts": {"en": "starts {overlap:.1f} s before the customer finishes",
+                         "zh": "在客户说完前{overlap:.1f}秒开口"},
+    "interrupt.speaking": {"en": "the customer was still speaking", "zh": "客户仍在说话"},
+    "interrupt.pass": {"en": "the agent never started speaking over the customer (back-channels aside)",
+                       "zh": "坐席从未在客户说话时开口（简短回应除外）"},
+    "interrupt.fail": {"en": "the agent interrupted the customer {count} time(s)", "zh": "坐席打断客户{count}次"},
+    # --- apologise-after-hold ------------------------------------------------------------------------------
+    "hold.unplaceable": {"en": "the call has hold events but its utterances have no times to place them",
+                         "zh": "通话有保持等待的事件，但语句没有时间，无法确定等待的位置"},
+    "hold.event": {"en": "hold from {start:g} s to {end:g} s", "zh": "保持等待，从第{start:g}秒到第{end:g}秒"},
+    "hold.gap": {"en": "the agent speaks again after {gap:.0f} s of silence", "zh": "坐席沉默{gap:.0f}秒后再次说话"},
+    "hold.asks": {"en": "the agent asks the customer to wait", "zh": "坐席请客户稍等"},
+    "hold.none": {"en": "the customer was never put on hold", "zh": "客户没有被要求等待"},
+    "hold.never-back": {"en": "the call ends during the hold; the agent never comes back",
+                        "zh": "通话在等待中结束，坐席没有回来"},
+    "hold.no-apology": {"en": "the agent's first words after the hold, without an apology for the wait",
+                        "zh": "坐席等待之后的第一句话，没有为久等致歉"},
+    "hold.apology": {"en": "apology for the wait", "zh": "为久等致歉"},
+    "hold.fail": {"en": "after a hold the agent did not apologise for the wait", "zh": "等待之后坐席没有为久等致歉"},
+    "hold.pass": {"en": "the agent apologised after each of {count} hold(s)", "zh": "{count}次等待之后坐席都致了歉"},
+    # --- no-transfer-without-consent -----------------------------------------------------------------------
+    "transfer.none": {"en": "the call was not transferred", "zh": "通话没有转接"},
+    "transfer.at": {"en": "transfer at {start:g} s", "zh": "在第{start:g}秒转接"},
+    "transfer.raised": {"en": "the agent raises the transfer", "zh": "坐席提出转接"},
+    "transfer.last-words": {"en": "the agent's last words before the transfer", "zh": "坐席转接前的最后一句话"},
+    "transfer.requested": {"en": "the customer asked to be transferred", "zh": "客户要求转接"},
+    "transfer.request": {"en": "the customer asks for the transfer", "zh": "客户要求转接"},
+    "transfer.declined": {"en": "the agent offered a transfer, the customer declined, and no transfer happened",
+                          "zh": "坐席提议转接，客户拒绝，之后没有转接"},
+    "transfer.unexplained": {"en": "no explanation of who is responsible", "zh": "没有说明由谁负责"},
+    "transfer.objected": {"en": "the customer objected", "zh": "客户表示反对"},
+    "transfer.unagreed": {"en": "no agreement from the customer", "zh": "没有征得客户同意"},
+    "transfer.fail": {"en": "the call was transferred with {lacking}", "zh": "转接时{lacking}"},
+    "transfer.pass": {"en": "the agent explained the transfer and the customer agreed",
+                      "zh": "坐席说明了转接的原因，客户表示同意"},
+    "transfer.explanation": {"en": "explanation", "zh": "说明转接原因"},
+    "transfer.agrees": {"en": "the customer agrees", "zh": "客户表示同意"},
+    # --- the generic kinds: directions, logic ----------------------------------------------------------
+    "kind.directions": {"en": "only {directions} calls have this rule ({title})",
+                        "zh": "只有{directions}通话适用本规则（{title}）"},
+    "site.directions": {"en": "the rule applies to {directions} calls only", "zh": "本规则只适用于{directions}通话"},
+    "logic.not": {"en": "not ({message})", "zh": "并非（{message}）"},
+    # --- windows: where a phrase is looked for, and why it cannot be placed --------------------------------
+    "where.call": {"en": "in the call", "zh": "在通话中"},
+    "where.opening": {"en": "in the agent's opening", "zh": "在开场白中"},
+    "where.closing": {"en": "in the agent's closing", "zh": "在结束语中"},
+    "where.after-goodbye": {"en": "after the goodbye", "zh": "在告别之后"},
+    "where.before-answer": {"en": "by the agent's first answer to the customer's matter",
+                            "zh": "在首次解答客户的问题时及之前"},
+    "where.first-utterances": {"en": "in the first {count} utterances", "zh": "在前{count}句话中"},
+    "where.first-seconds": {"en": "in the first {seconds:g} s", "zh": "在前{seconds:g}秒内"},
+    "where.after-event": {"en": "in the {count} utterances after the {event}", "zh": "在{event}之后的{count}句话中"},
+    "window.transfer-untimed": {"en": "the call was transferred, and without utterance times it cannot be told whether "
+                                      "the agent spoke again",
+                                "zh": "通话已转接，语句没有时间，无法判断坐席是否再次说话"},
+    "window.handed-off": {"en": "the call was transferred and the agent did not speak again; the closing was not theirs",
+                          "zh": "通话已转接，坐席之后没有再说话，结束语不由该坐席负责"},
+    "window.no-goodbye": {"en": "the agent never ends the call with a goodbye, so there is no 'after the goodbye'",
+                          "zh": "坐席没有以告别语结束通话，因此不存在「告别之后」"},
+    "window.no-answer": {"en": "the customer raised no matter that the agent answered",
+                         "zh": "客户没有提出需要坐席解答的问题"},
+    "window.seconds-untimed": {"en": "the window is in seconds and the utterances have no times",
+                               "zh": "检查范围以秒计，而语句没有时间"},
+    "window.no-event": {"en": "there is no {event} in the call", "zh": "通话中没有{event}"},
+    "window.event-untimed": {"en": "the call has a {event} but its utterances have no times to place it",
+                             "zh": "通话中有{event}，但语句没有时间，无法确定其位置"},
+    # --- script lines (phrase-required with parts) -----------------------------------------------------------
+    "parts.opening": {"en": "the agent's opening", "zh": "坐席的开场白"},
+    "parts.closing": {"en": "the agent's closing", "zh": "坐席的结束语"},
+    "parts.after-goodbye": {"en": "after the goodbye", "zh": "告别之后"},
+    "parts.other": {"en": "what {who} says {within}", "zh": "{who}在「{within}」范围内说的话"},
+    "parts.words": {"en": "{who}'s words", "zh": "{who}说的话"},
+    "parts.titled": {"en": "{place} ({title})", "zh": "{place}（{title}）"},
+    "parts.silent": {"en": "{who} says nothing {place}, so not the script line",
+                     "zh": "{who}没有说话（{place}），因此没有说标准话术"},
+    "parts.pass": {"en": "{place} has every part of the script line", "zh": "{place}包含标准话术的每个部分"},
+    "parts.fail": {"en": "{place} lacks: {labels}", "zh": "{place}缺少：{labels}"},
+    "parts.missing": {"en": "{place}: missing {labels}", "zh": "{place}：缺少{labels}"},
+    # --- phrases --------------------------------------------------------------------------------------------
+    "phrase.banned-note": {"en": "banned phrase 「{phrase}」{how}", "zh": "服务禁语「{phrase}」{how}"},
+    "required.pass": {"en": "{who} said {shown} {where}", "zh": "{who}{where}说了{shown}"},
+    "required.silent": {"en": "{who} says nothing {where}, so not the required phrase",
+                        "zh": "{who}{where}没有说话，因此没有说规定的话"},
+    "required.fail": {"en": "{who} did not say the required phrase {where}", "zh": "{who}{where}没有说规定的话"},
+    "required.missing": {"en": "{where}: the required phrase is missing", "zh": "{where}：缺少规定的话"},
+    "forbidden.said": {"en": "said {count} forbidden phrase(s) {where}", "zh": "{where}说了{count}个禁止的说法"},
+    "forbidden.said-banned": {"en": "said {count} banned phrase(s)", "zh": "说了{count}个服务禁语"},
+    "forbidden.fail": {"en": "{who} {said}: {shown}", "zh": "{who}{said}：{shown}"},
+    "forbidden.never": {"en": "{who} never {note} {where}", "zh": "{who}{where}从未{note}"},
+    "forbidden.pass": {"en": "{who} said none of the phrases {where}", "zh": "{who}{where}没有说任何禁止的说法"},
+    "forbidden.pass-banned": {"en": "{who} said none of the banned phrases {where}", "zh": "{who}{where}没有说任何服务禁语"},
+    "count.note": {"en": "said {count} time(s), at least {low} wanted", "zh": "说了{count}次，至少应说{low}次"},
+    "count.few": {"en": "{who} said the phrases {count} time(s), fewer than {low}", "zh": "{who}说这些话{count}次，少于{low}次"},
+    "count.many": {"en": "{who} said {shown} {count} times, more than {high}", "zh": "{who}说{shown}共{count}次，多于{high}次"},
+    "count.pass": {"en": "{who} said the phrases {count} time(s)", "zh": "{who}说这些话{count}次"},
+    # --- order ----------------------------------------------------------------------------------------------
+    "order.unsaid": {"en": "the later phrase is never said", "zh": "后说的话从未说过"},
+    "order.pass": {"en": "「{first}」 came before 「{then}」", "zh": "「{first}」在「{then}」之前"},
+    "order.fail": {"en": "「{then}」 was said before (or without) the phrase that must come first",
+                   "zh": "「{then}」说在了必须先说的话之前（或根本没有先说）"},
+    # --- nothing-beyond ---------------------------------------------------------------------------------
+    "beyond.pass": {"en": "nothing but the allowed phrases {where}", "zh": "{where}只说了允许说的话"},
+    "beyond.goodbye": {"en": "the goodbye", "zh": "告别语"},
+    "beyond.fail": {"en": "{who} said something else {where}", "zh": "{who}{where}说了别的话"},
+    "beyond.said": {"en": "said {where}", "zh": "{where}所说"},
+    "beyond.on-line": {"en": "said {where}, with {other} still on the line", "zh": "{where}所说，{other}仍在线上"},
+    # --- fillers --------------------------------------------------------------------------------------------
+    "fillers.filler": {"en": "filler", "zh": "口头禅"},
+    "fillers.particle": {"en": "impolite modal particle", "zh": "非礼貌性语气助词"},
+    "fillers.pass": {"en": "fewer than {threshold} fillers or impolite particles",
+                     "zh": "口头禅和非礼貌性语气助词少于{threshold}个"},
+    "fillers.pass-found": {"en": "fewer than {threshold} fillers or impolite particles ({count} found)",
+                           "zh": "口头禅和非礼貌性语气助词少于{threshold}个（发现{count}个）"},
+    "fillers.fail": {"en": "{who} used {count} fillers or impolite particles (threshold {threshold})",
+                     "zh": "{who}使用了{count}个口头禅或非礼貌性语气助词（阈值为{threshold}个）"},
+    # --- timing kinds ---------------------------------------------------------------------------------------
+    "silence.untimed": {"en": "silences need start and end times on every utterance",
+                        "zh": "判断沉默，需要每句话都有开始和结束时间"},
+    "silence.note": {"en": "{gap:.1f} s of silence before this (limit {limit:g} s)",
+                     "zh": "此前沉默{gap:.1f}秒（上限{limit:g}秒）"},
+    "silence.fail": {"en": "{count} silence(s) over {limit:g} s", "zh": "{count}次沉默超过{limit:g}秒"},
+    "silence.pass": {"en": "no silence over {limit:g} s", "zh": "没有超过{limit:g}秒的沉默"},
+    "rate.untimed": {"en": "a speech rate needs start and end times on every utterance",
+                     "zh": "计算语速，需要每句话都有开始和结束时间"},
+    "rate.no-speech": {"en": "{who} has no timed speech", "zh": "{who}没有带时间的语句"},
+    "rate.fast": {"en": "{who} speaks {rate:.0f} characters a minute (limit {limit:g})",
+                  "zh": "{who}语速为每分钟{rate:.0f}字（上限{limit:g}字）"},
+    "rate.fastest": {"en": "the fastest utterance; {rate:.0f} characters a minute overall",
+                     "zh": "语速最快的一句；全程每分钟{rate:.0f}字"},
+    "rate.slow": {"en": "{who} speaks {rate:.0f} characters a minute (at least {limit:g})",
+                  "zh": "{who}语速为每分钟{rate:.0f}字（下限{limit:g}字）"},
+    "rate.overall": {"en": "{rate:.0f} characters a minute overall", "zh": "全程每分钟{rate:.0f}字"},
+    "rate.pass": {"en": "{who} speaks {rate:.0f} characters a minute", "zh": "{who}语速为每分钟{rate:.0f}字"},
+    "overlap.untimed": {"en": "overlaps need start and end times on every utterance",
+                        "zh": "判断抢话，需要每句话都有开始和结束时间"},
+    "overlap.note": {"en": "overlaps the other party by {overlap:.1f} s (limit {limit:g} s)",
+                     "zh": "与对方重叠{overlap:.1f}秒（上限{limit:g}秒）"},
+    "overlap.speaking": {"en": "still speaking", "zh": "仍在说话"},
+    "overlap.fail": {"en": "{count} overlap(s) over {limit:g} s", "zh": "{count}次抢话超过{limit:g}秒"},
+    "overlap.pass": {"en": "no overlap over {limit:g} s", "zh": "没有超过{limit:g}秒的抢话"},
+    "response.untimed": {"en": "the agent's first utterance has no time", "zh": "坐席的第一句话没有时间"},
+    "response.fail": {"en": "the agent first spoke {start:g} s after the answer (limit {limit:g} s)",
+                      "zh": "接通{start:g}秒后坐席才首次说话（上限{limit:g}秒）"},
+    "response.note": {"en": "first words, {start:g} s in", "zh": "第一句话，在第{start:g}秒"},
+    "response.pass": {"en": "the agent first spoke {start:g} s after the answer", "zh": "接通{start:g}秒后坐席首次说话"},
+    # --- the report ---------------------------------------------------------------------------------------
+    "unscored.silent-agent": {"en": "the agent never speaks in this transcript, so its service cannot be scored; "
+                                    "{count} rule(s) judged from the call's data are still reported",
+                              "zh": "本通话记录中坐席没有说话，无法为其服务评分；根据通话数据判断的{count}条规则仍照常报告"},
+    "unscored.nothing-judged": {"en": "no rule could be judged on this call", "zh": "本通话没有一条规则可以判断"},
+    # --- the command line's tables (csqa score, rules, examples, eval) ------------------------------------
+    "cli.scored": {"en": "{scored} calls scored, {errors} errors; mean score {mean}; {passed} of {judged} at or above "
+                         "the pass mark {mark:g}",
+                   "zh": "已评分{scored}个通话，{errors}个错误；平均分{mean}；"
+                         "{judged}个有分数的通话中{passed}个达到合格线{mark:g}"},
+    "cli.unjudged": {"en": "{count} calls have no score (the agent never speaks, or no rule could be judged): their "
+                           "reports say why",
+                     "zh": "{count}个通话没有分数（坐席没有说话，或没有可判断的规则）：原因见各自的报告"},
+    "cli.rule-docs": {"en": "'csqa rules RULE' shows a rule's documentation: why, what counts, what does not, examples.",
+                      "zh": "「csqa rules 规则」显示一条规则的说明（英文）：为什么、什么算、什么不算，以及示例。"},
+    "cli.veto": {"en": " (veto)", "zh": "（一票否决）"},
+    "cli.example-failed": {"en": "FAIL {source}: expected {expected}, got {got}: {message}",
+                           "zh": "未通过 {source}：应为 {expected}，实为 {got}：{message}"},
+    "cli.example-why": {"en": "     why: {why}", "zh": "     原因：{why}"},
+    "cli.examples": {"en": "{passed} passed, {failed} failed", "zh": "{passed}个通过，{failed}个未通过"},
+    "eval.calls": {"en": "{calls} annotated calls ({sources})", "zh": "{calls}个标注通话（{sources}）"},
+    "eval.examples": {"en": "the rules' examples", "zh": "各规则的示例"},
+    "eval.disagreements": {"en": "{count} disagreements:", "zh": "{count}处不一致："},
+    "eval.disagreement": {"en": "- {call} {rule}: gold {gold}, predicted {predicted} — {message} [{source}]",
+                          "zh": "- {call} {rule}：标注 {gold}，判定 {predicted} — {message} [{source}]"},
+    "eval.utterance": {"en": "utterance {index} [{start}:{end}] 「{quote}」", "zh": "第{index}句 [{start}:{end}] 「{quote}」"},
+    "eval.evidence": {"en": "    {where}: {note}", "zh": "    {where}：{note}"},
+}
+"""Every message of a report, by id: its template in each language (:meth:`str.format` fields, the same
+ones in every language)."""
+
+_FORMATTER = string.Formatter()
+
+
+def say(lang: Lang, message: str, /, **params: object) -> str:
+    """The text of ``message`` in ``lang``, its fields filled from ``params`` (a ``KeyError`` names an
+    unknown message: a bug in a check, which the tests catch)."""
+    return MESSAGES[message][lang].format(**params)
+
+
+def join(lang: Lang, how: Literal["list", "and", "also"], items: Iterable[str]) -> str:
+    """``items`` joined as a list (``; `` / ``；``), with "and" (``inbound and outbound`` / ``呼入和呼出``), or with
+    "and also" between clauses (``…，且…``)."""
+    return MESSAGES[f"join.{how}"][lang].join(items)
+
+
+RULES_ZH: Mapping[str, tuple[str, str]] = {
+    "answer-within-three-rings": ("响铃三声内接听", "呼入电话在响铃三声之内接起（按 ring_seconds 计时则为三个响铃周期之内）。"),
+    "standard-greeting": ("标准问候", "坐席的开场白包含问候、报出公司或部门名称，并询问能提供什么帮助。"),
+    "restate-question": ("复述客户的问题", "解答之前，坐席复述客户的问题并请客户确认（您是咨询…的问题，是吗？）。"),
+    "offer-further-help": ("询问是否还需要帮助", "在坐席最后三句话中，坐席询问客户是否还需要其他帮助。"),
+    "thank-and-goodbye": ("感谢来电并告别", "坐席的结束语感谢客户来电并说再见。"),
+    "customer-hangs-up-first": ("让客户先挂机", "由客户而不是坐席先挂机（看通话数据的 hangup_by）。"),
+    "callback-introduction": ("回访开场", "回访电话以问候开场，并说明是谁打来的（这里是…客服部）。"),
+    "callback-closing": ("回访结束语", "回访电话结束时为打扰致歉、感谢客户的支持并说再见。"),
+    "no-forbidden-phrases": ("不说服务禁语", "坐席从不说「八、服务禁语」中的十四句话或与之相近的说法。"),
+    "no-interrupting": ("不打断客户", "客户说话时坐席不插话（简短回应除外）。"),
+    "no-filler-words": ("不频繁使用口头禅", "坐席不频繁使用口头禅或非礼貌性语气助词（嗯、喽、嘛、呗）。"),
+    "no-arguing": ("不与客户争执或训斥客户", "坐席不训斥、不辱骂客户，不与客户争执。"),
+    "no-chatting-before-hangup": ("客户挂机前不闲聊", "告别之后客户仍在线时，坐席除结束语外不说别的话。"),
+    "no-transfer-without-consent": ("未经同意不转接", "转接之前先向客户说明并征得客户同意。"),
+    "no-absolute-promises": ("不作绝对承诺（凡事留有余地）", "坐席不作绝对的承诺（肯定、保证、绝对）。"),
+    "apologise-after-hold": ("等待之后致歉", "让客户等待之后，坐席的下一句话为久等致歉。"),
+}
+"""Each built-in rule's title and summary in Chinese, by rule id (the English ones are its declaration's)."""
+
+DATA_ZH: Mapping[str, str] = {
+    # the labels of the bundled script's parts (rules/default.toml), which findings name
+    "a greeting (您好)": "问候语（您好）",
+    "the company or department (…客服部)": "公司或部门名称（…客服部）",
+    "an offer of help (请问有什么能帮您)": "询问能提供什么帮助（请问有什么能帮您）",
+    "a greeting (…先生/女士您好)": "问候语（…先生/女士您好）",
+    "who is calling (这里是…公司客服部)": "说明是谁打来的（这里是…公司客服部）",
+    "a restatement lead (您是咨询… / 您的意思是… / 我跟您确认一下…)": "复述的引导语（您是咨询… / 您的意思是… / 我跟您确认一下…）",
+    "a request for confirmation (是吗 / 对吗)": "请客户确认（是吗 / 对吗）",
+    "an apology for the wait (不好意思,让您久等了)": "为久等致歉（不好意思，让您久等了）",
+    "an offer of further help (还需要其它的帮助吗)": "询问是否还需要帮助（还需要其它的帮助吗）",
+    "thanks (感谢您的来电)": "感谢语（感谢您的来电）",
+    "goodbye (再见)": "告别语（再见）",
+    "an apology for the disturbance (抱歉打搅您了)": "为打扰致歉（抱歉打搅您了）",
+    "thanks for the support (感谢您对我们工作的支持)": "感谢客户的支持（感谢您对我们工作的支持）",
+    # the notes of the built-in rules' settings (csqa.checks.taboos)
+    "scolded or argued with the customer": "训斥客户或与客户争执",
+    "made an absolute promise": "作出绝对承诺",
+}
+"""The Chinese of the English texts that the bundled rule file and the built-in settings carry, by their
+English (a rule file's own ``label_zh`` / ``note_zh`` comes first)."""
+
+
+def data_text(lang: Lang, english: str, zh: str | None = None) -> str:
+    """A text of a rule file or a rule's settings in ``lang``: the English as given; in Chinese, the file's
+    own Chinese (``zh``), else the catalogue's translation of the English, else the English itself (a site
+    file that names parts or notes in English and gives no ``label_zh`` / ``note_zh``)."""
+    if lang == "en":
+        return english
+    return zh or DATA_ZH.get(english, english)
+
+
+_LABELS: Mapping[str, M] = {
+    # statuses, severities and verdicts
+    "pass": {"en": "pass", "zh": "通过"},
+    "fail": {"en": "fail", "zh": "不通过"},
+    "not_applicable": {"en": "not applicable", "zh": "不适用"},
+    "not_assessable": {"en": "not assessable", "zh": "无法判断"},
+    "critical": {"en": "critical", "zh": "严重"},
+    "major": {"en": "major", "zh": "重要"},
+    "minor": {"en": "minor", "zh": "轻微"},
+    "warning": {"en": "warning", "zh": "提示"},
+    "veto": {"en": "veto", "zh": "一票否决"},
+    "vetoed": {"en": "vetoed", "zh": "一票否决"},
+    "verdict.pass": {"en": "PASS", "zh": "合格"},
+    "verdict.fail": {"en": "FAIL", "zh": "不合格"},
+    "not_scored": {"en": "not scored", "zh": "未评分"},
+    "no_score": {"en": "no score", "zh": "无分数"},
+    # how a finding was made (Evidence.how, CheckResult.how)
+    "how.exact": {"en": "as written", "zh": "原文匹配"},
+    "how.variant": {"en": "variant", "zh": "变体匹配"},
+    "how.homophone": {"en": "homophone", "zh": "同音匹配"},
+    "how.pattern": {"en": "pattern", "zh": "模式匹配"},
+    "how.absence": {"en": "missing", "zh": "缺失"},
+    "how.context": {"en": "from context", "zh": "根据上下文"},
+    "how.timing": {"en": "from times", "zh": "根据时间"},
+    "how.data": {"en": "from call data", "zh": "根据通话数据"},
+    # speakers and directions
+    "agent": {"en": "agent", "zh": "坐席"},
+    "customer": {"en": "customer", "zh": "客户"},
+    "inbound": {"en": "inbound", "zh": "呼入"},
+    "outbound": {"en": "outbound", "zh": "回访"},
+    "both": {"en": "both", "zh": "呼入和回访"},
+    "applies_to": {"en": "calls", "zh": "适用通话"},
+    # columns and headings of tables and pages
+    "call": {"en": "call", "zh": "通话"},
+    "calls": {"en": "calls", "zh": "通话数"},
+    "call_id": {"en": "call id", "zh": "通话ID"},
+    "agent_id": {"en": "agent", "zh": "坐席工号"},
+    "team": {"en": "team", "zh": "班组"},
+    "date": {"en": "date", "zh": "日期"},
+    "week": {"en": "week", "zh": "周"},
+    "time": {"en": "time", "zh": "时间"},
+    "started_at": {"en": "started", "zh": "通话时间"},
+    "direction": {"en": "direction", "zh": "呼叫方向"},
+    "speaker": {"en": "speaker", "zh": "角色"},
+    "text": {"en": "text", "zh": "内容"},
+    "transcript": {"en": "transcript", "zh": "通话记录"},
+    "score": {"en": "score", "zh": "得分"},
+    "scored": {"en": "scored", "zh": "已评分"},
+    "mean_score": {"en": "mean score", "zh": "平均分"},
+    "pass_mark": {"en": "pass mark", "zh": "合格线"},
+    "pass_rate": {"en": "pass rate", "zh": "合格率"},
+    "verdict": {"en": "verdict", "zh": "结论"},
+    "errors": {"en": "errors", "zh": "错误"},
+    "rule": {"en": "rule", "zh": "规则"},
+    "rules": {"en": "rules", "zh": "规则"},
+    "code": {"en": "code", "zh": "编号"},
+    "title": {"en": "title", "zh": "名称"},
+    "weight": {"en": "weight", "zh": "权重"},
+    "severity": {"en": "severity", "zh": "严重程度"},
+    "enabled": {"en": "enabled", "zh": "启用"},
+    "on": {"en": "on", "zh": "启用"},
+    "off": {"en": "off", "zh": "停用"},
+    "kind": {"en": "kind", "zh": "类型"},
+    "what_it_checks": {"en": "what it checks", "zh": "检查内容"},
+    "status": {"en": "status", "zh": "状态"},
+    "finding": {"en": "finding", "zh": "检查结果"},
+    "evidence": {"en": "evidence", "zh": "证据"},
+    "say_instead": {"en": "say instead", "zh": "建议话术"},
+    "confidence": {"en": "confidence", "zh": "置信度"},
+    "review": {"en": "to review", "zh": "待复核"},
+    "fails": {"en": "fails", "zh": "不通过数"},
+    "judged": {"en": "judged", "zh": "已判断"},
+    "fail_rate": {"en": "fail rate", "zh": "不通过率"},
+    "failed_rules": {"en": "failed rules", "zh": "未通过的规则"},
+    "fails_most": {"en": "fails most", "zh": "最常不通过"},
+    "n_a": {"en": "n/a", "zh": "不适用"},
+    "scorecard": {"en": "scorecard", "zh": "评分表"},
+    "metadata": {"en": "metadata", "zh": "元数据"},
+    "queue": {"en": "queue", "zh": "技能组"},
+    "channel": {"en": "channel", "zh": "渠道"},
+    # the evaluation table
+    "labels": {"en": "labels", "zh": "标注数"},
+    "gold_fail": {"en": "gold fail", "zh": "标注不通过"},
+    "pred_fail": {"en": "pred fail", "zh": "判定不通过"},
+    "both_fail": {"en": "both", "zh": "两者皆不通过"},
+    "precision": {"en": "precision", "zh": "精确率"},
+    "recall": {"en": "recall", "zh": "召回率"},
+    "f1": {"en": "F1", "zh": "F1"},
+    "accuracy": {"en": "accuracy", "zh": "准确率"},
+    "gold": {"en": "gold", "zh": "标注"},
+    "predicted": {"en": "predicted", "zh": "判定"},
+    "disagreements": {"en": "disagreements", "zh": "不一致"},
+    # pages: headings, charts, working with the list
+    "all_calls": {"en": "all calls", "zh": "全部通话"},
+    "agents": {"en": "agents", "zh": "坐席"},
+    "teams": {"en": "teams", "zh": "班组"},
+    "fail_rate_per_rule": {"en": "Fail rate per rule", "zh": "各规则不通过率"},
+    "scores_per_agent": {"en": "Scores per agent", "zh": "各坐席得分"},
+    "trend": {"en": "trend", "zh": "趋势"},
+    "search": {"en": "search", "zh": "搜索"},
+    "filter": {"en": "filter", "zh": "筛选"},
+    "sort": {"en": "sort", "zh": "排序"},
+    "all": {"en": "all", "zh": "全部"},
+    "highlights": {"en": "highlights", "zh": "标注"},
+    "no_transcript": {"en": "This report was stored without its transcript; the evidence is listed with each rule "
+                            "below.",
+                      "zh": "本报告保存时没有附带通话记录；证据列在下方各条规则中。"},
+    # the review loop
+    "reviewer": {"en": "reviewer", "zh": "复核人"},
+    "mark_wrong": {"en": "verdict is wrong", "zh": "判定有误"},
+    "mark_right": {"en": "verdict is right", "zh": "判定正确"},
+    "comment": {"en": "comment", "zh": "备注"},
+    "save_reviews": {"en": "save reviews", "zh": "保存复核结果"},
+    "agreement": {"en": "agreement", "zh": "一致率"},
+}
+
+
+def labels(lang: Lang | str = "en") -> Mapping[str, str]:
+    """The words of tables and pages in ``lang``, by key: statuses (``pass``, ``fail``, ``not_applicable``,
+    ``not_assessable``), severities, verdicts (``verdict.pass``), ways of finding (``how.exact`` …), speakers,
+    directions, and column headers and headings (``call``, ``agent_id``, ``team``, ``score``, ``fail_rate``,
+    ``say_instead`` …). Every key has every language (a test checks). A read-only mapping."""
+    chosen = check_lang(lang)
+    return MappingProxyType({key: texts[chosen] for key, texts in _LABELS.items()})
+
+
+def template_fields(template: str) -> set[str]:
+    """The names of the fields of a :meth:`str.format` template."""
+    return {name for _, name, _, _ in _FORMATTER.parse(template) if name is not None}
