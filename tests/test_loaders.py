@@ -187,3 +187,10 @@ def test_batch_keeps_going_and_keeps_order(scorer: csqa.Scorer) -> None:
     assert [getattr(o, "call_id", None) for o in out] == ["ok-1", "bad", None, "ok-2"]
     assert [type(o).__name__ for o in out] == ["Report", "CallError", "CallError", "Report"]
     assert "utterances[0].speaker" in out[1].message
+
+
+def test_a_metadata_header_that_is_not_a_json_object_is_an_input_error() -> None:
+    for value in ("x", '["a"]', "{not json"):
+        with pytest.raises(csqa.InputError, match="metadata header is not a JSON object"):
+            csqa.parse_text(f"# metadata: {value}\n坐席：您好", call_id="m")
+    assert csqa.parse_text('# metadata: {"queue": "售后"}\n坐席：您好', call_id="m").metadata == {"queue": "售后"}

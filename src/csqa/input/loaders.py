@@ -370,11 +370,20 @@ def parse_text(
             del header["events"]
     normalised, found = normalise_call(header, strict=strict, speakers=speakers)
     problems += found
+    metadata_header = normalised.pop("metadata", None) or {}
+    if isinstance(metadata_header, str):  # a `# metadata: {...}` header carries a JSON object
+        try:
+            metadata_header = loads_json(metadata_header, source=source)
+        except InputError:
+            metadata_header = None
+    if not isinstance(metadata_header, Mapping):
+        problems.append(InputProblem("metadata", "the metadata header is not a JSON object"))
+        metadata_header = {}
     resolved_id = normalised.pop("call_id", None) or call_id
     if problems:
         raise InputError(problems, call_id=_shown(resolved_id) if isinstance(resolved_id, (str, int)) else None,
                          source=source)
-    metadata = dict(normalised.pop("metadata", None) or {})
+    metadata = dict(metadata_header)
     for party, key in (("agent", "agent_name"), ("customer", "customer_name")):
         if names[party] and key not in metadata:
             metadata[key] = ", ".join(names[party])
