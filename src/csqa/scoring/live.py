@@ -47,7 +47,7 @@ import bisect
 import math
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -183,6 +183,25 @@ class _Tracker:
 
     def clock(self, s: LiveSession) -> None:
         pass
+
+
+class _Timed(_Tracker):
+    """A tracker of a rule judged from utterance times: the first utterance without times ends it for the call
+    (the rule is then not assessable), and every alert it raised is retracted."""
+
+    dead = False
+
+    def untimed(self, s: LiveSession, u: UtteranceDoc, alerts: Iterable[int], what: str) -> bool:
+        """Whether this tracker is done with the call: ended already, or ended now by ``u``'s missing times."""
+        if self.dead:
+            return True
+        if u.utterance.start is not None and u.utterance.end is not None:
+            return False
+        self.dead = True
+        for seq in list(alerts):
+            s.retract(seq, f"an utterance without times came: {what} cannot be judged on this call")
+        s.waiting[self.rules[0]] = "the call has utterances without times: not assessable"
+        return True
 
 
 class _Local(_Tracker):
@@ -343,7 +362,7 @@ class _Closing(_Tracker):
                 s.waiting[rule] = "the call was transferred: judged at the end"
 
 
-class _Interrupting(_Tracker):
+class _Interrupting(_Timed):
     """``no-interrupting``: which customer utterance (not an interjection) is still being spoken when each agent
     utterance (not a back-channel) starts, as the check's ``_Speaking`` finds it, kept up to date as utterances
     come in any order: customer utterances sorted by start with a running maximum of their ends, and the agent
@@ -359,20 +378,14 @@ class _Interrupting(_Tracker):
         self.agents: list[tuple[float, int, UtteranceDoc]] = []
         self.current: dict[int, tuple[int, int]] = {}
         """agent utterance index → (customer utterance index, seq of the alert)"""
-        self.dead = False
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
-        if self.dead:
+        if self.untimed(s, u, (seq for _, seq in self.current.values()), "interruptions"):
+            self.current = {}
             return
         rule = self.rules[0]
         start, end = u.utterance.start, u.utterance.end
-        if start is None or end is None:
-            self.dead = True
-            for _, seq in self.current.values():
-                s.retract(seq, "an utterance without times came: interruptions cannot be judged on this call")
-            self.current = {}
-            s.waiting[rule] = "the call has utterances without times: not assessable"
-            return
+        assert start is not None and end is not None
         ctx = s.ctx(rule)
         params = ctx.params
         assert isinstance(params, InterruptParams)
@@ -717,7 +730,7 @@ _HOW_HOLDS = {"events": "from its hold events", "gaps": "from silences in its ti
               "lexicon": "from the agent's requests to wait (its utterances are not all timed)"}
 
 
-class _SiteSilence(_Tracker):
+class _SiteSilence(_Timed):
     """A site ``silence`` rule: the gap before each utterance, as its check measures it, while every utterance
     has times (an utterance without them makes the rule not assessable, and retracts its alerts)."""
 
@@ -727,19 +740,13 @@ class _SiteSilence(_Tracker):
         self.last_end: float | None = None
         self.last_speaker: str | None = None
         self.alerts: list[int] = []
-        self.dead = False
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
-        if self.dead:
+        if self.untimed(s, u, self.alerts, "silences"):
             return
         rule = self.rules[0]
         start, end = u.utterance.start, u.utterance.end
-        if start is None or end is None:
-            self.dead = True
-            for seq in self.alerts:
-                s.retract(seq, "an utterance without times came: silences cannot be judged on this call")
-            s.waiting[rule] = "the call has utterances without times: not assessable"
-            return
+        assert start is not None and end is not None
         node = self.node
         if self.last_end is not None:
             gap = start - self.last_end
