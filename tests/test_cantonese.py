@@ -18,6 +18,10 @@ def test_cantonese_function_words_fold_character_for_character() -> None:
         "唔,我睇下": "唔,我看下",  # 唔 on its own is a hesitation sound, not 不
         "已經寄咗俾你": "已经寄了给你",
         "关系": "关系",
+        "仲有冇其他嘢": "还有没其他事",  # 仲 is 还 …
+        "申請仲裁": "申请仲裁",  # … but not in the Mandarin word 仲裁
+        "我點知": "我怎知",
+        "唔得就係唔得": "不行就是不行",
     }
     for text, expected in cases.items():
         assert normalize(text) == expected and len(normalize(text)) == len(text)
@@ -31,3 +35,18 @@ def test_a_cantonese_call_is_judged_and_quoted_in_cantonese() -> None:
     assert check.status == "fail" and check.evidence[0].quote == "保證"
     negated = csqa.score(make_call(opening, ("customer", "幾時到?"), ("agent", "呢個我哋冇辦法保證,一般三日")))
     assert negated.check("no-absolute-promises").status == "pass"  # 冇辦法 negates, as 没办法 does
+
+
+def test_spoken_forms_of_the_scripts_words_match_cantonese_and_colloquial_lines() -> None:
+    """A phrase written with 什么 / 没有 / 帮忙 / 怎么知道 also matches 啥 (咩) / 没 (冇) / 帮手 / 怎知 (點知):
+    the rule file's ``[matching] equivalents``."""
+    opening = ("agent", "你好,楠山農林客服部,請問有咩可以幫到你?")
+    report = csqa.score(make_call(opening, ("customer", "我張單未到"), ("agent", "請問仲有冇其他嘢需要幫手?"),
+                                  ("customer", "冇喇"), ("agent", "多謝你嘅來電,拜拜")))
+    assert report.check("standard-greeting").status == "pass"
+    assert report.check("offer-further-help").status == "pass"
+    curt = csqa.score(make_call(opening, ("customer", "幾時到?"), ("agent", "我點知啊")))
+    assert curt.check("no-forbidden-phrases").status == "fail"
+    assert curt.check("no-forbidden-phrases").evidence[0].quote == "我點知"
+    mandarin = csqa.score(make_call(("agent", "您好,楠山农林客服部,有啥可以帮您?")))
+    assert mandarin.check("standard-greeting").status == "pass"

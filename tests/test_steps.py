@@ -285,10 +285,17 @@ def test_a_goodbye_before_a_new_matter_is_not_the_closing(scorer: csqa.Scorer) -
     assert report.check("offer-further-help").status == "pass"
 
 
-def test_untimed_transfer_makes_the_closing_not_assessable(scorer: csqa.Scorer) -> None:
-    call = inbound(("agent", GREETING), ("customer", "我要开发票"), ("agent", "发票是财务部负责的,我帮您转到财务部可以吗?"),
-                   ("customer", "行"), events=[{"type": "transfer", "start": 20.0}])
-    assert status(scorer, call, "thank-and-goodbye").status == "not_assessable"
+def test_untimed_transfer_is_placed_from_the_agents_words(scorer: csqa.Scorer) -> None:
+    transfer = [{"type": "transfer", "start": 20.0}]
+    ended = inbound(("agent", GREETING), ("customer", "我要开发票"), ("agent", "发票是财务部负责的,我帮您转到财务部可以吗?"),
+                    ("customer", "行"), events=transfer)
+    assert status(scorer, ended, "thank-and-goodbye").status == "not_applicable"
+    taken = inbound(("agent", GREETING), ("customer", "我要开发票"), ("agent", "这个财务部负责,我给您转过去"),
+                    ("agent", "您好,财务部,请讲"), ("customer", "开发票"), ("agent", "好的,已经开好了"),
+                    events=transfer)
+    assert status(scorer, taken, "thank-and-goodbye").status == "fail"  # the colleague's closing is judged
+    unplaced = inbound(("agent", GREETING), ("customer", "我要开发票"), ("agent", "好的,我记一下"), events=transfer)
+    assert status(scorer, unplaced, "thank-and-goodbye").status == "not_assessable"
 
 
 def test_closing_after_a_handoff_is_not_applicable(scorer: csqa.Scorer) -> None:

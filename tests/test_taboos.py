@@ -137,9 +137,28 @@ def test_hold_event_then_apology(scorer: csqa.Scorer) -> None:
     assert result.suggestion == "不好意思,让您久等了。"
 
 
-def test_hold_event_without_times_is_not_assessable(scorer: csqa.Scorer) -> None:
-    call = make_call(("agent", "请稍等"), ("agent", "查到了"), events=[{"type": "hold", "start": 12.5, "end": 44.0}])
+def test_hold_event_without_times_is_placed_from_the_words(scorer: csqa.Scorer) -> None:
+    hold = [{"type": "hold", "start": 12.5, "end": 44.0}]
+    call = make_call(("agent", "请稍等"), ("agent", "查到了"), events=hold)
+    assert check(scorer, call, "apologise-after-hold").status == "fail"
+    call = make_call(("agent", "请稍等"), ("agent", "让您久等了,查到了"), events=hold)
+    assert check(scorer, call, "apologise-after-hold").status == "pass"
+    call = make_call(("agent", "好的"), ("agent", "查到了"), events=hold)  # nothing in the words places the hold
     assert check(scorer, call, "apologise-after-hold").status == "not_assessable"
+
+
+def test_a_wait_that_leads_into_a_transfer_is_not_a_hold(scorer: csqa.Scorer) -> None:
+    call = make_call(("agent", "您好"), ("customer", "我要开发票"), ("agent", "请稍等,正在为您转接"),
+                     ("agent", "您好,财务部"), events=[{"type": "transfer", "start": 20.0}])
+    assert check(scorer, call, "apologise-after-hold").status == "not_applicable"
+
+
+def test_an_unlogged_silence_is_a_hold_beside_hold_events(scorer: csqa.Scorer) -> None:
+    call = make_call(("agent", "请稍等", 0.0, 1.0), ("agent", "让您久等了", 30.0, 31.0), ("customer", "那发票呢", 32.0, 33.0),
+                     ("agent", "发票随货寄出", 60.0, 61.0), events=[{"type": "hold", "start": 1.0, "end": 30.0}])
+    result = check(scorer, call, "apologise-after-hold")
+    assert result.status == "fail"
+    assert any(e.how == "timing" for e in result.evidence)
 
 
 def test_silence_of_twenty_seconds_is_a_hold(scorer: csqa.Scorer) -> None:
@@ -228,3 +247,21 @@ def test_absolute_promise_is_a_warning_not_a_veto(scorer: csqa.Scorer) -> None:
     assert report.check("no-absolute-promises").status == "fail"
     assert report.check("no-absolute-promises").severity == "warning"
     assert "no-absolute-promises" not in report.vetoed and report.score and report.score > 0
+
+
+def test_a_banned_phrase_the_agent_reports_is_not_the_agents_own(scorer: csqa.Scorer) -> None:
+    reported = make_call(("agent", "您是说窗口的工作人员跟您讲这跟我们没关系,让您自己去找科室,是吗?"))
+    assert check(scorer, reported, "no-forbidden-phrases").status == "pass"
+    own = make_call(("agent", "我跟您说,这跟我们没关系"))
+    assert check(scorer, own, "no-forbidden-phrases").status == "fail"
+    emphatic = make_call(("agent", "我们没这业务,说没有就是没有"))
+    assert check(scorer, emphatic, "no-forbidden-phrases").status == "fail"
+
+
+def test_judging_the_customer_is_scolding_in_words_no_list_holds(scorer: csqa.Scorer) -> None:
+    for said in ("你怎么就是听不明白呢", "您是不是故意来找茬的", "这理由您自己信吗", "条款你自己不看,现在来怪我们",
+                 "你这人怎么这么不讲道理"):
+        assert check(scorer, make_call(("agent", said)), "no-arguing").status == "fail", said
+    for said in ("您自己可以在App上查看", "您别急,我帮您催一下", "您早上怎么没接到电话?", "如果您有听不懂的地方随时问我",
+                 "您是不是没收到短信?"):
+        assert check(scorer, make_call(("agent", said)), "no-arguing").status == "pass", said

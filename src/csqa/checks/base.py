@@ -268,11 +268,22 @@ class Context:
 
     def handed_off(self) -> bool | None:
         """Whether the call ended in a transfer, the agent not speaking after it; ``None`` when a transfer
-        happened but the utterances carry no times to place it."""
+        happened but neither times nor words place it.
+
+        Without utterance times the transfer is placed from the text: a call whose agent's last words announce
+        the transfer or ask the customer to hold on (正在为您转接, 您别挂机) ends in it; one in which an agent
+        speaks after the announcement (the colleague who took the call, or the agent after a failed transfer)
+        does not."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
         if not transfers:
             return False
         agent = self.doc.agent
         if any(u.utterance.start is None for u in agent):
+            if not agent:
+                return False
+            if any(self.lexicon_hit(agent[-1], family) is not None for family in ("transfer-announce", "wait-request")):
+                return True
+            if any(self.lexicon_hit(u, "transfer-announce") is not None for u in agent):
+                return False
             return None
         return bool(agent) and all(u.utterance.start is not None and u.utterance.start < min(transfers) for u in agent)

@@ -120,6 +120,10 @@ class PhraseRequired(_Phrased):
 class PhraseForbidden(_Phrased):
     kind: Literal["phrase-forbidden"]
     within: Within = "call"
+    unless_reported: Annotated[str, Field(min_length=1)] | None = None
+    """A lexicon of reporting frames (跟您说, 告诉您, 您是说): a hit right after one of them, within
+    ``context_chars`` content characters, is somebody else's words the agent reports (工作人员跟您讲这跟我们
+    没关系), not the agent's own, unless the frame's speaker is the agent (我跟您说,…)."""
 
 
 class Order(BaseModel):
@@ -184,6 +188,9 @@ class Fillers(BaseModel):
     wh_words: tuple[str, ...] = ("几", "多少", "怎么", "为什么", "哪", "谁")
     """Question words after which the particle softens a question rather than standing for 吗 (打几分嘛)."""
     emphatic: tuple[str, ...] = ("不是", "就", "本来", "都", "也", "早", "反正", "当然", "别", "放心")
+    question_openers: tuple[str, ...] = ("是", "您是", "请问", "就是说", "也就是说", "意思是", "您的意思是")
+    """Words opening a clause that asks for confirmation (那就是说周末还有四百兆流量嘛): its final particle stands
+    for 吗."""
 
 
 class Silence(BaseModel):
@@ -283,8 +290,8 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
 # not at a check of the line; the closing ends at the goodbye; a back-channel is not speech to judge).
 _WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
     "opening": ("line-check",),
-    "closing": ("goodbye", "non-matter"),
-    "wrap-up": ("goodbye", "non-matter"),
+    "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request"),
+    "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request"),
     "after-goodbye": ("goodbye", "non-matter"),
     "before-answer": ("non-matter", "backchannel", "clarifying-question"),
 }
@@ -309,6 +316,8 @@ def condition_reads(condition: Any) -> tuple[tuple[str, ...], tuple[str, ...], b
             banned = banned or node.banned
         if isinstance(node, (_Phrased, NothingBeyond)):
             lexicons.extend(node.lexicons)
+        if isinstance(node, PhraseForbidden) and node.unless_reported:
+            lexicons.append(node.unless_reported)
         within = getattr(node, "within", None)
         if isinstance(within, str):
             lexicons.extend(_WINDOW_LEXICONS.get(within, ()))
@@ -553,6 +562,16 @@ class _Judge:
                 if hit.start >= offset]
         return _distinct(hits)
 
+    def _reported(self, u: UtteranceDoc, hit: PhraseHit, frames: str, within: int) -> bool:
+        """Whether ``hit`` is reported speech: a reporting frame of the lexicon ``frames`` ends at most
+        ``within`` content characters before it, and the frame's speaker is not the agent (no 我 in the three
+        characters before it: 我跟您说 introduces the agent's own words)."""
+        return any(
+            frame.end <= hit.start and hit.start - frame.end <= within
+            and not any(word in u.key[max(0, frame.start - 3) : frame.start] for word in ("我", "咱"))
+            for frame in self.doc.hits(u, f"lexicon.{frames}")
+        )
+
     def _evidence(self, node: _Phrased, u: UtteranceDoc, hit: PhraseHit) -> Evidence:
         ctx = self.ctx
         how = ctx.say("homophone", phrase=hit.phrase) if hit.by_sound else ""
@@ -572,7 +591,10 @@ class _Judge:
             return _Outcome(status=unplaced, message=where)
         if isinstance(node, PhraseRequired) and node.parts:
             return self._parts(node, window, who, within)
-        found = [self._evidence(node, u, hit) for u, hit in self._found(window, self._sources(node))]
+        hits = self._found(window, self._sources(node))
+        if isinstance(node, PhraseForbidden) and node.unless_reported:
+            hits = [(u, hit) for u, hit in hits if not self._reported(u, hit, node.unless_reported, node.context_chars)]
+        found = [self._evidence(node, u, hit) for u, hit in hits]
         shown = "、".join(dict.fromkeys(f"「{e.quote}」" for e in found))
         if isinstance(node, PhraseRequired):
             if found:
@@ -901,11 +923,13 @@ def _as_spoken(u: UtteranceDoc, start: int, end: int, node: Fillers) -> bool:
             rest = rest.removeprefix(vocative)
         if rest and rest[0] not in _CLAUSE_MARKS:
             return True  # inside its clause: a topic 嘛 (这个提额嘛是系统评估的)
-        if any(word in clause for word in node.emphatic):
+        opening = clause.lstrip(" " + "".join(node.fillers) + "哦噢啊那")
+        opener = next((word for word in sorted(node.question_openers, key=len, reverse=True) if opening.startswith(word)), "")
+        if any(word in opening[len(opener):] for word in node.emphatic):
             return True
         if rest.startswith("?"):
             return any(word in clause for word in node.wh_words)
-        return not (clause.endswith(tuple(node.asking_words)) or clause.lstrip().startswith(("是", "您是", "请问")))
+        return not (clause.endswith(tuple(node.asking_words)) or opener)
     return True
 
 

@@ -81,6 +81,8 @@ class MatchingConfig(BaseModel):
     homophone_min_chars: Annotated[int, Field(ge=1)] = 2
     user_words: tuple[NonEmpty, ...] = ()
     stopwords: tuple[NonEmpty, ...] = ()
+    equivalents: dict[NonEmpty, tuple[NonEmpty, ...]] = {}
+    """Words that stand for a written word in speech, in every phrase of the file (什么: 啥)."""
 
 
 class PartConfig(BaseModel):

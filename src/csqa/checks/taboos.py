@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from csqa.checks.base import Check, Context
 from csqa.checks.kinds import Fillers, NothingBeyond, PhraseForbidden, kind_check
+from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
@@ -41,11 +42,12 @@ def _no_agent(ctx: Context) -> CheckResult | None:
 class BannedSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
     banned: bool = True
+    unless_reported: str | None = "reporting"
 
 
 class ArguingSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
-    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt")
+    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement")
     note: str = "scolded or argued with the customer"
 
 
@@ -145,46 +147,80 @@ class HoldParams(BaseModel):
 def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | None, Evidence]], str | None]:
     """Each hold with the agent utterance that should apologise for it (``None`` when the call ends first).
 
-    The second value is a reason the holds cannot be placed, when that is so.
+    A timed call's holds are its hold events and, besides them, every silence of ``hold_gap_seconds`` or more
+    before the agent speaks again that no event covers. An untimed call's holds are placed from the text, as
+    MANUAL.md says, whether or not it has hold events: each agent utterance asking the customer to wait, the
+    hold ending at the agent's next utterance. A wait that leads into a transfer (请稍等,我帮您转接) is not a
+    hold: the customer is handed on, not kept waiting for this agent. The second value is a reason the holds
+    cannot be placed, when that is so.
     """
     call = ctx.doc.call
     agent = ctx.doc.agent
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "hold"]
-    if events:
-        if any(u.utterance.start is None for u in agent):
-            return [], ctx.say("hold.unplaceable")
-        # The first agent utterance (in call order) starting at or after a moment is the first whose running
-        # maximum of starts reaches it: a binary search per hold instead of a scan of the agent's speech.
-        reached = list(itertools.accumulate((u.utterance.start or 0.0 for u in agent), max))
+    if not call.timed:
+        if events and not any(u.utterance.start is None for u in agent):
+            return _event_holds(ctx, events), None  # the agent's speech is timed, the customer's is not
         holds: list[tuple[UtteranceDoc | None, Evidence]] = []
-        for index, event in events:
-            assert event.end is not None
-            position = bisect.bisect_left(reached, event.end - 0.5)
-            after = agent[position] if position < len(agent) else None
-            holds.append((after, _event(index, ctx.say("hold.event", start=event.start, end=event.end))))
-        return holds, None
-    if call.timed:
-        holds = []
-        last_end: float | None = None
-        customer_waits = False
-        for u in ctx.doc.utterances:
-            start, end = u.utterance.start, u.utterance.end
-            assert start is not None and end is not None
-            if u.speaker == "customer" and not ctx.says_beyond(u, "lexicon.line-check", stopwords=False):
-                continue  # 喂?还在吗? during a hold does not end the agent's silence
-            gap = None if last_end is None else start - last_end
-            if u.speaker == "agent" and gap is not None and gap >= params.hold_gap_seconds and not customer_waits:
-                holds.append((u, u.whole(ctx.say("hold.gap", gap=gap), "timing")))
-            customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
-            last_end = end if last_end is None else max(last_end, end)
-        return holds, None
-    holds = []
-    for position, u in enumerate(agent):
-        hit = ctx.lexicon_hit(u, "wait-request")
-        if hit is not None:
+        for position, u in enumerate(agent):
+            hit = ctx.lexicon_hit(u, "wait-request")
+            if hit is None:
+                continue
             after = agent[position + 1] if position + 1 < len(agent) else None
+            if _into_transfer(ctx, u, after):
+                continue
             holds.append((after, u.hit_evidence(hit, ctx.say("hold.asks"))))
+        if events and not holds:
+            return [], ctx.say("hold.unplaceable")
+        return holds, None
+    holds = _event_holds(ctx, events)
+    covered = [(e.start, e.end or e.start) for _, e in events]
+    transfers = [e.start for e in call.events if e.type == "transfer"]
+    last_end: float | None = None
+    previous: UtteranceDoc | None = None
+    customer_waits = False
+    for u in ctx.doc.utterances:
+        start, end = u.utterance.start, u.utterance.end
+        assert start is not None and end is not None
+        if u.speaker == "customer" and not ctx.says_beyond(u, "lexicon.line-check", stopwords=False):
+            continue  # 喂?还在吗? during a hold does not end the agent's silence
+        gap = None if last_end is None else start - last_end
+        if (u.speaker == "agent" and gap is not None and last_end is not None and gap >= params.hold_gap_seconds
+                and not customer_waits
+                and not any(s < start and e > last_end for s, e in covered)
+                and not any(last_end - 0.5 <= t <= start for t in transfers)
+                and not (previous is not None and ctx.lexicon_hit(previous, "transfer-announce") is not None)):
+            holds.append((u, u.whole(ctx.say("hold.gap", gap=gap), "timing")))
+        customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
+        if u.speaker == "agent":
+            previous = u
+        last_end = end if last_end is None else max(last_end, end)
     return holds, None
+
+
+def _event_holds(ctx: Context, events: list[tuple[int, Event]]) -> list[tuple[UtteranceDoc | None, Evidence]]:
+    """Each hold event with the first agent utterance starting at or after its end (the agent's speech is
+    timed). The first agent utterance (in call order) starting at or after a moment is the first whose running
+    maximum of starts reaches it: a binary search per hold instead of a scan of the agent's speech."""
+    agent = ctx.doc.agent
+    reached = list(itertools.accumulate((u.utterance.start or 0.0 for u in agent), max))
+    holds: list[tuple[UtteranceDoc | None, Evidence]] = []
+    for index, event in events:
+        assert event.end is not None
+        position = bisect.bisect_left(reached, event.end - 0.5)
+        after = agent[position] if position < len(agent) else None
+        holds.append((after, _event(index, ctx.say("hold.event", start=event.start, end=event.end))))
+    return holds
+
+
+def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) -> bool:
+    """Whether an untimed call's request to wait leads into a transfer: it announces one itself (请稍等,我帮您
+    转接), the agent's next words do (正在为您转接), or the agent never speaks again in a call that is
+    transferred."""
+    if ctx.lexicon_hit(wait, "transfer-announce") is not None:
+        return True
+    if after is not None:
+        return ctx.lexicon_hit(after, "transfer-announce") is not None
+    return any(e.type == "transfer" for e in ctx.doc.call.events)
 
 
 def apologise_after_hold(ctx: Context) -> CheckResult:
@@ -238,6 +274,8 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         evidence.append(_event(index, ctx.say("transfer.at", start=event.start)))
         if all(u.utterance.start is not None for u in doc.utterances):
             before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
+        else:
+            before = _before_untimed_transfer(ctx, [u for u in announced if not _is_offer(ctx, u)])
     # Where the agent raised the transfer: said it was transferring, or explained and asked.
     raised = next(
         (
@@ -286,6 +324,19 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         ctx.say("transfer.pass"),
         [explained.whole(ctx.say("transfer.explanation")), agreed.whole(ctx.say("transfer.agrees")), *evidence],
     )
+
+
+def _before_untimed_transfer(ctx: Context, announcements: list[UtteranceDoc]) -> list[UtteranceDoc]:
+    """What was said before an untimed call's transfer, placed from the words: up to the agent's first
+    announcement that it is transferring (我给您转过去), and the customer's reply to it, but not past the agent's
+    next words; a 好 said to the colleague who took the call is not consent. Without an announcement the whole
+    call."""
+    utterances = ctx.doc.utterances
+    if not announcements:
+        return list(utterances)
+    first = announcements[0].index
+    end = next((u.index for u in utterances[first + 1 :] if u.speaker == "agent"), len(utterances))
+    return list(utterances[:end])
 
 
 def _assents(ctx: Context, u: UtteranceDoc) -> bool:
@@ -368,7 +419,7 @@ TABOO_CHECKS = (
         apologise_after_hold,
         params=HoldParams,
         step_parts=("apology",),
-        lexicons=("wait-request", "line-check"),
+        lexicons=("wait-request", "line-check", "transfer-announce"),
         manual="不好意思,让您久等了。",
     ),
 )

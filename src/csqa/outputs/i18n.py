@@ -171,9 +171,9 @@ MESSAGES: Mapping[str, M] = {
     "where.first-utterances": {"en": "in the first {count} utterances", "zh": "在前{count}句话中"},
     "where.first-seconds": {"en": "in the first {seconds:g} s", "zh": "在前{seconds:g}秒内"},
     "where.after-event": {"en": "in the {count} utterances after the {event}", "zh": "在{event}之后的{count}句话中"},
-    "window.transfer-untimed": {"en": "the call was transferred, and without utterance times it cannot be told whether "
-                                      "the agent spoke again",
-                                "zh": "通话已转接，语句没有时间，无法判断坐席是否再次说话"},
+    "window.transfer-untimed": {"en": "the call was transferred, and neither utterance times nor the agent's words "
+                                      "(no announcement of the transfer) tell whether the agent spoke again",
+                                "zh": "通话已转接，语句没有时间，坐席也没有说明转接，无法判断坐席是否再次说话"},
     "window.handed-off": {"en": "the call was transferred and the agent did not speak again; the closing was not theirs",
                           "zh": "通话已转接，坐席之后没有再说话，结束语不由该坐席负责"},
     "window.no-goodbye": {"en": "the agent never ends the call with a goodbye, so there is no 'after the goodbye'",

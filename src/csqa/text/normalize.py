@@ -27,13 +27,14 @@ __all__ = ["Normalizer"]
 # character would fold otherwise), then single characters; 唔 and 係 by their neighbours (below).
 _CANTONESE_PAIRS = {
     "唔该": "谢谢", "唔使": "不用", "乜嘢": "什么", "点解": "为何", "边度": "哪里", "边个": "哪个", "边位": "哪位",
-    "咁样": "这样", "噉样": "这样",
+    "咁样": "这样", "噉样": "这样", "点知": "怎知", "点样": "怎样", "唔得": "不行",
 }
 _CANTONESE = str.maketrans({
     "佢": "他", "哋": "们", "冇": "没", "咩": "啥", "嘅": "的", "咗": "了", "喺": "在", "俾": "给", "畀": "给",
-    "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来",
+    "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来", "嘢": "事",
 })
-_CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係]")
+_CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係仲]")
+_NOT_BEFORE_ZHONG = set("裁夏秋春冬介")  # 仲裁, 仲夏 …: Mandarin words; elsewhere Cantonese 仲 is 还 (仲有冇, 仲未到)
 _NOT_AFTER_XI = set("关联连维体派世直旁")  # 关系, 联系 …: Traditional Mandarin's 係 is 系, not Cantonese 是
 
 
@@ -155,7 +156,8 @@ class Normalizer:
 def _cantonese(original: str, text: str) -> str:
     """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
     character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
-    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系)."""
+    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系); 仲 is 还
+(仲有冇其他嘢) outside a Mandarin word such as 仲裁."""
     if _CANTONESE_CHARS.search(original) is None:
         return text
     for pair, mandarin in _CANTONESE_PAIRS.items():
@@ -164,6 +166,8 @@ def _cantonese(original: str, text: str) -> str:
     for i, ch in enumerate(original):
         if ch == "係" and (i == 0 or chars[i - 1] not in _NOT_AFTER_XI):
             chars[i] = "是"
+        elif ch == "仲" and (i + 1 == len(chars) or chars[i + 1] not in _NOT_BEFORE_ZHONG):
+            chars[i] = "还"
         elif chars[i] == "唔" and i + 1 < len(chars) and "\u4e00" <= chars[i + 1] <= "\u9fff" and chars[i + 1] != "唔":
             chars[i] = "不"
     return "".join(chars)

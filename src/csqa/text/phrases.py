@@ -222,9 +222,22 @@ def _split_gaps(pattern: str) -> tuple[list[str], list[Gap]]:
     return parts, gaps
 
 
-def _compile(pattern: str, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer) -> CompiledPattern:
-    """The pattern parsed and expanded; a part's phrase whose content key is empty is kept (see
-    :func:`compile_pattern` for the check that refuses it)."""
+def _spoken(key: str, equivalents: Mapping[str, Sequence[str]]) -> list[str]:
+    """``key`` and its spoken forms: each written word of ``equivalents`` in it replaced by each word that
+    stands for it in speech (什么 by 啥: 有什么可以帮您 is also 有啥可以帮您, and a Cantonese 咩, folded to 啥,
+    then matches too). One word at a time is replaced, everywhere it occurs, so the forms stay few."""
+    forms = [key]
+    for written, spoken in equivalents.items():
+        if written in key:
+            forms.extend(key.replace(written, word) for word in spoken)
+    return forms
+
+
+def _compile(pattern: str, placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer,
+             equivalents: Mapping[str, Sequence[str]] | None = None) -> CompiledPattern:
+    """The pattern parsed and expanded (with the spoken forms of its phrases when ``equivalents`` are
+    given); a part's phrase whose content key is empty is kept (see :func:`compile_pattern` for the check
+    that refuses it)."""
     if pattern.startswith(REGEX_PREFIX):
         return CompiledPattern(pattern, (), (), _compile_regex(pattern, normalizer))
     texts, gaps = _split_gaps(pattern)
@@ -236,7 +249,10 @@ def _compile(pattern: str, placeholders: Mapping[str, Sequence[str]], normalizer
             if not gaps:
                 raise
             raise PatternError(f"{exc} (a part of {pattern!r})") from None
-        parts.append(tuple((phrase, content_key(normalizer, phrase)) for phrase in phrases))
+        keyed = [(phrase, content_key(normalizer, phrase)) for phrase in phrases]
+        if equivalents:
+            keyed = [(phrase, form) for phrase, key in keyed for form in _spoken(key, equivalents)]
+        parts.append(tuple(dict.fromkeys(keyed)))
     return CompiledPattern(pattern, tuple(parts), tuple(gaps))
 
 
@@ -497,6 +513,7 @@ class PhraseIndex:
         sounds: SoundTable,
         homophone_min_chars: int = 2,
         clitics: Iterable[str] = (),
+        equivalents: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.families = {family.name: family for family in families}
         self._clitics = frozenset(clitics)
@@ -516,7 +533,7 @@ class PhraseIndex:
         """``(family, pattern, RE2 expression)`` of every ``re:`` pattern, searched on each content key."""
         for family in self.families.values():
             for pattern in family.patterns:
-                compiled = _compile(pattern, placeholders, normalizer)
+                compiled = _compile(pattern, placeholders, normalizer, equivalents)
                 if compiled.regex is not None:
                     self._regexes.append((family.name, pattern, compiled.regex))
                     continue
