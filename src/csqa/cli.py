@@ -36,11 +36,10 @@ from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, Usag
 from csqa.input.loaders import CALL_SUFFIXES, LoadOptions, input_files, iter_raw
 from csqa.input.model import CallError
 from csqa.outputs.html import write_site
-from csqa.outputs.i18n import Lang, check_lang, labels, say
+from csqa.outputs.i18n import LANGS, Lang, check_lang, labels, say
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import ReviewSet, load_reviews
 from csqa.outputs.sheets import checks_path, write_sheets
-from csqa.outputs.strings import LANGUAGES
 from csqa.outputs.summary import GROUPINGS, ReportFile, summarize
 from csqa.outputs.tables import table, terminal_safe
 from csqa.scoring.scorer import Scorer
@@ -633,7 +632,7 @@ def _parser() -> argparse.ArgumentParser:
                          "(channel or speaker ids of speech platforms, names)")
     reading.add_argument("--strict", action="store_true",
                          help="reject fields and columns csqa does not read instead of keeping them as metadata")
-    score.add_argument("--headers", choices=LANGUAGES, help="column names of csv and xlsx: en (default) or zh (中文)")
+    score.add_argument("--headers", choices=LANGS, help="column names of csv and xlsx: en (default) or zh (中文)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
     score.add_argument("--workers", type=_positive, default=1, metavar="N",

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from csqa.outputs.strings import labels
+from csqa.outputs.i18n import ui_text
 from csqa.version import __version__
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def _clock(seconds: float) -> str:
 
 
 def _verdict(passed: bool | None, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     if passed is None:
         return f'<span class="badge s-none">{escape(t["verdict.none"])}</span>'
     if passed:
@@ -496,7 +496,7 @@ def render_call(
     each verdict right or wrong (the page then carries its script; the site root is taken to be the folder
     above the page's, as ``write_site`` lays it out); ``reviews`` are reviews already given, shown under each
     verdict's status."""
-    t = text or labels()
+    t = text or ui_text()
     given = {v.rule: v for v in reviews}
     view = _View(report, "", t, rule_href, index_href, review, given)
     script = ""
@@ -511,6 +511,6 @@ def render_fragment(report: Report, *, rule_href: RuleHref | None = None) -> str
     """The call view as an embeddable ``<div>`` with its own scoped style; ids carry a prefix derived from the
     call id, so that several reports on one page (a notebook) keep their links apart."""
     prefix = f"csqa-{hashlib.sha1(report.call_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}-"
-    view = _View(report, prefix, labels(), rule_href)
+    view = _View(report, prefix, ui_text(), rule_href)
     return (f'<div class="csqa" lang="zh-CN"><style>{_CALL_CSS}</style>\n'
             f"{_call_view(view)}\n</div>")

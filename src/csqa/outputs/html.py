@@ -33,9 +33,9 @@ from csqa.outputs.callview import (
     review_strings,
     script_json,
 )
+from csqa.outputs.i18n import ui_text
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import ReviewSet
-from csqa.outputs.strings import labels
 from csqa.outputs.summary import Summary, summarize
 from csqa.outputs.summaryview import (
     SUMMARY_CSS,
@@ -223,7 +223,7 @@ def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequenc
     per rule, scores per agent, the agreement with reviewers (when the summary has reviews), the rule, agent
     and team tables, every call (sortable, filterable, searchable, paged), and the calls that could not be
     scored. ``pass_mark`` overrides the summary's own; ``review`` adds the reviewer's bar (name, save)."""
-    t = text or labels()
+    t = text or ui_text()
     if pass_mark is not None and summary.pass_marks != (pass_mark,):
         summary = summary.model_copy(update={"pass_marks": (pass_mark,)})
     parts = [f"<h1>{escape(title or t['index.title'])}</h1>", figures(summary, t)]

@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict
 
 from csqa.errors import InputError, InputProblem, UsageError
 from csqa.input.model import CallError
+from csqa.outputs.i18n import ui_text
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import AgreementCounter, ReviewSet, RuleAgreement
-from csqa.outputs.strings import labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -284,7 +284,7 @@ def group_key(by: str) -> Callable[[Report], str]:
         raw = _KEYS[by]
     else:
         raise UsageError(f"cannot group by {by!r}; use {', '.join(GROUPINGS)} or metadata.KEY")
-    text = labels()
+    text = ui_text()
     missing = text.get(f"group.none.{by}", text["group.none"])
     return lambda report: raw(report) or missing
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from csqa.outputs.callview import _COMMON_CSS, _data, _num, _pct, escape
-from csqa.outputs.strings import labels
+from csqa.outputs.i18n import ui_text
 
 if TYPE_CHECKING:
     from csqa.outputs.reviews import RuleAgreement
@@ -66,7 +66,7 @@ def _sorted_rules(rules: Sequence[RuleSummary]) -> list[RuleSummary]:
 def fail_rate_chart(rules: Sequence[RuleSummary], text: Mapping[str, str] | None = None) -> str:
     """Horizontal bars, one per rule, highest fail rate first: the share of judged calls that failed the rule
     (0–100 %), with the counts (failed / judged) after each bar."""
-    t = text or labels()
+    t = text or ui_text()
     left, plot, row, top = 250, 400, 22, 22
     ordered = _sorted_rules(rules)
     width, height = left + plot + 110, top + row * len(ordered) + 8
@@ -108,7 +108,7 @@ def _swarm(xs: Sequence[float], radius: float, levels: int) -> list[int]:
 def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: Mapping[str, str] | None = None) -> str:
     """One row per agent: each scored call a dot on a 0–100 axis, the agent's mean a tick, the pass mark a
     dashed line."""
-    t = text or labels()
+    t = text or ui_text()
     left, plot, row, top, radius = 150, 520, 50, 22, 5.0
     width, height = left + plot + 30, top + row * len(agents) + 36
     bottom = top + row * len(agents)
@@ -177,7 +177,7 @@ def trend_chart(period: str, groups: Sequence[GroupSummary], pass_mark: float | 
                 text: Mapping[str, str] | None = None) -> str:
     """Mean score per period as a line (left axis, 0–100), and the share of scored calls below the pass mark
     as bars (right axis, 0–100 %), each with its counts in its tooltip and ``data-`` attributes."""
-    t = text or labels()
+    t = text or ui_text()
     left, right, top, plot_h = 44, 52, 16, 170
     n = len(groups)
     step = max(8.0, min(48.0, 720 / max(n, 1)))
@@ -226,7 +226,7 @@ def pass_mark_of(summary: Summary) -> float | None:
 
 
 def figures(summary: Summary, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     pass_mark = pass_mark_of(summary)
     items = [(t["fig.calls"], str(summary.calls)), (t["fig.scored"], str(summary.scored)),
              (t["fig.errors"], str(summary.errors)), (t["fig.mean"], _num(summary.mean_score)),
@@ -264,7 +264,7 @@ def _rule_rows(summary: Summary, prefix: str, filter_links: bool, t: Mapping[str
 
 def rule_table(summary: Summary, *, prefix: str = "", filter_links: bool = False,
                text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     headers = [t["th.code"], t["th.rule"], "#" + t["th.fails"], "#" + t["th.judged"], "#" + t["th.fail_rate"],
                "#" + t["th.na"], "#" + t["th.not_assessable"]]
     return table(headers, _rule_rows(summary, prefix, filter_links, t), "rules")
@@ -275,14 +275,14 @@ def _most(top: Iterable[tuple[str, int]], prefix: str) -> str:
 
 
 def agent_table(agents: Sequence[AgentSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     rows = (f"<tr><td>{escape(a.agent_id)}</td><td class=\"num\">{a.calls}</td><td class=\"num\">{_num(a.mean_score)}</td>"
             f'<td class="num">{_pct(a.pass_rate)}</td><td>{_most(a.top_fails, prefix)}</td></tr>' for a in agents)
     return table([t["th.agent"], "#" + t["th.calls"], "#" + t["th.mean"], "#" + t["th.pass_rate"], t["th.fails_most"]], rows)
 
 
 def group_table(by: str, groups: Sequence[GroupSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     rows = (f'<tr data-group="{escape(g.key)}"><td>{escape(g.key)}</td><td class="num">{g.calls}</td>'
             f'<td class="num">{g.scored}</td><td class="num">{_num(g.mean_score)}</td><td class="num">{_pct(g.pass_rate)}</td>'
             f'<td class="num">{g.below_pass_mark}</td><td>{_most(g.top_fails, prefix)}</td></tr>' for g in groups)
@@ -291,7 +291,7 @@ def group_table(by: str, groups: Sequence[GroupSummary], *, prefix: str = "", te
 
 
 def agreement_table(agreement: Sequence[RuleAgreement], unmatched: int, *, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     rows = (f'<tr data-rule="{escape(a.rule)}"><td><code>{escape(a.code)}</code></td><td>{escape(a.rule)}</td>'
             f'<td class="num">{a.reviewed}</td><td class="num">{a.agreed}</td><td class="num">{_pct(a.agreement)}</td>'
             f'<td class="num">{a.false_alarms}</td><td class="num">{a.missed}</td><td class="num">{a.other}</td>'
@@ -307,7 +307,7 @@ def agreement_table(agreement: Sequence[RuleAgreement], unmatched: int, *, text:
 def charts(summary: Summary, text: Mapping[str, str] | None = None) -> str:
     """The trend (when calls have start times), the fail rate per rule, and the scores per agent (when the
     summary kept them)."""
-    t = text or labels()
+    t = text or ui_text()
     pass_mark = pass_mark_of(summary)
     parts = []
     period, groups = trend_groups(summary)
@@ -329,7 +329,7 @@ def charts(summary: Summary, text: Mapping[str, str] | None = None) -> str:
 def render_summary(summary: Summary, *, text: Mapping[str, str] | None = None) -> str:
     """The summary as an embeddable ``<div>`` with its own style (Jupyter): figures, charts, then the rule,
     agreement and agent (or group) tables."""
-    t = text or labels()
+    t = text or ui_text()
     parts = [figures(summary, t), charts(summary, t), f"<h2>{escape(t['h.rules'])}</h2>", rule_table(summary, text=t)]
     if summary.agreement:
         parts += [f"<h2>{escape(t['h.agreement'])}</h2>", agreement_table(summary.agreement, summary.reviews_unmatched, text=t)]
