@@ -31,8 +31,22 @@ from typing import Literal
 
 from csqa.errors import UsageError, did_you_mean
 
-__all__ = ["DATA_ZH", "LANGS", "MESSAGES", "RULES_ZH", "Lang", "check_lang", "data_text", "html_lang", "join", "labels",
-           "say", "template_fields", "ui_text"]
+__all__ = [
+    "DATA_ZH",
+    "LANGS",
+    "MESSAGES",
+    "RULES_ZH",
+    "Lang",
+    "check_lang",
+    "data_text",
+    "group_name",
+    "html_lang",
+    "join",
+    "labels",
+    "say",
+    "template_fields",
+    "ui_text",
+]
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -272,6 +286,17 @@ MESSAGES: Mapping[str, M] = {
                                     "{count} rule(s) judged from the call's data are still reported",
                               "zh": "本通话记录中坐席没有说话，无法为其服务评分；根据通话数据判断的{count}条规则仍照常报告"},
     "unscored.nothing-judged": {"en": "no rule could be judged on this call", "zh": "本通话没有一条规则可以判断"},
+    # --- the text summary (csqa summary, Summary.table) ------------------------------------------------------
+    "summary.head": {"en": "{calls} calls ({errors} errors{skipped}), mean score {mean}, pass rate {rate}",
+                     "zh": "{calls}个通话（{errors}个错误{skipped}），平均分{mean}，合格率{rate}"},
+    "summary.skipped": {"en": "; {count} unreadable lines skipped", "zh": "；跳过了{count}行无法读取的内容"},
+    "summary.to-review": {"en": "{count} calls have fails that need a human look{more}:",
+                          "zh": "{count}个通话有需要人工复核的不通过项{more}："},
+    "summary.to-review-more": {"en": " (the {count} least sure)", "zh": "（列出最没有把握的{count}个）"},
+    "summary.agreement": {"en": "agreement with reviewers: {agreed} of {reviewed} reviewed verdicts agree ({rate}){unmatched}",
+                          "zh": "与复核人的一致情况：{reviewed}个已复核的判定中{agreed}个一致（{rate}）{unmatched}"},
+    "summary.unmatched": {"en": "; {count} reviewed verdicts are not in these reports",
+                          "zh": "；有{count}个已复核的判定不在这些报告中"},
     # --- the command line's tables (csqa score, rules, examples, eval) ------------------------------------
     "cli.scored": {"en": "{scored} calls scored, {errors} errors; mean score {mean}; {passed} of {judged} at or above "
                          "the pass mark {mark:g}",
@@ -758,6 +783,20 @@ def ui_text(lang: Lang | str = "en") -> Mapping[str, str]:
     ``status.fail``, ``review.save`` …; every key has every language, a test checks). A read-only mapping;
     an unknown language is a :class:`~csqa.errors.UsageError` (E400)."""
     return _UI_TEXT[check_lang(lang)]
+
+
+_NO_KEY = {_UI[key]["en"]: key for key in ("group.none", "group.none.agent", "group.none.team", "group.none.day")}
+
+
+def group_name(text: Mapping[str, str], by: str, key: str) -> str:
+    """A group's key as a page or the text summary shows it in the words of ``text`` (:func:`ui_text`): the
+    group of the calls without a value (``(no team)``, keyed in English in every summary) in those words, a
+    direction as the language names it, and any other key (an agent id, a team, a date) as it is."""
+    if key in _NO_KEY:
+        return text.get(_NO_KEY[key], key)
+    if by == "direction":
+        return text.get(f"calls.dir.{key}", key)
+    return key
 
 
 def html_lang(lang: Lang) -> str:
