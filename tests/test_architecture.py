@@ -13,11 +13,11 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "csqa"
 
 # Lowest first; modules in one tuple share a layer. ``errors`` is the one catalogue every layer raises from.
-# The report records (``outputs.report``, with the call view it renders itself with in Jupyter, and the table of
-# labels that view shows) sit below the text layer: an utterance's text builds the evidence spans that the rules
-# put in their results. The catalogue of messages in every language (``outputs.i18n``) sits beside them: the
-# rules write their findings from it.
-LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview", "outputs.strings", "outputs.i18n"),
+# The report records (``outputs.report``, with the call view it renders itself with in Jupyter) sit below the text
+# layer: an utterance's text builds the evidence spans that the rules put in their results. The catalogue of every
+# text in every language (``outputs.i18n``) sits beside them: the rules write their findings from it, the call view
+# its labels.
+LAYERS = (("errors", "version"), ("input",), ("outputs.report", "outputs.callview", "outputs.i18n"),
           ("text",), ("checks",), ("scoring",), ("outputs",), ("scale",), ("serve",), ("cli",), ("",))
 
 

@@ -116,7 +116,8 @@ def test_every_evidence_span_is_a_mark_that_quotes_it(demo: list[csqa.Report]) -
 def test_the_page_is_complete_and_self_contained(demo: list[csqa.Report]) -> None:
     report = next(r for r in demo if r.vetoed)
     html = render_call(report)
-    assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html and '<meta charset="utf-8">' in html
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html and '<meta charset="utf-8">' in html
+    assert '<table class="transcript" lang="zh-CN">' in html  # the page's words are English, the call's Chinese
     assert "Noto Sans CJK SC" in html and "<script" not in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing from the network
     page = Page(html)

@@ -186,3 +186,83 @@ def test_sort_filter_review_save_and_evaluate(browser: tuple[Any, Path], tmp_pat
     assert [(d.call_id, d.rule, d.gold, d.predicted) for d in result.disagreements] == [
         (target.call_id, "restate-question", "pass", "fail")]
     assert result.rules[right.rule].accuracy == 1.0
+
+
+def test_a_chinese_site_sorts_filters_and_saves_reviews_csqa_reads(browser: tuple[Any, Path], tmp_path: Path,
+                                                                     root: Path) -> None:
+    """The same loop on pages written with ``--lang zh``: the words are Chinese, and the sorting, filtering and
+    the review file are those of the English pages."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from csqa.outputs.i18n import ui_text
+
+    zh = ui_text("zh")
+    driver, downloads = browser
+    calls = tmp_path / "calls.jsonl"
+    demo = [c for c in csqa.load_calls(root / "corpora" / "demo") if isinstance(c, csqa.Call)]
+    calls.write_text("".join(c.model_dump_json() + "\n" for c in demo), encoding="utf-8")
+    reports_path = tmp_path / "reports.jsonl"
+    assert main(["score", str(calls), "--format", "jsonl", "-o", str(reports_path), "--lang", "zh"]) == 0
+    assert main(["report", str(reports_path), "-o", str(tmp_path / "site"), "--lang", "zh"]) == 0
+    reports = [r for r in read_reports(reports_path) if isinstance(r, csqa.Report)]
+
+    driver.get((tmp_path / "site" / "index.html").as_uri())
+    assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert f"共{len(reports)}个符合条件的通话" in driver.find_element(By.ID, "calls-count").text
+    header = driver.find_element(By.CSS_SELECTOR, '#calls-table th[data-key="score"] button.sort')
+    assert header.get_attribute("title") == zh["calls.sort"].format(column=zh["th.score"])
+    header.click()
+    scores = [float(s) for s in visible_column(driver, "score")]
+    assert scores == sorted((round(r.score, 1) for r in reports if r.score is not None), reverse=True)
+    assert set(visible_column(driver, "verdict")) <= {zh["verdict.pass"], zh["verdict.fail"], zh["verdict.none"]}
+    assert set(visible_column(driver, "direction")) == {"呼入", "回访"}
+
+    Select(driver.find_element(By.ID, "f-verdict")).select_by_value("fail")
+    failing = [r.call_id for r in reports if r.passed is False]
+    assert sorted(visible_column(driver, "call")) == sorted(failing)
+    assert set(visible_column(driver, "verdict")) == {zh["verdict.fail"]}
+    driver.find_element(By.ID, "f-clear").click()
+    search = driver.find_element(By.ID, "f-q")
+    search.send_keys("回访")  # the direction as the page names it
+    outbound = [r.call_id for r in reports if r.direction == "outbound"]
+    wait(lambda: sorted(visible_column(driver, "call")) == sorted(outbound), "the search to keep the callbacks")
+    search.clear()
+    search.send_keys(" ")
+    Select(driver.find_element(By.ID, "f-rule")).select_by_value("ST03")
+    restate_fails = [r for r in reports if r.check("restate-question").status == "fail"]
+    wait(lambda: sorted(visible_column(driver, "call")) == sorted(r.call_id for r in restate_fails), "the rule filter")
+
+    target = next(r for r in restate_fails if any(c.status == "pass" for c in r.checks))
+    driver.find_element(By.LINK_TEXT, target.call_id).click()
+    wait(lambda: driver.find_elements(By.ID, "csqa-reviewer"), "the call page")
+    assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert driver.find_element(By.CSS_SELECTOR, "table.rules thead th:last-child").text == zh["th.review"]
+    driver.find_element(By.ID, "csqa-reviewer").send_keys("李娜")
+    cell = driver.find_element(By.CSS_SELECTOR, 'td.review[data-rule="restate-question"]')
+    assert zh["review.right"] in cell.text and zh["review.wrong"] in cell.text
+    cell.find_element(By.CSS_SELECTOR, 'input[value="wrong"]').click()
+    should = cell.find_element(By.CSS_SELECTOR, ".should")
+    options = Select(should.find_element(By.TAG_NAME, "select"))
+    assert {o.text for o in options.options} == {zh[f"status.{s}"] for s in ("pass", "not_applicable", "not_assessable")}
+    options.select_by_value("pass")
+    cell.find_element(By.TAG_NAME, "textarea").send_keys("复述了")
+    driver.find_element(By.TAG_NAME, "h1").click()
+    right = next(c for c in target.checks if c.status == "pass")
+    driver.find_element(By.CSS_SELECTOR, f'td.review[data-rule="{right.rule}"] input[value="right"]').click()
+    kept = zh["review.count"].format(n=2)
+    wait(lambda: kept in driver.find_element(By.ID, "csqa-review-msg").text, "the reviews to be kept")
+
+    driver.find_element(By.ID, "csqa-save").click()
+    saved = wait(lambda: [p for p in downloads.glob("csqa-reviews-*.json")], "the review file to be downloaded")
+    assert zh["review.saved"].format(file="csqa-reviews-") in driver.find_element(By.ID, "csqa-review-msg").text
+    file = ReviewFile.model_validate_json(saved[0].read_text(encoding="utf-8"))
+    got = {(r.call_id, r.rule): (r.csqa_status, r.status, r.comment, r.code) for r in file.reviews}
+    assert got == {(target.call_id, "restate-question"): ("fail", "pass", "复述了", "ST03"),
+                   (target.call_id, right.rule): ("pass", "pass", "", right.code)}
+
+    annotated = tmp_path / "annotated.jsonl"
+    assert main(["reviews", str(downloads), "--calls", str(calls), "-o", str(annotated)]) == 0
+    record = json.loads(annotated.read_text(encoding="utf-8"))
+    assert record["call"]["call_id"] == target.call_id
+    assert record["gold"] == {"restate-question": "pass", right.rule: "pass"}

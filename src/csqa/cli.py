@@ -36,11 +36,10 @@ from csqa.errors import CsqaError, InputError, InputProblem, RuleFileError, Usag
 from csqa.input.loaders import CALL_SUFFIXES, LoadOptions, input_files, iter_raw
 from csqa.input.model import CallError
 from csqa.outputs.html import write_site
-from csqa.outputs.i18n import Lang, check_lang, labels, say
+from csqa.outputs.i18n import LANGS, Lang, check_lang, labels, say
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import ReviewSet, load_reviews
 from csqa.outputs.sheets import checks_path, write_sheets
-from csqa.outputs.strings import LANGUAGES
 from csqa.outputs.summary import GROUPINGS, ReportFile, summarize
 from csqa.outputs.tables import table, terminal_safe
 from csqa.scoring.scorer import Scorer
@@ -398,20 +397,22 @@ def _reviews_of(paths: Sequence[str] | None) -> ReviewSet | None:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     reviews = _reviews_of(args.reviews)
     stored = _StoredReports(args.paths)
     # no per-agent list of scores: memory grows with the agents and groups, not with the calls
-    summary = summarize(stored, by=args.by or (), scores=False, reviews=reviews)
+    summary = summarize(stored, by=args.by or (), scores=False, reviews=reviews, lang=lang)
     summary = summary.model_copy(update={"unreadable": stored.skipped})
     sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if args.format == "json" else summary.table())
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     reviews = _reviews_of(args.reviews)
     stored = _StoredReports(args.paths)
     _writable_folder(args.output, "-o")
-    index = write_site(stored, args.output, reviews=reviews)
+    index = write_site(stored, args.output, reviews=reviews, lang=lang)
     print(index)
     return 0
 
@@ -633,7 +634,7 @@ def _parser() -> argparse.ArgumentParser:
                          "(channel or speaker ids of speech platforms, names)")
     reading.add_argument("--strict", action="store_true",
                          help="reject fields and columns csqa does not read instead of keeping them as metadata")
-    score.add_argument("--headers", choices=LANGUAGES, help="column names of csv and xlsx: en (default) or zh (中文)")
+    score.add_argument("--headers", choices=LANGS, help="column names of csv and xlsx: en (default) or zh (中文)")
     score.add_argument("--tokenizer", choices=("auto", "jieba", "rjieba"), default="auto",
                        help="tokenizer backend; the tokens are the same (default auto: rjieba if csqa[fast] is installed)")
     score.add_argument("--workers", type=_positive, default=1, metavar="N",
@@ -656,6 +657,8 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"also group the calls by {', '.join(GROUPINGS)} or metadata.KEY (may be repeated)")
     summary.add_argument("--reviews", nargs="+", metavar="PATH",
                          help="review files or folders: add the agreement of csqa with the reviewers per rule")
+    summary.add_argument("--lang", metavar="LANG", help="language of the table: en (English) or zh (Simplified Chinese); "
+                         "default: $CSQA_LANG, else en (--format json is the same in both)")
     summary.set_defaults(run=_summary)
 
     report = commands.add_parser(
@@ -671,6 +674,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="folder to write the site to")
     report.add_argument("--reviews", nargs="+", metavar="PATH",
                         help="review files or folders: show the agreement with reviewers and the reviews given")
+    report.add_argument("--lang", metavar="LANG", help="language of the pages' words: en (English) or zh (Simplified "
+                        "Chinese); default: $CSQA_LANG, else en (findings stay in the language they were scored in)")
     report.set_defaults(run=_report)
 
     reviewed = commands.add_parser(

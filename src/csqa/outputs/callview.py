@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from csqa.outputs.strings import labels
+from csqa.outputs.i18n import Lang, check_lang, html_lang, ui_text
 from csqa.version import __version__
 
 if TYPE_CHECKING:
@@ -158,10 +158,10 @@ def asset(name: str) -> str:
     return "\n".join(line.strip() for line in _COMMENT.sub("", text).splitlines() if line.strip())
 
 
-def _page(title: str, css: str, body: str, *, script: str = "") -> str:
+def _page(title: str, css: str, body: str, *, script: str = "", lang: Lang = "en") -> str:
     tail = f"<script>\n{script}\n</script>\n" if script else ""
     return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{_PAGE_CSS}{css}</style>\n</head>\n"
         f'<body>\n<main class="csqa">\n{body}\n</main>\n{tail}</body>\n</html>\n'
@@ -187,7 +187,7 @@ def _clock(seconds: float) -> str:
 
 
 def _verdict(passed: bool | None, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     if passed is None:
         return f'<span class="badge s-none">{escape(t["verdict.none"])}</span>'
     if passed:
@@ -386,7 +386,9 @@ def _transcript(view: _View) -> str:
             f'<td class="text">{_highlight(utt.text, spans.get(i, []), view)}</td></tr>'
         )
     legend = _legend(t)
-    return (f"<h2>{escape(t['h.transcript'])}</h2>\n<p class=\"legend\">{legend}</p>\n<table class=\"transcript\"><thead><tr>"
+    # The transcript's words are Chinese whatever the language of the page's own words.
+    return (f"<h2>{escape(t['h.transcript'])}</h2>\n<p class=\"legend\">{legend}</p>\n"
+            "<table class=\"transcript\" lang=\"zh-CN\"><thead><tr>"
             f"<th>{escape(t['th.index'])}</th><th>{escape(t['th.speaker'])}</th><th>{escape(t['th.time'])}</th>"
             f"<th>{escape(t['th.text'])}</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
 
@@ -432,7 +434,7 @@ def _given(verdict: ReviewedVerdict | None, t: Mapping[str, str]) -> str:
         return ""
     lines = []
     for review in verdict.reviews:
-        said = t["review.right"] if review.right else t["review.wrong"] + ", " + t["review.given_wrong"].format(
+        said = t["review.right"] if review.right else t["review.wrong"] + t["sep.comma"] + t["review.given_wrong"].format(
             status=_status(review.status, t))
         line = escape(t["review.given"].format(reviewer=review.reviewer, verdict=said))
         if review.comment:
@@ -448,10 +450,11 @@ def _rule_table(view: _View) -> str:
         rule = escape(check.rule)
         name = f'<a href="{escape(view.rule_href(check.rule))}">{rule}</a>' if view.rule_href else rule
         given = _given(view.given.get(check.rule), t) if view.given else ""
+        severity = escape(t.get(f"severity.{check.severity}", check.severity))
         rows.append(
             f'<tr id="{escape(prefix)}rule-{rule}" class="s-{escape(check.status)}" data-rule="{rule}">'
             f"<td><code>{escape(check.code)}</code></td>"
-            f'<td class="rule">{name}<div class="muted">{escape(check.severity)} · {check.weight:g}</div></td>'
+            f'<td class="rule">{name}<div class="muted">{severity} · {check.weight:g}</div></td>'
             f"<td>{_badge(check.status, t)}{given}</td><td>{escape(check.message)}</td><td>{_say_instead(check)}</td>"
             f"<td>{_evidence_list(view, i, check)}</td></tr>"
         )
@@ -489,14 +492,18 @@ def render_call(
     review: bool = False,
     reviews: Sequence[ReviewedVerdict] = (),
     text: Mapping[str, str] | None = None,
+    lang: Lang = "en",
 ) -> str:
     """A complete HTML page for one call: its facts, the transcript with every evidence span highlighted and
     linked to its rule, and one row per rule. ``rule_href(rule_id)`` links each rule id (to its docs, say);
     ``index_href`` adds a link back to an index page. ``review`` adds the controls with which a reviewer marks
     each verdict right or wrong (the page then carries its script; the site root is taken to be the folder
     above the page's, as ``write_site`` lays it out); ``reviews`` are reviews already given, shown under each
-    verdict's status."""
-    t = text or labels()
+    verdict's status. ``lang`` is the language of the page's words (``"en"`` or ``"zh"``, Simplified Chinese):
+    the evidence, ids and the page's data are the same in both, so a review saved from either reads alike;
+    ``text`` replaces the catalogue's words."""
+    chosen = check_lang(lang)
+    t = text or ui_text(chosen)
     given = {v.rule: v for v in reviews}
     view = _View(report, "", t, rule_href, index_href, review, given)
     script = ""
@@ -504,13 +511,14 @@ def render_call(
     if review:
         body += f'\n<script type="application/json" id="csqa-data">{script_json(_call_data(report, t, ".."))}</script>'
         script = asset("reviews.js") + "\n" + asset("call.js")
-    return _page(f"{report.call_id} — csqa", _CALL_CSS, body, script=script)
+    return _page(f"{report.call_id} — csqa", _CALL_CSS, body, script=script, lang=chosen)
 
 
-def render_fragment(report: Report, *, rule_href: RuleHref | None = None) -> str:
-    """The call view as an embeddable ``<div>`` with its own scoped style; ids carry a prefix derived from the
-    call id, so that several reports on one page (a notebook) keep their links apart."""
+def render_fragment(report: Report, *, rule_href: RuleHref | None = None, lang: Lang = "en") -> str:
+    """The call view as an embeddable ``<div>`` with its own scoped style, its words in ``lang``; ids carry a
+    prefix derived from the call id, so that several reports on one page (a notebook) keep their links apart."""
+    chosen = check_lang(lang)
     prefix = f"csqa-{hashlib.sha1(report.call_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}-"
-    view = _View(report, prefix, labels(), rule_href)
-    return (f'<div class="csqa" lang="zh-CN"><style>{_CALL_CSS}</style>\n'
+    view = _View(report, prefix, ui_text(chosen), rule_href)
+    return (f'<div class="csqa" lang="{html_lang(chosen)}"><style>{_CALL_CSS}</style>\n'
             f"{_call_view(view)}\n</div>")

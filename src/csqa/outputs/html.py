@@ -33,9 +33,9 @@ from csqa.outputs.callview import (
     review_strings,
     script_json,
 )
+from csqa.outputs.i18n import Lang, check_lang, ui_text
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import ReviewSet
-from csqa.outputs.strings import labels
 from csqa.outputs.summary import Summary, summarize
 from csqa.outputs.summaryview import (
     SUMMARY_CSS,
@@ -112,18 +112,19 @@ def _verdict_key(passed: bool | None) -> str:
 
 def _call_rows(calls: Sequence[CallLink], t: Mapping[str, str], *, teams: bool, dates: bool, reviews: bool) -> Iterator[str]:
     """The plain table's rows (pages read without JavaScript): the same cells as the script draws, kept lean."""
-    none = escape(t["none"])
+    none, veto = escape(t["none"]), escape(t["calls.veto"])
     verdicts = {key: f'<td class="v-{key}">{escape(t["verdict." + key])}</td>' for key in ("pass", "fail", "none")}
     for c in calls:
         failed = escape(" ".join(c.failed)) or none
         if c.vetoed:
-            failed += f' <span class="badge s-fail">veto {escape(" ".join(c.vetoed))}</span>'
+            failed += f' <span class="badge s-fail">{veto} {escape(" ".join(c.vetoed))}</span>'
         cells = [f'<td><a href="{escape(c.href)}">{escape(c.call_id)}</a></td><td>{escape(c.agent_id or t["none"])}</td>']
         if teams:
             cells.append(f"<td>{escape(c.team or t['none'])}</td>")
         if dates:
             cells.append(f"<td>{escape(c.started or t['none'])}</td>")
-        cells.append(f'<td>{escape(c.direction)}</td><td class="num">{"–" if c.score is None else f"{c.score:.1f}"}</td>'
+        direction = escape(t.get(f"calls.dir.{c.direction}", c.direction))
+        cells.append(f'<td>{direction}</td><td class="num">{"–" if c.score is None else f"{c.score:.1f}"}</td>'
                      + verdicts[_verdict_key(c.passed)])
         if reviews:
             text = escape(t["calls.reviewed"].format(n=c.reviewed)) if c.reviewed else none
@@ -186,9 +187,9 @@ def _calls_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str, 
             "</noscript>\n</section>")
 
 
-def _error_rows(errors: Sequence[CallError]) -> Iterator[str]:
+def _error_rows(errors: Sequence[CallError], t: Mapping[str, str]) -> Iterator[str]:
     for e in errors:
-        where = escape(e.source or "–") + ("" if e.line is None else f" line {e.line}")
+        where = escape(e.source or "–") + ("" if e.line is None else escape(t["errors.line"].format(line=e.line)))
         yield (f"<tr><td><code>{escape(e.code)}</code></td><td>{where}</td><td>{escape(e.call_id or '–')}</td>"
                f"<td>{escape(e.message)}</td></tr>")
 
@@ -209,7 +210,7 @@ def _review_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str,
         name = escape(item.call_id)
         cell = f'<a class="to-review" href="{escape(link)}">{name}</a>' if link else name
         rows.append(f"<tr><td>{cell}</td><td>{escape(item.agent_id or t['none'])}</td>"
-                    f"<td>{escape(', '.join(item.rules))}</td><td class=\"num\">{item.confidence:.2f}</td></tr>")
+                    f"<td>{escape(t['sep.comma'].join(item.rules))}</td><td class=\"num\">{item.confidence:.2f}</td></tr>")
     shown = t["review.more"].format(n=len(summary.to_review)) if summary.to_review_calls > len(summary.to_review) else ""
     return (f'<h2 id="to-review">{escape(t["h.to_review"].format(n=summary.to_review_calls))}</h2>'
             f'<p class="muted">{escape(t["review.note"])}{escape(shown)}</p>'
@@ -218,12 +219,14 @@ def _review_section(summary: Summary, calls: Sequence[CallLink], t: Mapping[str,
 
 def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequence[CallError] = (),
                  pass_mark: float | None = None, title: str | None = None, review: bool = True,
-                 text: Mapping[str, str] | None = None) -> str:
+                 text: Mapping[str, str] | None = None, lang: Lang = "en") -> str:
     """The index page: overall figures, the trend (by day or week, when calls have start times), fail rate
     per rule, scores per agent, the agreement with reviewers (when the summary has reviews), the rule, agent
     and team tables, every call (sortable, filterable, searchable, paged), and the calls that could not be
-    scored. ``pass_mark`` overrides the summary's own; ``review`` adds the reviewer's bar (name, save)."""
-    t = text or labels()
+    scored. ``pass_mark`` overrides the summary's own; ``review`` adds the reviewer's bar (name, save).
+    ``lang`` is the language of the page's words (``"en"`` or ``"zh"``); ``text`` replaces the catalogue's."""
+    chosen = check_lang(lang)
+    t = text or ui_text(chosen)
     if pass_mark is not None and summary.pass_marks != (pass_mark,):
         summary = summary.model_copy(update={"pass_marks": (pass_mark,)})
     parts = [f"<h1>{escape(title or t['index.title'])}</h1>", figures(summary, t)]
@@ -244,10 +247,10 @@ def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequenc
     parts.append(_calls_section(summary, calls, t))
     if errors:
         parts += [f"<h2>{escape(t['h.errors'].format(n=len(errors)))}</h2>", f'<p class="muted">{escape(t["errors.note"])}</p>',
-                  table([t["th.code"], t["th.where"], t["th.call"], t["th.message"]], _error_rows(errors))]
+                  table([t["th.code"], t["th.where"], t["th.call"], t["th.message"]], _error_rows(errors, t))]
     parts.append(f'<script type="application/json" id="csqa-data">{script_json(_index_data(t))}</script>')
     script = (asset("reviews.js") + "\n" if review else "") + asset("index.js")
-    return _page(title or t["index.title"], _INDEX_CSS, "\n".join(parts), script=script)
+    return _page(title or t["index.title"], _INDEX_CSS, "\n".join(parts), script=script, lang=chosen)
 
 
 # --- a site ---------------------------------------------------------------------------------------------
@@ -290,14 +293,19 @@ def _index_rule(rule: str) -> str:
     return f"../index.html#rule-{rule}"
 
 
-def write_site(results: Iterable[Report | CallError], out_dir: str | Path, *, reviews: ReviewSet | None = None) -> Path:
+def write_site(results: Iterable[Report | CallError], out_dir: str | Path, *, reviews: ReviewSet | None = None,
+               lang: Lang = "en") -> Path:
     """Write ``calls/<name>.html`` for each report and ``index.html`` over all of them; return the index path.
 
     Reports are streamed: each page is written as its report arrives and only a :class:`CallLink` row (and
     the error records) is kept for the index. Call pages link their rules to the index's rule table and
     carry the review controls. ``reviews`` (:func:`~csqa.outputs.reviews.load_reviews`) adds the agreement of
     csqa with the reviewers to the index and shows the reviews given under each verdict of the call pages.
+    ``lang`` is the language of every page's words (``"en"``, or ``"zh"`` for Simplified Chinese; a report's
+    findings are in the language it was scored in); ids, evidence and the pages' data are the same in both, so
+    a review file saved from a Chinese page is read like one saved from an English page.
     """
+    chosen = check_lang(lang)
     out = Path(out_dir)
     pages = out / "calls"
     pages.mkdir(parents=True, exist_ok=True)
@@ -312,12 +320,13 @@ def write_site(results: Iterable[Report | CallError], out_dir: str | Path, *, re
             else:
                 name = page_name(result.call_id)
                 given = reviews.of_call(result.call_id) if reviews is not None else []
-                page = render_call(result, rule_href=_index_rule, index_href="../index.html", review=True, reviews=given)
+                page = render_call(result, rule_href=_index_rule, index_href="../index.html", review=True, reviews=given,
+                                   lang=chosen)
                 (pages / name).write_text(page, encoding="utf-8")
                 links.append(CallLink.of(result, f"calls/{name}", reviews))
             yield result
 
-    summary = summarize(written(), by=("team", "day", "week"), reviews=reviews)
+    summary = summarize(written(), by=("team", "day", "week"), reviews=reviews, lang=chosen)
     index = out / "index.html"
-    index.write_text(render_index(summary, links, errors=errors), encoding="utf-8")
+    index.write_text(render_index(summary, links, errors=errors, lang=chosen), encoding="utf-8")
     return index

@@ -11,8 +11,11 @@ Besides the messages, the catalogue holds the Chinese of what the bundled rule f
 carry as English data: each built-in rule's title and summary (:data:`RULES_ZH`, by rule id; their English is
 the rule's declaration), and the labels of the bundled script parts and notes of the built-in settings
 (:data:`DATA_ZH`, by their English text, so that a rule file that renames a part never shows a stale
-translation; such a file gives ``label_zh`` itself). :func:`labels` gives the words of the pages and tables
-(column headers, statuses, severities) for a language.
+translation; such a file gives ``label_zh`` itself). :func:`labels` gives the words of the command line's
+tables (column headers, statuses, severities) for a language, and :func:`ui_text` every fixed word of the
+HTML pages (the index, call pages, charts, the review controls and what their scripts show), of the text
+summary and of the sheets' headers. A page in Chinese differs from the English one only in those words and
+its ``<html lang>``: evidence, codes, ids and the data its scripts and review files use are the same.
 
 ``tests/test_i18n.py`` fails when a message lacks a language, when the two templates of a message take
 different parameters, when a Chinese text holds an English word, and when a check names a message that is not
@@ -28,8 +31,22 @@ from typing import Literal
 
 from csqa.errors import UsageError, did_you_mean
 
-__all__ = ["DATA_ZH", "LANGS", "MESSAGES", "RULES_ZH", "Lang", "check_lang", "data_text", "join", "labels", "say",
-           "template_fields"]
+__all__ = [
+    "DATA_ZH",
+    "LANGS",
+    "MESSAGES",
+    "RULES_ZH",
+    "Lang",
+    "check_lang",
+    "data_text",
+    "group_name",
+    "html_lang",
+    "join",
+    "labels",
+    "say",
+    "template_fields",
+    "ui_text",
+]
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -269,6 +286,17 @@ MESSAGES: Mapping[str, M] = {
                                     "{count} rule(s) judged from the call's data are still reported",
                               "zh": "本通话记录中坐席没有说话，无法为其服务评分；根据通话数据判断的{count}条规则仍照常报告"},
     "unscored.nothing-judged": {"en": "no rule could be judged on this call", "zh": "本通话没有一条规则可以判断"},
+    # --- the text summary (csqa summary, Summary.table) ------------------------------------------------------
+    "summary.head": {"en": "{calls} calls ({errors} errors{skipped}), mean score {mean}, pass rate {rate}",
+                     "zh": "{calls}个通话（{errors}个错误{skipped}），平均分{mean}，合格率{rate}"},
+    "summary.skipped": {"en": "; {count} unreadable lines skipped", "zh": "；跳过了{count}行无法读取的内容"},
+    "summary.to-review": {"en": "{count} calls have fails that need a human look{more}:",
+                          "zh": "{count}个通话有需要人工复核的不通过项{more}："},
+    "summary.to-review-more": {"en": " (the {count} least sure)", "zh": "（列出最没有把握的{count}个）"},
+    "summary.agreement": {"en": "agreement with reviewers: {agreed} of {reviewed} reviewed verdicts agree ({rate}){unmatched}",
+                          "zh": "与复核人的一致情况：{reviewed}个已复核的判定中{agreed}个一致（{rate}）{unmatched}"},
+    "summary.unmatched": {"en": "; {count} reviewed verdicts are not in these reports",
+                          "zh": "；有{count}个已复核的判定不在这些报告中"},
     # --- the command line's tables (csqa score, rules, examples, eval) ------------------------------------
     "cli.scored": {"en": "{scored} calls scored, {errors} errors; mean score {mean}; {passed} of {judged} at or above "
                          "the pass mark {mark:g}",
@@ -486,6 +514,295 @@ def labels(lang: Lang | str = "en") -> Mapping[str, str]:
     ``say_instead`` …). Every key has every language (a test checks). A read-only mapping."""
     chosen = check_lang(lang)
     return MappingProxyType({key: texts[chosen] for key, texts in _LABELS.items()})
+
+
+_UI: Mapping[str, M] = {
+    # sheets (csqa score --format csv|xlsx --headers): the two tables' names and every column of both
+    "sheet.calls": {"en": "calls", "zh": "通话"},
+    "sheet.checks": {"en": "checks", "zh": "质检项"},
+    "col.call_id": {"en": "call_id", "zh": "通话ID"},
+    "col.agent_id": {"en": "agent_id", "zh": "坐席工号"},
+    "col.team": {"en": "team", "zh": "班组"},
+    "col.started_at": {"en": "started_at", "zh": "开始时间"},
+    "col.direction": {"en": "direction", "zh": "呼叫方向"},
+    "col.score": {"en": "score", "zh": "得分"},
+    "col.passed": {"en": "passed", "zh": "是否合格"},
+    "col.pass_mark": {"en": "pass_mark", "zh": "合格线"},
+    "col.vetoed": {"en": "vetoed", "zh": "一票否决"},
+    "col.failed": {"en": "failed_rules", "zh": "未通过项"},
+    "col.fails": {"en": "fails", "zh": "未通过数"},
+    "col.unscored": {"en": "unscored", "zh": "未评分原因"},
+    "col.scorecard": {"en": "scorecard", "zh": "评分表"},
+    "col.metadata": {"en": "metadata", "zh": "其他信息"},
+    "col.error": {"en": "error", "zh": "错误"},
+    "col.source": {"en": "source", "zh": "来源"},
+    "col.rule": {"en": "rule", "zh": "规则"},
+    "col.code": {"en": "code", "zh": "编号"},
+    "col.status": {"en": "status", "zh": "结果"},
+    "col.severity": {"en": "severity", "zh": "严重程度"},
+    "col.weight": {"en": "weight", "zh": "权重"},
+    "col.message": {"en": "message", "zh": "说明"},
+    "col.suggestion": {"en": "suggestion", "zh": "建议话术"},
+    "col.evidence": {"en": "evidence", "zh": "证据"},
+    "col.evidence_count": {"en": "evidence_count", "zh": "证据数"},
+    "ev.context": {"en": "context", "zh": "仅作参考"},
+    "ev.agent": {"en": "agent", "zh": "客服"},
+    "ev.customer": {"en": "customer", "zh": "客户"},
+    # pages: shared
+    "status.pass": {"en": "pass", "zh": "通过"},
+    "status.fail": {"en": "fail", "zh": "不通过"},
+    "status.not_applicable": {"en": "not applicable", "zh": "不适用"},
+    "status.not_assessable": {"en": "not assessable", "zh": "无法判断"},
+    "verdict.pass": {"en": "PASS 合格", "zh": "合格"},
+    "verdict.fail": {"en": "FAIL 不合格", "zh": "不合格"},
+    "verdict.none": {"en": "not scored", "zh": "未评分"},
+    "speaker.agent": {"en": "客服", "zh": "坐席"},
+    "speaker.customer": {"en": "客户", "zh": "客户"},
+    "direction.inbound": {"en": "inbound 呼入", "zh": "呼入"},
+    "direction.outbound": {"en": "outbound 外呼", "zh": "回访"},
+    "none": {"en": "–", "zh": "–"},
+    # the index and the summary (pages and the text summary)
+    "index.title": {"en": "csqa report", "zh": "csqa 质检报告"},
+    "fig.calls": {"en": "calls", "zh": "通话数"},
+    "fig.scored": {"en": "scored", "zh": "已评分"},
+    "fig.errors": {"en": "errors", "zh": "错误"},
+    "fig.mean": {"en": "mean score", "zh": "平均分"},
+    "fig.pass_rate": {"en": "pass rate", "zh": "合格率"},
+    "fig.pass_mark": {"en": "pass mark", "zh": "合格线"},
+    "fig.dates": {"en": "dates", "zh": "日期"},
+    "fig.reviewed": {"en": "reviewed verdicts", "zh": "已复核的判定"},
+    "fig.agreement": {"en": "agreement with reviewers", "zh": "与复核人一致率"},
+    "chart.trend": {"en": "Trend", "zh": "趋势"},
+    "chart.trend.label": {"en": "Mean score and the share of calls below the pass mark, by {period}",
+                          "zh": "按{period}统计的平均分，以及低于合格线的通话占比"},
+    "chart.trend.mean": {"en": "mean score", "zh": "平均分"},
+    "chart.trend.failing": {"en": "below the pass mark", "zh": "低于合格线"},
+    "chart.trend.tip": {"en": "{period}: {calls} calls, {scored} scored, mean {mean}, {failing} of {scored} below the "
+                              "pass mark ({rate})",
+                        "zh": "{period}：{calls}个通话，{scored}个已评分，平均分{mean}，"
+                              "{scored}个中{failing}个低于合格线（{rate}）"},
+    "chart.trend.none": {"en": "No call has a start time (started_at): there is no trend to draw.",
+                         "zh": "没有通话带开始时间（started_at）：无法绘制趋势。"},
+    "chart.trend.legend": {"en": "Line: mean score (0–100, left). Bars: share of scored calls below the pass mark (right). "
+                                 "Hover for the counts.",
+                           "zh": "折线：平均分（0–100，左轴）。柱：已评分通话中低于合格线的占比（右轴）。鼠标悬停可查看数量。"},
+    "period.day": {"en": "day", "zh": "日期"},
+    "period.week": {"en": "week", "zh": "周"},
+    "chart.fail_rate": {"en": "Fail rate per rule", "zh": "各规则不通过率"},
+    "chart.fail_rate.label": {"en": "Fail rate per rule, highest first: the share of judged calls that failed each rule",
+                              "zh": "各规则不通过率，从高到低：每条规则已判断的通话中不通过的占比"},
+    "chart.fail_rate.tip": {"en": "{code} {rule}: {fails} of {judged} judged calls failed ({rate})",
+                            "zh": "{code} {rule}：已判断的{judged}个通话中{fails}个不通过（{rate}）"},
+    "chart.fail_rate.none": {"en": "not judged", "zh": "未判断"},
+    "chart.fail_rate.legend": {"en": "Highest fail rate first; after each bar, failed / judged calls.",
+                               "zh": "不通过率从高到低；每个柱后为不通过数/已判断数。"},
+    "chart.scores": {"en": "Scores per agent", "zh": "各坐席得分"},
+    "chart.scores.label": {"en": "Scores per agent: one dot per scored call on a 0–100 axis, the mean as a vertical tick",
+                           "zh": "各坐席得分：每个已评分的通话是0–100轴上的一个点，平均分为一条竖线"},
+    "chart.scores.axis": {"en": "score", "zh": "得分"},
+    "chart.scores.none": {"en": "no scored calls", "zh": "没有已评分的通话"},
+    "chart.scores.legend": {"en": "One dot per scored call (for an agent with many calls, one dot per score, larger the "
+                                  "more calls have it); the black tick is the agent's mean; (scored/calls) after each "
+                                  "agent.",
+                            "zh": "每个已评分的通话一个点（通话多的坐席每个分数一个点，得这个分数的通话越多，点越大）"
+                                  "；黑色竖线为该坐席的平均分；坐席后为（已评分/通话数）。"},
+    "chart.scores.legend_pass": {"en": "One dot per scored call (for an agent with many calls, one dot per score, larger "
+                                       "the more calls have it; green: at or above the pass mark, red: below); the black "
+                                       "tick is the agent's mean; (scored/calls) after each agent.",
+                                 "zh": "每个已评分的通话一个点（通话多的坐席每个分数一个点，得这个分数的通话越多，"
+                                       "点越大；绿色：达到合格线，红色：低于合格线）；黑色竖线为该坐席的平均分；"
+                                       "坐席后为（已评分/通话数）。"},
+    "chart.scores.mean_tip": {"en": "{agent} mean {mean}", "zh": "{agent} 平均分{mean}"},
+    "chart.pass_mark": {"en": "pass mark {mark}", "zh": "合格线{mark}"},
+    "h.rules": {"en": "Rules", "zh": "规则"},
+    "h.agents": {"en": "Agents", "zh": "坐席"},
+    "h.groups": {"en": "By {by}", "zh": "按{by}"},
+    "h.calls": {"en": "Calls ({n})", "zh": "通话（{n}）"},
+    "h.errors": {"en": "Errors ({n})", "zh": "错误（{n}）"},
+    "h.agreement": {"en": "Agreement with reviewers", "zh": "与复核人的一致情况"},
+    "h.to_review": {"en": "Needs a human look ({n} calls)", "zh": "需要人工复核（{n}个通话）"},
+    "review.note": {"en": "Fails csqa is unsure of (a phrase heard by sound, a script line missing from raw ASR text, "
+                          "a judgement from the call's structure): look at these before they count against an agent.",
+                    "zh": "csqa 没有把握的不通过项（按读音听出的说法、原始语音识别文本中缺少的标准话术、根据通话结构作出的判断）"
+                          "：计入坐席成绩之前，请先复核。"},
+    "review.more": {"en": " The {n} least sure are listed.", "zh": "下面列出最没有把握的{n}个。"},
+    "th.unsure": {"en": "unsure fails", "zh": "没有把握的不通过项"},
+    "th.confidence": {"en": "confidence", "zh": "置信度"},
+    "errors.note": {"en": "Calls that could not be read or scored.", "zh": "无法读取或评分的通话。"},
+    "errors.line": {"en": " line {line}", "zh": " 第{line}行"},
+    "th.code": {"en": "code", "zh": "编号"},
+    "th.rule": {"en": "rule", "zh": "规则"},
+    "th.fails": {"en": "fails", "zh": "不通过数"},
+    "th.judged": {"en": "judged", "zh": "已判断"},
+    "th.fail_rate": {"en": "fail rate", "zh": "不通过率"},
+    "th.na": {"en": "n/a", "zh": "不适用"},
+    "th.not_assessable": {"en": "not assessable", "zh": "无法判断"},
+    "th.agent": {"en": "agent", "zh": "坐席"},
+    "th.team": {"en": "team", "zh": "班组"},
+    "th.calls": {"en": "calls", "zh": "通话数"},
+    "th.scored": {"en": "scored", "zh": "已评分"},
+    "th.mean": {"en": "mean score", "zh": "平均分"},
+    "th.pass_rate": {"en": "pass rate", "zh": "合格率"},
+    "th.fails_most": {"en": "fails most", "zh": "最常不通过"},
+    "th.day": {"en": "day", "zh": "日期"},
+    "th.week": {"en": "week", "zh": "周"},
+    "th.below": {"en": "below pass mark", "zh": "低于合格线"},
+    "th.call": {"en": "call", "zh": "通话"},
+    "th.started": {"en": "started", "zh": "开始时间"},
+    "th.direction": {"en": "direction", "zh": "呼叫方向"},
+    "th.score": {"en": "score", "zh": "得分"},
+    "th.verdict": {"en": "verdict", "zh": "结论"},
+    "th.failed": {"en": "failed rules", "zh": "未通过的规则"},
+    "th.reviews": {"en": "reviews", "zh": "复核"},
+    "th.where": {"en": "where", "zh": "位置"},
+    "th.message": {"en": "message", "zh": "说明"},
+    "th.reviewed": {"en": "reviewed", "zh": "已复核"},
+    "th.agreed": {"en": "agreed", "zh": "一致"},
+    "th.agreement": {"en": "agreement", "zh": "一致率"},
+    "th.false_alarms": {"en": "csqa fail, reviewer not", "zh": "csqa 判不通过、复核人未判"},
+    "th.missed": {"en": "reviewer fail, csqa not", "zh": "复核人判不通过、csqa 未判"},
+    "th.other": {"en": "other", "zh": "其他"},
+    "th.conflicts": {"en": "conflicting reviews", "zh": "有冲突的复核"},
+    "th.conflicting": {"en": "conflicting", "zh": "有冲突"},
+    "agreement.note": {"en": "Each reviewed verdict compared with these reports' status for it. Conflicting reviews (two "
+                             "reviewers giving one verdict different statuses) are counted apart and left out.",
+                       "zh": "每个已复核的判定都与这些报告给出的状态相比较。有冲突的复核（两位复核人对同一判定给出不同的状态）"
+                             "单独计数，不计入一致率。"},
+    "agreement.unmatched": {"en": "{n} reviews name a call or rule that is not in these reports.",
+                            "zh": "有{n}条复核所指的通话或规则不在这些报告中。"},
+    "group.none.agent": {"en": "(no agent_id)", "zh": "（无坐席工号）"},
+    "group.none.team": {"en": "(no team)", "zh": "（无班组）"},
+    "group.none.day": {"en": "(no date)", "zh": "（无日期）"},
+    "group.none.week": {"en": "(no date)", "zh": "（无日期）"},
+    "group.none": {"en": "(none)", "zh": "（无）"},
+    "calls.search": {"en": "Search", "zh": "搜索"},
+    "calls.search.hint": {"en": "call, agent, team, rule, metadata…", "zh": "通话、坐席、班组、规则、元数据…"},
+    "calls.rule": {"en": "Failed rule", "zh": "未通过的规则"},
+    "calls.agent": {"en": "Agent", "zh": "坐席"},
+    "calls.team": {"en": "Team", "zh": "班组"},
+    "calls.verdict": {"en": "Verdict", "zh": "结论"},
+    "calls.from": {"en": "From", "zh": "从"},
+    "calls.to": {"en": "To", "zh": "到"},
+    "calls.any": {"en": "any", "zh": "全部"},
+    "calls.clear": {"en": "Clear", "zh": "清除"},
+    "calls.shown": {"en": "{first}–{last} of {n} matching calls ({total} in all)",
+                    "zh": "第{first}–{last}个，共{n}个符合条件的通话（总计{total}个）"},
+    "calls.none": {"en": "No call matches ({total} in all).", "zh": "没有符合条件的通话（总计{total}个）。"},
+    "calls.prev": {"en": "← previous", "zh": "← 上一页"},
+    "calls.next": {"en": "next →", "zh": "下一页 →"},
+    "calls.sort": {"en": "Sort by {column}", "zh": "按{column}排序"},
+    "calls.nojs": {"en": "Sorting, filtering and paging need JavaScript; without it every call is listed below.",
+                   "zh": "排序、筛选和翻页需要浏览器启用脚本；未启用时，下方列出全部通话。"},
+    "calls.fail_link": {"en": "show the calls that failed {rule}", "zh": "显示{rule}不通过的通话"},
+    "calls.reviewed": {"en": "{n} reviewed", "zh": "已复核{n}项"},
+    "calls.disagreed": {"en": "{n} disagree", "zh": "{n}项不一致"},
+    "calls.veto": {"en": "veto", "zh": "一票否决"},
+    "calls.dir.inbound": {"en": "inbound", "zh": "呼入"},
+    "calls.dir.outbound": {"en": "outbound", "zh": "回访"},
+    # one call
+    "call.title": {"en": "Call", "zh": "通话"},
+    "call.back": {"en": "← all calls", "zh": "← 全部通话"},
+    "call.agent": {"en": "agent 客服", "zh": "坐席"},
+    "call.team": {"en": "team", "zh": "班组"},
+    "call.started": {"en": "started", "zh": "开始时间"},
+    "call.direction": {"en": "direction", "zh": "呼叫方向"},
+    "call.score": {"en": "score", "zh": "得分"},
+    "call.pass_mark": {"en": "pass mark", "zh": "合格线"},
+    "call.verdict": {"en": "verdict", "zh": "结论"},
+    "call.vetoed": {"en": "vetoed 一票否决", "zh": "一票否决"},
+    "call.no_score": {"en": "no score", "zh": "无分数"},
+    "call.rules": {"en": "rules", "zh": "规则"},
+    "call.scorecard": {"en": "scorecard", "zh": "评分表"},
+    "call.metadata": {"en": "metadata", "zh": "元数据"},
+    "h.transcript": {"en": "Transcript", "zh": "通话记录"},
+    "transcript.missing": {"en": "This report was stored without its transcript; the evidence is listed with each rule "
+                                 "below.",
+                           "zh": "本报告保存时没有附带通话记录；证据列在下方各条规则中。"},
+    "transcript.legend": {"en": "Highlights: {fail} {pass} {na} {ctx} — the small code after a highlight links to its "
+                                "rule below; hover for the finding. The customer's words are marked as context only: "
+                                "they are never the agent's fault.",
+                          "zh": "标注：{fail} {pass} {na} {ctx} —— 标注后的小编号链接到下方对应的规则；鼠标悬停可查看检查结果。"
+                                "客户的话只作为参考标出，绝不算作坐席的过错。"},
+    "transcript.ctx": {"en": "customer's words (context)", "zh": "客户的话（参考）"},
+    "transcript.ctx_title": {"en": "the customer's words, shown as context for the agent's verdict, not as a fault",
+                             "zh": "客户的话：作为判定坐席的参考显示，并非过错"},
+    "th.index": {"en": "#", "zh": "#"},
+    "th.speaker": {"en": "speaker", "zh": "角色"},
+    "th.time": {"en": "time", "zh": "时间"},
+    "th.text": {"en": "text", "zh": "内容"},
+    "th.status": {"en": "status", "zh": "状态"},
+    "th.finding": {"en": "finding", "zh": "检查结果"},
+    "th.say": {"en": "say instead", "zh": "建议话术"},
+    "th.evidence": {"en": "evidence", "zh": "证据"},
+    "th.review": {"en": "review", "zh": "复核"},
+    "ev.context_item": {"en": "customer's words, context", "zh": "客户的话，仅作参考"},
+    "severity.critical": {"en": "critical", "zh": "严重"},
+    "severity.major": {"en": "major", "zh": "重要"},
+    "severity.minor": {"en": "minor", "zh": "轻微"},
+    "severity.warning": {"en": "warning", "zh": "提示"},
+    "sep.comma": {"en": ", ", "zh": "，"},
+    # the review loop (call pages and the index; the labels the pages' script shows go into the page's data)
+    "review.reviewer": {"en": "Reviewer", "zh": "复核人"},
+    "review.reviewer.hint": {"en": "your name", "zh": "您的姓名"},
+    "review.right": {"en": "right", "zh": "正确"},
+    "review.wrong": {"en": "wrong", "zh": "有误"},
+    "review.should_be": {"en": "should be", "zh": "应为"},
+    "review.comment": {"en": "comment", "zh": "备注"},
+    "review.save": {"en": "Save reviews", "zh": "保存复核结果"},
+    "review.help": {"en": "Mark each verdict right or wrong; for a wrong one choose the status it should have. Your reviews "
+                          "are kept in this browser for this folder of pages and go into a file when you press Save: "
+                          "keep the files and give them to 'csqa reviews'.",
+                    "zh": "逐条标记判定正确或有误；判定有误时，选择它应有的状态。复核结果保存在本浏览器中（按这一文件夹的页面）"
+                          "，按「保存复核结果」时写入文件：请保留这些文件，并交给「csqa reviews」命令处理。"},
+    "review.count": {"en": "{n} reviews kept in this browser for these pages",
+                     "zh": "本浏览器为这些页面保存了{n}条复核"},
+    "review.saved": {"en": "saved {file}", "zh": "已保存 {file}"},
+    "review.need_name": {"en": "Enter your name first: every review carries its reviewer.",
+                         "zh": "请先填写您的姓名：每条复核都要注明复核人。"},
+    "review.no_storage": {"en": "This browser keeps nothing for local files: save before you leave the page.",
+                          "zh": "本浏览器不为本地文件保存任何内容：离开页面之前请先保存。"},
+    "review.nothing": {"en": "No review to save yet.", "zh": "还没有可保存的复核。"},
+    "review.clear": {"en": "clear this review", "zh": "清除这条复核"},
+    "review.given": {"en": "reviewed by {reviewer}: {verdict}", "zh": "{reviewer}的复核：{verdict}"},
+    "review.given_wrong": {"en": "should be {status}", "zh": "应为{status}"},
+    "review.nojs": {"en": "Reviewing verdicts needs JavaScript.", "zh": "复核判定需要浏览器启用脚本。"},
+}
+"""The fixed words of the pages (index, call pages, charts, the review controls and the labels their scripts
+show), of the text summary and of the sheets' headers, by key: English and Simplified Chinese. The English
+pages keep the few Chinese words they always had (``PASS 合格``, ``客服``), the Chinese pages are Chinese
+throughout."""
+
+_UI_TEXT: Mapping[Lang, Mapping[str, str]] = {
+    lang: MappingProxyType({key: texts[lang] for key, texts in _UI.items()}) for lang in LANGS}
+
+_HTML_LANG: Mapping[Lang, str] = {"en": "en", "zh": "zh-CN"}
+
+
+def ui_text(lang: Lang | str = "en") -> Mapping[str, str]:
+    """The words of the pages, the text summary and the sheets' headers in ``lang``, by key (``th.call``,
+    ``status.fail``, ``review.save`` …; every key has every language, a test checks). A read-only mapping;
+    an unknown language is a :class:`~csqa.errors.UsageError` (E400)."""
+    return _UI_TEXT[check_lang(lang)]
+
+
+_NO_KEY = {_UI[key]["en"]: key for key in ("group.none", "group.none.agent", "group.none.team", "group.none.day")}
+
+
+def group_name(text: Mapping[str, str], by: str, key: str) -> str:
+    """A group's key as a page or the text summary shows it in the words of ``text`` (:func:`ui_text`): the
+    group of the calls without a value (``(no team)``, keyed in English in every summary) in those words, a
+    direction as the language names it, and any other key (an agent id, a team, a date) as it is."""
+    if key in _NO_KEY:
+        return text.get(_NO_KEY[key], key)
+    if by == "direction":
+        return text.get(f"calls.dir.{key}", key)
+    return key
+
+
+def html_lang(lang: Lang) -> str:
+    """The ``lang`` attribute of a page in ``lang`` (``zh-CN`` for Simplified Chinese): it tells browsers
+    and screen readers the language of the page's words."""
+    return _HTML_LANG[lang]
 
 
 def template_fields(template: str) -> set[str]:

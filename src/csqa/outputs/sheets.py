@@ -34,8 +34,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from csqa.errors import UsageError
 from csqa.input.model import CallError
+from csqa.outputs.i18n import ui_text
 from csqa.outputs.report import CheckResult, Report
-from csqa.outputs.strings import labels
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -303,7 +303,7 @@ def write_sheets(
     """
     target = Path(path)
     chosen = _format_of(target, format)
-    t = labels(headers)
+    t = ui_text(headers)
     rows = _Rows(results, t)
     final = [target, checks_path(target)] if chosen == "csv" else [target]
     partial = [p.with_name(p.name + ".partial") for p in final]

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from csqa.errors import InputError, InputProblem, UsageError
 from csqa.input.model import CallError
+from csqa.outputs.i18n import Lang, check_lang, group_name, say, ui_text
 from csqa.outputs.report import Report
 from csqa.outputs.reviews import AgreementCounter, ReviewSet, RuleAgreement
-from csqa.outputs.strings import labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -130,14 +130,26 @@ class Summary(BaseModel):
     to_review_calls: int = 0
     to_review: tuple[ReviewItem, ...] = ()
     """The calls whose fails need a human look, the least sure first (at most ``review_top`` of them)."""
+    lang: Lang = Field(default="en", exclude=True)
+    """The language :meth:`table` and Jupyter show the summary in; not part of its data (left out of its
+    JSON): the counts are the same in every language."""
+
+    def in_lang(self, lang: Lang) -> Summary:
+        """This summary shown in ``lang`` (``"en"`` or ``"zh"``): the same counts, other words."""
+        chosen = check_lang(lang)
+        return self if chosen == self.lang else self.model_copy(update={"lang": chosen})
 
     def grouped(self, by: str) -> tuple[GroupSummary, ...]:
         """The groups of one grouping (``"team"``, ``"day"`` …), in key order, the group without a key last."""
         return tuple(g for g in self.groups if g.by == by)
 
-    def table(self) -> str:
-        """The summary as terminal tables."""
+    def table(self, *, lang: Lang | None = None) -> str:
+        """The summary as terminal tables, in ``lang`` (default: the summary's own)."""
         from csqa.outputs.tables import table
+
+        chosen = self.lang if lang is None else check_lang(lang)
+        t = ui_text(chosen)
+        comma = t["sep.comma"]
 
         def pct(value: float | None) -> str:
             return "-" if value is None else f"{value:.0%}"
@@ -146,47 +158,53 @@ class Summary(BaseModel):
             return "-" if value is None else f"{value:.1f}"
 
         def most(top: Iterable[tuple[str, int]]) -> str:
-            return ", ".join(f"{rule} ×{count}" for rule, count in top) or "-"
+            return comma.join(f"{rule} ×{count}" for rule, count in top) or "-"
 
-        skipped = f"; {self.unreadable} unreadable lines skipped" if self.unreadable else ""
-        head = (f"{self.calls} calls ({self.errors} errors{skipped}), mean score {num(self.mean_score)}, "
-                f"pass rate {pct(self.pass_rate)}\n\n")
+        def headers(*keys: str) -> list[str]:
+            return [t[f"th.{key}"] for key in keys]
+
+        skipped = say(chosen, "summary.skipped", count=self.unreadable) if self.unreadable else ""
+        head = say(chosen, "summary.head", calls=self.calls, errors=self.errors, skipped=skipped,
+                   mean=num(self.mean_score), rate=pct(self.pass_rate)) + "\n\n"
         parts = [head + table(
-            ["code", "rule", "fails", "judged", "fail rate", "n/a", "not assessable"],
+            headers("code", "rule", "fails", "judged", "fail_rate", "na", "not_assessable"),
             [[r.code, r.rule, str(r.fails), str(r.judged), pct(r.fail_rate), str(r.not_applicable), str(r.not_assessable)]
              for r in self.rules],
         )]
         if not self.by:
             parts.append(table(
-                ["agent", "calls", "mean score", "pass rate", "fails most"],
-                [[a.agent_id, str(a.calls), num(a.mean_score), pct(a.pass_rate), most(a.top_fails)] for a in self.agents],
+                headers("agent", "calls", "mean", "pass_rate", "fails_most"),
+                [[group_name(t, "agent", a.agent_id), str(a.calls), num(a.mean_score), pct(a.pass_rate),
+                  most(a.top_fails)] for a in self.agents],
             ))
         if self.to_review:
-            more = f" (the {len(self.to_review)} least sure)" if self.to_review_calls > len(self.to_review) else ""
-            parts.append(f"{self.to_review_calls} calls have fails that need a human look{more}:\n\n" + table(
-                ["call", "agent", "unsure fails", "confidence"],
-                [[r.call_id, r.agent_id or "-", ", ".join(r.rules), f"{r.confidence:.2f}"] for r in self.to_review],
+            more = (say(chosen, "summary.to-review-more", count=len(self.to_review))
+                    if self.to_review_calls > len(self.to_review) else "")
+            parts.append(say(chosen, "summary.to-review", count=self.to_review_calls, more=more) + "\n\n" + table(
+                headers("call", "agent", "unsure", "confidence"),
+                [[r.call_id, r.agent_id or "-", comma.join(r.rules), f"{r.confidence:.2f}"] for r in self.to_review],
             ))
         parts.extend(table(
-            [by, "calls", "scored", "mean score", "pass rate", "below pass mark", "fails most"],
-            [[g.key, str(g.calls), str(g.scored), num(g.mean_score), pct(g.pass_rate), str(g.below_pass_mark),
-              most(g.top_fails)] for g in self.grouped(by)],
+            [t.get(f"th.{by}", by), *headers("calls", "scored", "mean", "pass_rate", "below", "fails_most")],
+            [[group_name(t, by, g.key), str(g.calls), str(g.scored), num(g.mean_score), pct(g.pass_rate),
+              str(g.below_pass_mark), most(g.top_fails)] for g in self.grouped(by)],
         ) for by in self.by)
         if self.agreement or self.reviews_unmatched:
             rows = [[a.code, a.rule, str(a.reviewed), str(a.agreed), pct(a.agreement), str(a.false_alarms),
                      str(a.missed), str(a.other), str(a.conflicts)] for a in self.agreement]
             reviewed = sum(a.reviewed for a in self.agreement)
             agreed = sum(a.agreed for a in self.agreement)
-            overall = f"{agreed} of {reviewed} reviewed verdicts agree ({pct(agreed / reviewed if reviewed else None)})"
-            unmatched = (f"; {self.reviews_unmatched} reviewed verdicts are not in these reports"
-                         if self.reviews_unmatched else "")
-            parts.append(f"agreement with reviewers: {overall}{unmatched}\n" + table(
-                ["code", "rule", "reviewed", "agreed", "agreement", "csqa fail, reviewer not", "reviewer fail, csqa not",
-                 "other", "conflicting"], rows))
+            unmatched = say(chosen, "summary.unmatched", count=self.reviews_unmatched) if self.reviews_unmatched else ""
+            overall = say(chosen, "summary.agreement", agreed=agreed, reviewed=reviewed,
+                          rate=pct(agreed / reviewed if reviewed else None), unmatched=unmatched)
+            parts.append(overall + "\n" + table(
+                headers("code", "rule", "reviewed", "agreed", "agreement", "false_alarms", "missed", "other", "conflicting"),
+                rows))
         return "\n\n".join(parts) + "\n"
 
     def _repr_html_(self) -> str:
-        """Figures, the charts and the tables, for Jupyter (the index page's summary, without the calls)."""
+        """Figures, the charts and the tables, for Jupyter (the index page's summary, without the calls), in the
+        summary's language."""
         from csqa.outputs.summaryview import render_summary
 
         return render_summary(self)
@@ -284,7 +302,7 @@ def group_key(by: str) -> Callable[[Report], str]:
         raw = _KEYS[by]
     else:
         raise UsageError(f"cannot group by {by!r}; use {', '.join(GROUPINGS)} or metadata.KEY")
-    text = labels()
+    text = ui_text()
     missing = text.get(f"group.none.{by}", text["group.none"])
     return lambda report: raw(report) or missing
 
@@ -341,14 +359,17 @@ def summarize(
     scores: bool = True,
     reviews: ReviewSet | None = None,
     review_top: int = 200,
+    lang: Lang = "en",
 ) -> Summary:
     """Summarise reports (error records are counted, not scored).
 
     ``by`` groups the calls too (one or several of :data:`GROUPINGS`, or ``metadata.KEY``); ``scores=False``
     leaves out each agent's list of scores, so that memory no longer grows with the calls; ``reviews`` adds
     the agreement of each rule's verdicts with the reviewers'. The calls whose fails are unsure (``review``)
-    are counted, and the ``review_top`` least sure listed, so a reviewer knows where to look first.
+    are counted, and the ``review_top`` least sure listed, so a reviewer knows where to look first. ``lang``
+    is the language the summary is shown in (:meth:`Summary.table`, Jupyter); its counts do not depend on it.
     """
+    chosen = check_lang(lang)
     groupings = (by,) if isinstance(by, str) else tuple(by)
     keys = {name: group_key(name) for name in groupings}
     calls = errors = 0
@@ -429,6 +450,7 @@ def summarize(
         pass_marks=tuple(sorted(pass_marks)),
         to_review_calls=queued,
         to_review=tuple(item for _, _, item in sorted(queue, key=lambda e: (-e[0], -e[1]))),
+        lang=chosen,
     )
 
 

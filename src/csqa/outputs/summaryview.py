@@ -6,7 +6,8 @@ are inline SVG with their numbers in ``data-`` attributes and ``<title>`` toolti
 from the network, a screen reader gets each chart's label, and a test can read the values back.
 
 The index page (:mod:`csqa.outputs.html`) and ``Summary._repr_html_`` (Jupyter) are both built from these
-parts. Labels come from :mod:`csqa.outputs.strings`.
+parts. Their words come from the catalogue (:func:`csqa.outputs.i18n.ui_text`), in English or Simplified
+Chinese; the ``data-`` attributes and group keys are the same in both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from csqa.outputs.callview import _COMMON_CSS, _data, _num, _pct, escape
-from csqa.outputs.strings import labels
+from csqa.outputs.i18n import Lang, check_lang, group_name, html_lang, ui_text
 
 if TYPE_CHECKING:
     from csqa.outputs.reviews import RuleAgreement
@@ -66,7 +67,7 @@ def _sorted_rules(rules: Sequence[RuleSummary]) -> list[RuleSummary]:
 def fail_rate_chart(rules: Sequence[RuleSummary], text: Mapping[str, str] | None = None) -> str:
     """Horizontal bars, one per rule, highest fail rate first: the share of judged calls that failed the rule
     (0–100 %), with the counts (failed / judged) after each bar."""
-    t = text or labels()
+    t = text or ui_text()
     left, plot, row, top = 250, 400, 22, 22
     ordered = _sorted_rules(rules)
     width, height = left + plot + 110, top + row * len(ordered) + 8
@@ -108,7 +109,7 @@ def _swarm(xs: Sequence[float], radius: float, levels: int) -> list[int]:
 def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: Mapping[str, str] | None = None) -> str:
     """One row per agent: each scored call a dot on a 0–100 axis, the agent's mean a tick, the pass mark a
     dashed line."""
-    t = text or labels()
+    t = text or ui_text()
     left, plot, row, top, radius = 150, 520, 50, 22, 5.0
     width, height = left + plot + 30, top + row * len(agents) + 36
     bottom = top + row * len(agents)
@@ -132,7 +133,8 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
                     f'text-anchor="middle">{mark}</text>')
     for i, agent in enumerate(agents):
         mid = top + i * row + row / 2
-        body.append(f'<text class="label" x="{left - 10}" y="{mid + 4:g}" text-anchor="end">{escape(agent.agent_id)}'
+        name = group_name(t, "agent", agent.agent_id)
+        body.append(f'<text class="label" x="{left - 10}" y="{mid + 4:g}" text-anchor="end">{escape(name)}'
                     f' <tspan class="tick">({agent.scored}/{agent.calls})</tspan></text>')
         if not agent.scores:
             body.append(f'<text class="tick" x="{left + 4}" y="{mid + 4:g}">{escape(t["chart.scores.none"])}</text>')
@@ -141,7 +143,8 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
             x = x_of(agent.mean_score)
             body.append(f'<line class="mean" x1="{x:.1f}" y1="{mid - row / 2 + 4:g}" x2="{x:.1f}" y2="{mid + row / 2 - 4:g}" '
                         f'data-agent="{escape(agent.agent_id)}" data-mean="{_data(agent.mean_score)}">'
-                        f"<title>{escape(agent.agent_id)} mean {agent.mean_score:.1f}</title></line>")
+                        f"<title>{escape(t['chart.scores.mean_tip'].format(agent=name, mean=f'{agent.mean_score:.1f}'))}"
+                        "</title></line>")
         # One dot per call; an agent with many calls gets one dot per score, sized by how many calls have it
         # (10,000 calls would otherwise be 10,000 dots, most of them on top of each other).
         many = len(agent.scores) > _DOTS_PER_AGENT
@@ -150,7 +153,7 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
             kind = "plain" if pass_mark is None else ("pass" if score >= pass_mark else "fail")
             size = radius * min(3.0, 1 + math.log10(n)) if many else radius
             count = f' data-count="{n}"' if many else ""
-            tip = f"{agent.agent_id}: {score:g}" + (f" × {n}" if many else "")
+            tip = f"{name}: {score:g}" + (f" × {n}" if many else "")
             body.append(f'<circle class="dot {kind}" cx="{x_of(score):.1f}" cy="{mid + level * (2 * radius - 1):.1f}" '
                         f'r="{size:.3g}" data-agent="{escape(agent.agent_id)}" data-score="{_data(score)}"{count}>'
                         f"<title>{escape(tip)}</title></circle>")
@@ -177,7 +180,7 @@ def trend_chart(period: str, groups: Sequence[GroupSummary], pass_mark: float | 
                 text: Mapping[str, str] | None = None) -> str:
     """Mean score per period as a line (left axis, 0–100), and the share of scored calls below the pass mark
     as bars (right axis, 0–100 %), each with its counts in its tooltip and ``data-`` attributes."""
-    t = text or labels()
+    t = text or ui_text()
     left, right, top, plot_h = 44, 52, 16, 170
     n = len(groups)
     step = max(8.0, min(48.0, 720 / max(n, 1)))
@@ -226,7 +229,7 @@ def pass_mark_of(summary: Summary) -> float | None:
 
 
 def figures(summary: Summary, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     pass_mark = pass_mark_of(summary)
     items = [(t["fig.calls"], str(summary.calls)), (t["fig.scored"], str(summary.scored)),
              (t["fig.errors"], str(summary.errors)), (t["fig.mean"], _num(summary.mean_score)),
@@ -264,34 +267,35 @@ def _rule_rows(summary: Summary, prefix: str, filter_links: bool, t: Mapping[str
 
 def rule_table(summary: Summary, *, prefix: str = "", filter_links: bool = False,
                text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     headers = [t["th.code"], t["th.rule"], "#" + t["th.fails"], "#" + t["th.judged"], "#" + t["th.fail_rate"],
                "#" + t["th.na"], "#" + t["th.not_assessable"]]
     return table(headers, _rule_rows(summary, prefix, filter_links, t), "rules")
 
 
-def _most(top: Iterable[tuple[str, int]], prefix: str) -> str:
-    return ", ".join(f'<a href="#{prefix}rule-{escape(rule)}">{escape(rule)}</a> ×{n}' for rule, n in top) or "–"
+def _most(top: Iterable[tuple[str, int]], prefix: str, t: Mapping[str, str]) -> str:
+    return t["sep.comma"].join(f'<a href="#{prefix}rule-{escape(rule)}">{escape(rule)}</a> ×{n}' for rule, n in top) or "–"
 
 
 def agent_table(agents: Sequence[AgentSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
-    rows = (f"<tr><td>{escape(a.agent_id)}</td><td class=\"num\">{a.calls}</td><td class=\"num\">{_num(a.mean_score)}</td>"
-            f'<td class="num">{_pct(a.pass_rate)}</td><td>{_most(a.top_fails, prefix)}</td></tr>' for a in agents)
+    t = text or ui_text()
+    rows = (f"<tr><td>{escape(group_name(t, 'agent', a.agent_id))}</td><td class=\"num\">{a.calls}</td>"
+            f'<td class="num">{_num(a.mean_score)}</td><td class="num">{_pct(a.pass_rate)}</td>'
+            f"<td>{_most(a.top_fails, prefix, t)}</td></tr>" for a in agents)
     return table([t["th.agent"], "#" + t["th.calls"], "#" + t["th.mean"], "#" + t["th.pass_rate"], t["th.fails_most"]], rows)
 
 
 def group_table(by: str, groups: Sequence[GroupSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
-    rows = (f'<tr data-group="{escape(g.key)}"><td>{escape(g.key)}</td><td class="num">{g.calls}</td>'
+    t = text or ui_text()
+    rows = (f'<tr data-group="{escape(g.key)}"><td>{escape(group_name(t, by, g.key))}</td><td class="num">{g.calls}</td>'
             f'<td class="num">{g.scored}</td><td class="num">{_num(g.mean_score)}</td><td class="num">{_pct(g.pass_rate)}</td>'
-            f'<td class="num">{g.below_pass_mark}</td><td>{_most(g.top_fails, prefix)}</td></tr>' for g in groups)
+            f'<td class="num">{g.below_pass_mark}</td><td>{_most(g.top_fails, prefix, t)}</td></tr>' for g in groups)
     return table([t.get(f"th.{by}", by), "#" + t["th.calls"], "#" + t["th.scored"], "#" + t["th.mean"],
                   "#" + t["th.pass_rate"], "#" + t["chart.trend.failing"], t["th.fails_most"]], rows, "groups")
 
 
 def agreement_table(agreement: Sequence[RuleAgreement], unmatched: int, *, text: Mapping[str, str] | None = None) -> str:
-    t = text or labels()
+    t = text or ui_text()
     rows = (f'<tr data-rule="{escape(a.rule)}"><td><code>{escape(a.code)}</code></td><td>{escape(a.rule)}</td>'
             f'<td class="num">{a.reviewed}</td><td class="num">{a.agreed}</td><td class="num">{_pct(a.agreement)}</td>'
             f'<td class="num">{a.false_alarms}</td><td class="num">{a.missed}</td><td class="num">{a.other}</td>'
@@ -307,7 +311,7 @@ def agreement_table(agreement: Sequence[RuleAgreement], unmatched: int, *, text:
 def charts(summary: Summary, text: Mapping[str, str] | None = None) -> str:
     """The trend (when calls have start times), the fail rate per rule, and the scores per agent (when the
     summary kept them)."""
-    t = text or labels()
+    t = text or ui_text()
     pass_mark = pass_mark_of(summary)
     parts = []
     period, groups = trend_groups(summary)
@@ -326,15 +330,18 @@ def charts(summary: Summary, text: Mapping[str, str] | None = None) -> str:
     return '<div class="charts">' + "".join(parts) + "</div>"
 
 
-def render_summary(summary: Summary, *, text: Mapping[str, str] | None = None) -> str:
+def render_summary(summary: Summary, *, lang: Lang | None = None, text: Mapping[str, str] | None = None) -> str:
     """The summary as an embeddable ``<div>`` with its own style (Jupyter): figures, charts, then the rule,
-    agreement and agent (or group) tables."""
-    t = text or labels()
+    agreement and agent (or group) tables, in ``lang`` (default: the summary's own)."""
+    chosen = summary.lang if lang is None else check_lang(lang)
+    t = text or ui_text(chosen)
     parts = [figures(summary, t), charts(summary, t), f"<h2>{escape(t['h.rules'])}</h2>", rule_table(summary, text=t)]
     if summary.agreement:
         parts += [f"<h2>{escape(t['h.agreement'])}</h2>", agreement_table(summary.agreement, summary.reviews_unmatched, text=t)]
     if not summary.by:
         parts += [f"<h2>{escape(t['h.agents'])}</h2>", agent_table(summary.agents, text=t)]
     for by in summary.by:
-        parts += [f"<h2>{escape(t['h.groups'].format(by=by))}</h2>", group_table(by, summary.grouped(by), text=t)]
-    return f'<div class="csqa" lang="zh-CN"><style>{SUMMARY_CSS}</style>\n' + "\n".join(parts) + "\n</div>"
+        parts += [f"<h2>{escape(t['h.groups'].format(by=t.get(f'th.{by}', by)))}</h2>",
+                  group_table(by, summary.grouped(by), text=t)]
+    return (f'<div class="csqa" lang="{html_lang(chosen)}"><style>{SUMMARY_CSS}</style>\n' + "\n".join(parts)
+            + "\n</div>")

@@ -53,7 +53,7 @@
     clear.type = "button";
     clear.className = "clear";
     clear.textContent = "×";
-    clear.title = T.clear || "clear";
+    clear.title = T.clear;
     clear.hidden = true;
     cell.insertBefore(clear, should);
 

@@ -2,7 +2,8 @@
    (#csqa-calls); this script draws one page of the matching rows at a time, building each row the first time
    it is shown (a page read without JavaScript has every call in a plain table instead, in a <noscript>).
    The state is kept in the address (#calls:sort=score&dir=asc&q=…), so a link, a reload or the way back from
-   a call page shows the same list. */
+   a call page shows the same list. The words it shows come with the page's data (data.text), in the page's
+   language; the rows, their keys and the state in the address are the same in every language. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("csqa-data").textContent);
@@ -62,6 +63,8 @@
         cell.appendChild(a);
       } else if (key === "score") {
         cell = td(r.shown, "num");
+      } else if (key === "direction") {
+        cell = td(T["dir." + r.direction] || r.direction || DASH);
       } else if (key === "verdict") {
         cell = td();
         cell.appendChild(badge(T["verdict." + r.verdict], "badge s-" + (r.verdict === "none" ? "none" : r.verdict)));
@@ -75,7 +78,7 @@
         cell = td(r.failed.length ? r.failed.join(" ") : DASH);
         if (r.vetoed) {
           cell.appendChild(document.createTextNode(" "));
-          cell.appendChild(badge("veto " + r.vetoed, "badge s-fail"));
+          cell.appendChild(badge(T.veto + " " + r.vetoed, "badge s-fail"));
         }
       } else {
         cell = td(r[key] || DASH);
@@ -88,7 +91,8 @@
 
   function searchText(r) {
     if (r.search === null) {
-      r.search = [r.call, r.agent, r.team, r.started, r.direction, r.shown, T["verdict." + r.verdict],
+      r.search = [r.call, r.agent, r.team, r.started, r.direction, T["dir." + r.direction] || "", r.shown,
+                  T["verdict." + r.verdict],
                   r.failed.join(" "), r.vetoed, r.meta].join(" ").toLowerCase();
     }
     return r.search;
