@@ -77,8 +77,28 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
 
 
 def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
-    """An agent utterance that neither answers nor restates: a back-channel, or a question for details."""
-    return ctx.is_backchannel(u) or u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
+    """An agent utterance that neither answers nor restates: a back-channel, a question for details, or talk
+    about the line (喂喂,听得到吗?您那边声音断断续续的): the agent has not heard the matter yet."""
+    return (ctx.is_backchannel(u) or u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
+            or ctx.lexicon_hit(u, "line-trouble") is not None)
+
+
+def _corrected(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether the customer's reply to a restatement corrects it (不是,是提速 / 不对): the restatement named
+    another matter, and the agent has still to restate the right one."""
+    following = next((c for c in ctx.doc.utterances[u.index + 1 :] if c.speaker == "customer"), None)
+    if following is None:
+        return False
+    hit = ctx.lexicon_hit(following, "correction")
+    return hit is not None and hit.start == 0
+
+
+def _context_of(ctx: Context, matter: UtteranceDoc) -> list[UtteranceDoc]:
+    """What the customer's matter answers, when it answers the agent: on a callback the customer's first
+    words of substance often reply to the agent's own question (请问您家上周安检做了吗? — 没做啊,没人通知我),
+    and a restatement may name the agent's topic (您是说您家没有做入户安检,是吗?)."""
+    before = ctx.doc.utterances[matter.index - 1] if matter.index else None
+    return [before] if before is not None and before.speaker == "agent" and before.is_question else []
 
 
 def restate_question(ctx: Context) -> CheckResult:
@@ -91,14 +111,14 @@ def restate_question(ctx: Context) -> CheckResult:
     matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
     if matter is None:
         return ctx.not_applicable(ctx.say("restate.no-matter"))
-    said: list[UtteranceDoc] = []
+    said: list[UtteranceDoc] = _context_of(ctx, matter)
     mismatched: UtteranceDoc | None = None
     for u in doc.utterances[matter.index :]:
         if u.speaker == "customer":
             said.append(u)
             continue
         if _restatement(ctx, u):
-            if _shares_content(ctx, u, said, params):
+            if _shares_content(ctx, u, said, params) and not _corrected(ctx, u):
                 lead = ctx.find_part([u], "lead") or ctx.find_part([u], "tag")
                 assert lead is not None
                 return ctx.result(
@@ -129,6 +149,7 @@ RESTATE_CHECK = Check(
     restate_question,
     params=RestateParams,
     step_parts=("lead", "tag"),
-    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye"),
+    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
+              "line-trouble", "correction"),
     manual="您是咨询有关 **的问题,是吗?",
 )

@@ -56,6 +56,7 @@ from pydantic import Field, ValidationError
 from csqa.checks.kinds import PhraseForbidden, Silence, SiteCheck
 from csqa.checks.restate import (
     RestateParams,
+    _context_of,
     _core_tokens,
     _is_matter,
     _is_waypoint,
@@ -436,14 +437,19 @@ class _Interrupting(_Timed):
 class _Restate(_Tracker):
     """``restate-question``, step by step as its check reads the call: the customer's first matter, then the
     customer utterances since it, until the agent restates it (passed) or answers without restating (alert).
-    A wrong number anywhere in the call makes the rule not applicable: a verdict given is retracted."""
+    A restatement is passed at once and the pass retracted if the customer's next words correct it (不是,…);
+    the agent's words in between are then judged as the check judges them. A wrong number anywhere in the
+    call makes the rule not applicable: a verdict given is retracted."""
 
     def __init__(self, rule: str) -> None:
         self.rules = (rule,)
-        self.phase: Literal["matter", "after", "done", "none"] = "matter"
+        self.phase: Literal["matter", "after", "confirming", "done", "none"] = "matter"
         self.matter: UtteranceDoc | None = None
         self.said: list[UtteranceDoc] = []
         self.mismatched: UtteranceDoc | None = None
+        self.restated: UtteranceDoc | None = None
+        self.pending: list[UtteranceDoc] = []
+        """Agent utterances after a restatement, before the customer confirms or corrects it."""
         self.given: int | None = None
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
@@ -461,16 +467,43 @@ class _Restate(_Tracker):
             if u.speaker != "customer" or not _is_matter(ctx, u, params):
                 return
             self.matter, self.phase = u, "after"
+            self.said = _context_of(ctx, u)
+        if self.phase == "confirming":
+            if u.speaker == "agent":
+                self.pending.append(u)
+                return
+            correction = ctx.lexicon_hit(u, "correction")
+            if correction is None or correction.start != 0:
+                self.phase, self.pending = "done", []
+                return
+            if self.given is not None:
+                s.retract(self.given, "the customer corrected the restatement")
+            self.given, self.phase = None, "after"
+            self.mismatched = self.mismatched or self.restated
+            pending, self.pending = self.pending, []
+            for agent in pending:
+                self._agent(s, ctx, params, agent)
+                if self.restated is agent:  # a newer restatement, passed: the correction answers it too
+                    self.pending.extend(a for a in pending if a.index > agent.index)
+                    self.utterance(s, u)
+                    return
+        if self.phase != "after":
+            return
+        if u.speaker == "customer":
+            self.said.append(u)
+            return
+        self._agent(s, ctx, params, u)
+
+    def _agent(self, s: LiveSession, ctx: Context, params: RestateParams, u: UtteranceDoc) -> None:
+        """An agent utterance after the matter: a restatement (passed, until corrected), a waypoint, or an
+        answer without a restatement (alert)."""
         if self.phase != "after":
             return
         matter = self.matter
         assert matter is not None
-        if u.speaker == "customer":
-            self.said.append(u)
-            return
         if _restatement(ctx, u):
             if _shares_content(ctx, u, self.said, params):
-                self.phase = "done"
+                self.phase, self.restated = "confirming", u
                 message = "the agent restated the customer's matter and asked for confirmation before answering"
                 result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
                 self.given = s.verdict(result, how="context")

@@ -156,7 +156,8 @@ class Normalizer:
 def _cantonese(original: str, text: str) -> str:
     """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
     character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
-    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系); 仲 is 还
+    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系), and the 咪 of
+係咪 is 吗, the 話 of 係話 / 佢話 is 说; 仲 is 还
 (仲有冇其他嘢) outside a Mandarin word such as 仲裁."""
     if _CANTONESE_CHARS.search(original) is None:
         return text
@@ -166,6 +167,13 @@ def _cantonese(original: str, text: str) -> str:
     for i, ch in enumerate(original):
         if ch == "係" and (i == 0 or chars[i - 1] not in _NOT_AFTER_XI):
             chars[i] = "是"
+            following = original[i + 1 : i + 2]
+            if following == "咪":  # 係咪 (是不是), the Cantonese tag question
+                chars[i + 1] = "吗"
+            elif following in ("話", "话"):  # 你係話 (你是说): 話 is 说 after 係 and 佢, not in 电话 or 的话
+                chars[i + 1] = "说"
+        elif ch == "佢" and original[i + 1 : i + 2] in ("話", "话"):
+            chars[i + 1] = "说"
         elif ch == "仲" and (i + 1 == len(chars) or chars[i + 1] not in _NOT_BEFORE_ZHONG):
             chars[i] = "还"
         elif chars[i] == "唔" and i + 1 < len(chars) and "\u4e00" <= chars[i + 1] <= "\u9fff" and chars[i + 1] != "唔":
