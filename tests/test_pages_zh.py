@@ -353,3 +353,14 @@ def test_an_unknown_language_for_summary_or_report_exits_2_with_one_line(
         out = capsys.readouterr()
         assert out.err.count("\n") == 1 and f"[E400] --lang '{lang}'" in out.err and not out.out
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_report_scored_in_chinese_shows_its_jupyter_view_in_chinese() -> None:
+    call = {"call_id": "z1", "utterances": [{"speaker": "agent", "text": "您好"}]}
+    chinese, english = csqa.score(call, lang="zh"), csqa.score(call)
+    assert chinese.lang == "zh" and english.lang == "en"
+    assert chinese._repr_html_().startswith('<div class="csqa" lang="zh-CN">')
+    assert chinese._repr_html_() != english._repr_html_()
+    assert "lang" not in json.loads(chinese.model_dump_json())  # the JSON is the same shape in both languages
+    parallel = list(csqa.Scorer(lang="zh").score_many([call, {**call, "call_id": "z2"}], workers=2))
+    assert [r.lang for r in parallel] == ["zh", "zh"]

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, model_validator
 from csqa.errors import UnknownRuleError
 from csqa.input.model import MetaValue, Record, Utterance
 from csqa.outputs.callview import render_fragment
+from csqa.outputs.i18n import Lang
 
 __all__ = ["CheckResult", "Evidence", "How", "Report", "Severity", "Status"]
 
@@ -106,6 +107,8 @@ class Report(Record):
     utterances: tuple[Utterance, ...] = Field(
         default=(), description="the transcript the evidence points into (left out with include_transcript=False)"
     )
+    lang: Lang = Field(default="en", exclude=True, repr=False,
+                       description="the language of the findings, for the Jupyter view's words (not in the JSON)")
 
     def check(self, rule: str) -> CheckResult:
         """The result of one rule, by its id or its short code, in any case (``"ST03"``, ``"st03"``);
@@ -127,5 +130,6 @@ class Report(Record):
         return tuple(c for c in self.checks if c.review)
 
     def _repr_html_(self) -> str:
-        """The call view (transcript with highlighted evidence, one row per rule), for Jupyter."""
-        return render_fragment(self)
+        """The call view (transcript with highlighted evidence, one row per rule), for Jupyter, in the
+        language the findings were written in."""
+        return render_fragment(self, lang=self.lang)

@@ -38,6 +38,7 @@ from multiprocessing.synchronize import Event as EventType
 from typing import TYPE_CHECKING, Any
 
 from csqa.input.model import CallError
+from csqa.outputs.i18n import Lang
 from csqa.outputs.report import Report
 
 if TYPE_CHECKING:
@@ -98,9 +99,11 @@ def _score_chunk(items: list[Any]) -> list[tuple[bool, bytes]]:
     return results
 
 
-def _received(future: Future[list[tuple[bool, bytes]]]) -> list[Report | CallError]:
+def _received(future: Future[list[tuple[bool, bytes]]], lang: Lang) -> list[Report | CallError]:
+    """A worker's results read back; a report's language (not in its JSON) is the scorer's."""
     return [
-        Report.model_validate_json(data) if is_report else CallError.model_validate_json(data)
+        Report.model_validate_json(data).model_copy(update={"lang": lang}) if is_report
+        else CallError.model_validate_json(data)
         for is_report, data in future.result()
     ]
 
@@ -122,11 +125,11 @@ class _Slot:
     def ready(self) -> bool:
         return self.results is not None or (self.future is not None and self.future.done())
 
-    def take(self) -> list[Report | CallError]:
+    def take(self, lang: Lang) -> list[Report | CallError]:
         if self.results is not None:
             return self.results
         assert self.future is not None
-        return _received(self.future)
+        return _received(self.future, lang)
 
 
 def score_parallel(
@@ -156,7 +159,7 @@ def score_parallel(
             front = slots[0]
             if front.ready():
                 slots.popleft()
-                yield from front.take()
+                yield from front.take(scorer.lang)
                 continue
             spare = front if front.chunk is not None else next((s for s in reversed(slots) if s.chunk is not None), None)
             if spare is not None:

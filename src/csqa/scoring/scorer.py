@@ -292,6 +292,7 @@ class Scorer:
             scorecard=scorecard.name,
             checks=tuple(results),
             utterances=call.utterances if self.include_transcript else (),
+            lang=self.lang,
         )
 
     def script(self, direction: str = "inbound") -> str:
