@@ -24,9 +24,10 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 def corpus() -> list[Call]:
-    """Every call of corpora/demo and corpora/annotated (never corpora/heldout)."""
+    """Every call of corpora/demo and the development data, corpora/annotated and corpora/independent (never
+    the test split, corpora/heldout)."""
     found = list(csqa.load_calls(ROOT / "corpora" / "demo"))
-    for path in sorted((ROOT / "corpora" / "annotated").glob("*.jsonl")):
+    for path in sorted([*(ROOT / "corpora" / "annotated").glob("*.jsonl"), *(ROOT / "corpora" / "independent").glob("*.jsonl")]):
         lines = path.read_text(encoding="utf-8").splitlines()
         found += [csqa.parse_call(json.loads(line)["call"]) for line in lines if line.strip()]
     return found

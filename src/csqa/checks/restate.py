@@ -48,7 +48,7 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
     since there the agent asks the questions."""
-    skip = _spans(ctx, u, "lexicon.non-matter")
+    skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
     core = "".join(_core_tokens(ctx, u, skip))
     asks = ctx.lexicon_hit(u, "customer-matter") is not None
     if len(core) < (2 if asks else params.min_matter_chars):
@@ -57,7 +57,27 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
-    return ctx.find_part([u], "lead") is not None or ctx.find_part([u], "tag") is not None
+    """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?): a 是不是 inside a
+    sentence (您再核对一下,看是不是还开着) asks something else."""
+    if ctx.find_part([u], "lead") is not None:
+        return True
+    return any(_ends_clause(u, hit.end) for hit in ctx.doc.hits(u, ctx.family("tag")))
+
+
+_TRAILING = "呀啊呢哈吧嘛哦啦"
+"""Particles that may follow a confirmation tag before its clause ends (係咪呀?, 是吗亲 aside)."""
+
+
+def _ends_clause(u: UtteranceDoc, key_end: int) -> bool:
+    """Whether the content-key offset ``key_end`` ends a clause: only trailing particles, then punctuation, a
+    space (raw ASR's clause break) or the end of the utterance, follow it in the text."""
+    if key_end >= len(u.key):
+        return True
+    text = u.norm
+    position = u.key_map[key_end - 1] + 1
+    while position < len(text) and text[position] in _TRAILING:
+        position += 1
+    return position >= len(text) or not text[position].isalnum()
 
 
 def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
@@ -93,6 +113,22 @@ def _corrected(ctx: Context, u: UtteranceDoc) -> bool:
     return hit is not None and hit.start == 0
 
 
+def _restated_statement(ctx: Context, params: RestateParams) -> UtteranceDoc | None:
+    """The first customer statement the agent restated and asked to confirm, uncorrected: on a callback a
+    complaint of the customer's own (你们那个师傅修完第二天又不制冷了) has no question or request to mark it as a
+    matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one."""
+    said: list[UtteranceDoc] = []
+    for u in ctx.doc.utterances:
+        if u.speaker == "customer":
+            said.append(u)
+            continue
+        heard = [c for c in said if len(_core_tokens(ctx, c, _spans(ctx, c, "lexicon.non-matter"))) > 0]
+        if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params) and not _corrected(ctx, u):
+            return heard[0]
+        said = []
+    return None
+
+
 def _context_of(ctx: Context, matter: UtteranceDoc) -> list[UtteranceDoc]:
     """What the customer's matter answers, when it answers the agent: on a callback the customer's first
     words of substance often reply to the agent's own question (请问您家上周安检做了吗? — 没做啊,没人通知我),
@@ -109,6 +145,9 @@ def restate_question(ctx: Context) -> CheckResult:
     if any(ctx.lexicon_hit(u, "wrong-number") for u in doc.utterances):
         return ctx.not_applicable(ctx.say("restate.wrong-number"))
     matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
+    stated = _restated_statement(ctx, params)
+    if stated is not None and (matter is None or stated.index < matter.index):
+        matter = stated
     if matter is None:
         return ctx.not_applicable(ctx.say("restate.no-matter"))
     said: list[UtteranceDoc] = _context_of(ctx, matter)
@@ -150,6 +189,6 @@ RESTATE_CHECK = Check(
     params=RestateParams,
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
-              "line-trouble", "correction"),
+              "line-trouble", "correction", "line-check"),
     manual="您是咨询有关 **的问题,是吗?",
 )

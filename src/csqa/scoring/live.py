@@ -450,6 +450,10 @@ class _Restate(_Tracker):
         self.restated: UtteranceDoc | None = None
         self.pending: list[UtteranceDoc] = []
         """Agent utterances after a restatement, before the customer confirms or corrects it."""
+        self.heard: list[UtteranceDoc] = []
+        """Before a matter: the customer's words of substance since the agent last spoke, which a restatement
+        makes the matter (a callback complaint the agent restates)."""
+        self.inferred = False
         self.given: int | None = None
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
@@ -464,7 +468,15 @@ class _Restate(_Tracker):
                 s.retract(self.given, "the call reached a wrong number; there is no matter to restate")
             return
         if self.phase == "matter":
-            if u.speaker != "customer" or not _is_matter(ctx, u, params):
+            if u.speaker == "agent":
+                heard, self.heard = self.heard, []
+                if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params):
+                    self.matter, self.phase, self.said, self.inferred = heard[0], "after", heard, True
+                    self._agent(s, ctx, params, u)
+                return
+            if _core_tokens(ctx, u, _spans(ctx, u, "lexicon.non-matter")):
+                self.heard.append(u)
+            if not _is_matter(ctx, u, params):
                 return
             self.matter, self.phase = u, "after"
             self.said = _context_of(ctx, u)
@@ -478,6 +490,10 @@ class _Restate(_Tracker):
                 return
             if self.given is not None:
                 s.retract(self.given, "the customer corrected the restatement")
+            if self.inferred:  # the restated statement was a matter only because it was restated
+                self.given, self.phase, self.matter, self.inferred = None, "matter", None, False
+                self.said, self.pending, self.heard = [], [], [u]
+                return
             self.given, self.phase = None, "after"
             self.mismatched = self.mismatched or self.restated
             pending, self.pending = self.pending, []
