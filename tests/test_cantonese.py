@@ -22,6 +22,8 @@ def test_cantonese_function_words_fold_character_for_character() -> None:
         "申請仲裁": "申请仲裁",  # … but not in the Mandarin word 仲裁
         "我點知": "我怎知",
         "唔得就係唔得": "不行就是不行",
+        "呢個同我哋冇關係": "这个同我们没关系",
+        "好呢": "好呢",  # 呢 alone is the Mandarin particle
     }
     for text, expected in cases.items():
         assert normalize(text) == expected and len(normalize(text)) == len(text)

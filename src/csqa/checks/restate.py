@@ -93,6 +93,12 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
     in_theirs = sum(1 for ch in mine_text if ch in their_text)
     if in_theirs >= 2 and in_theirs / len(mine_text) >= params.min_shared_share:
         return True
+    # A paraphrase keeps the words' roots: 车辆 for 车, 刮蹭 for 刮, 报案 for 报. Words of the restatement
+    # that share a character with a word of the customer's count, when there are two or more of them and
+    # they are at least min_shared_share of its words.
+    rooted = sum(1 for word in mine if any(ch in their_text for ch in word))
+    if rooted >= 2 and rooted / len(mine) >= params.min_shared_share:
+        return True
     return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
 
 
