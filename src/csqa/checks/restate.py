@@ -109,17 +109,30 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
             or ctx.lexicon_hit(u, "line-trouble") is not None)
 
 
-def _corrected(ctx: Context, u: UtteranceDoc) -> bool:
+def _replies(ctx: Context) -> list[UtteranceDoc | None]:
+    """For each utterance, the customer's next utterance after it (``None`` when the customer says nothing
+    more): one pass from the end, so finding a reply costs nothing per restatement."""
+    replies: list[UtteranceDoc | None] = []
+    following: UtteranceDoc | None = None
+    for u in reversed(ctx.doc.utterances):
+        replies.append(following)
+        if u.speaker == "customer":
+            following = u
+    replies.reverse()
+    return replies
+
+
+def _corrected(ctx: Context, u: UtteranceDoc, replies: list[UtteranceDoc | None]) -> bool:
     """Whether the customer's reply to a restatement corrects it (不是,是提速 / 不对): the restatement named
     another matter, and the agent has still to restate the right one."""
-    following = next((c for c in ctx.doc.utterances[u.index + 1 :] if c.speaker == "customer"), None)
+    following = replies[u.index]
     if following is None:
         return False
     hit = ctx.lexicon_hit(following, "correction")
     return hit is not None and hit.start == 0
 
 
-def _restated_statement(ctx: Context, params: RestateParams) -> UtteranceDoc | None:
+def _restated_statement(ctx: Context, params: RestateParams, replies: list[UtteranceDoc | None]) -> UtteranceDoc | None:
     """The first customer statement the agent restated and asked to confirm, uncorrected: on a callback a
     complaint of the customer's own (你们那个师傅修完第二天又不制冷了) has no question or request to mark it as a
     matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one."""
@@ -129,7 +142,7 @@ def _restated_statement(ctx: Context, params: RestateParams) -> UtteranceDoc | N
             said.append(u)
             continue
         heard = [c for c in said if len(_core_tokens(ctx, c, _spans(ctx, c, "lexicon.non-matter"))) > 0]
-        if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params) and not _corrected(ctx, u):
+        if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
             return heard[0]
         said = []
     return None
@@ -151,7 +164,8 @@ def restate_question(ctx: Context) -> CheckResult:
     if any(ctx.lexicon_hit(u, "wrong-number") for u in doc.utterances):
         return ctx.not_applicable(ctx.say("restate.wrong-number"))
     matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
-    stated = _restated_statement(ctx, params)
+    replies = _replies(ctx)
+    stated = _restated_statement(ctx, params, replies)
     if stated is not None and (matter is None or stated.index < matter.index):
         matter = stated
     if matter is None:
@@ -163,7 +177,7 @@ def restate_question(ctx: Context) -> CheckResult:
             said.append(u)
             continue
         if _restatement(ctx, u):
-            if _shares_content(ctx, u, said, params) and not _corrected(ctx, u):
+            if _shares_content(ctx, u, said, params) and not _corrected(ctx, u, replies):
                 lead = ctx.find_part([u], "lead") or ctx.find_part([u], "tag")
                 assert lead is not None
                 return ctx.result(
