@@ -23,6 +23,8 @@ def test_cantonese_function_words_fold_character_for_character() -> None:
         "我點知": "我怎知",
         "唔得就係唔得": "不行就是不行",
         "呢個同我哋冇關係": "这个同我们没关系",
+        "實係聽日朝早送到": "肯定明日朝早送到",
+        "其實係咁": "其实是这",  # 其實 is Mandarin's 其实; only 實係 on its own is 肯定
         "好呢": "好呢",  # 呢 alone is the Mandarin particle
     }
     for text, expected in cases.items():

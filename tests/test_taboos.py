@@ -265,3 +265,19 @@ def test_judging_the_customer_is_scolding_in_words_no_list_holds(scorer: csqa.Sc
     for said in ("您自己可以在App上查看", "您别急,我帮您催一下", "您早上怎么没接到电话?", "如果您有听不懂的地方随时问我",
                  "您是不是没收到短信?"):
         assert check(scorer, make_call(("agent", said)), "no-arguing").status == "pass", said
+
+
+def test_a_quoted_banned_phrase_is_not_said_and_a_run_on_wei_is(scorer: csqa.Scorer) -> None:
+    quoted = make_call(("agent", "您是要投诉那位客服回复您“不行就是不行”,是吗?"))
+    assert check(scorer, quoted, "no-forbidden-phrases").status == "pass"
+    run_on = make_call(("agent", "您好"), ("customer", "我的快递"), ("agent", "喂喂听得到吗"))
+    assert check(scorer, run_on, "no-forbidden-phrases").status == "fail"
+    greeting = make_call(("agent", "喂您好,请问能听到吗"))
+    assert check(scorer, greeting, "no-forbidden-phrases").status == "pass"
+
+
+def test_judging_the_customers_character_or_ability(scorer: csqa.Scorer) -> None:
+    for said in ("您这人怎么这么多疑呢", "您这理解能力也太差了", "您连自己的地址都能填错", "您自己想想这合理吗"):
+        assert check(scorer, make_call(("agent", said)), "no-arguing").status == "fail", said
+    for said in ("您这个套餐连续三个月没用", "我理解您的想法", "您自己想想要哪个套餐再联系我们"):
+        assert check(scorer, make_call(("agent", said)), "no-arguing").status == "pass", said

@@ -563,9 +563,12 @@ class _Judge:
         return _distinct(hits)
 
     def _reported(self, u: UtteranceDoc, hit: PhraseHit, frames: str, within: int) -> bool:
-        """Whether ``hit`` is reported speech: a reporting frame of the lexicon ``frames`` ends at most
-        ``within`` content characters before it, and the frame's speaker is not the agent (no 我 in the three
-        characters before it: 我跟您说 introduces the agent's own words)."""
+        """Whether ``hit`` is reported speech: it opens a quotation (回复您“不行就是不行”), or a reporting frame
+        of the lexicon ``frames`` ends at most ``within`` content characters before it and the frame's speaker
+        is not the agent (no 我 in the three characters before it: 我跟您说 introduces the agent's own words)."""
+        start = u.key_map[hit.start]
+        if start and u.text[start - 1] in _OPENING_QUOTES:
+            return True
         return any(
             frame.end <= hit.start and hit.start - frame.end <= within
             and not any(word in u.key[max(0, frame.start - 3) : frame.start] for word in ("我", "咱"))
@@ -831,6 +834,10 @@ def _title(ctx: Context) -> str:
 def _directions(ctx: Context, directions: Iterable[str]) -> str:
     """``inbound and outbound`` / ``呼入和呼出``."""
     return ctx.join("and", (ctx.say(f"direction.{d}") for d in directions))
+
+
+_OPENING_QUOTES = "“「『‘\"'"
+"""Marks that open a quotation: a banned phrase right after one is quoted, not said."""
 
 
 def _note(ctx: Context, node: _Phrased) -> str:

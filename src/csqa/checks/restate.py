@@ -109,6 +109,13 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
             or ctx.lexicon_hit(u, "line-trouble") is not None)
 
 
+def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
+    """Whether ``u`` only closes a call the customer has closed: nothing but closing talk (好的,感谢您的来电,再见)
+    after a customer reply that raises nothing (没有了,就这个). A goodbye straight after the customer's question
+    dodges the matter and is judged as an answer without a restatement."""
+    return bool(said) and ctx.is_interjection(said[-1]) and not ctx.says_beyond(u, "lexicon.closing-talk")
+
+
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:
     """For each utterance, the customer's next utterance after it (``None`` when the customer says nothing
     more): one pass from the end, so finding a reply costs nothing per restatement."""
@@ -151,9 +158,13 @@ def _restated_statement(ctx: Context, params: RestateParams, replies: list[Utter
 def _context_of(ctx: Context, matter: UtteranceDoc) -> list[UtteranceDoc]:
     """What the customer's matter answers, when it answers the agent: on a callback the customer's first
     words of substance often reply to the agent's own question (请问您家上周安检做了吗? — 没做啊,没人通知我),
-    and a restatement may name the agent's topic (您是说您家没有做入户安检,是吗?)."""
+    and a matter raised mid-call often reacts to what the agent just said (…是一笔海外交易 — 那笔钱怎么办?);
+    a restatement may name the agent's topic (您是担心这笔海外交易的款项要不要由您来缴,是吗?). The agent's
+    greeting is no such context."""
     before = ctx.doc.utterances[matter.index - 1] if matter.index else None
-    return [before] if before is not None and before.speaker == "agent" and before.is_question else []
+    if before is None or before.speaker != "agent":
+        return []
+    return [before] if before.is_question or all(before is not u for u in ctx.opening()) else []
 
 
 def restate_question(ctx: Context) -> CheckResult:
@@ -187,7 +198,7 @@ def restate_question(ctx: Context) -> CheckResult:
                 )
             mismatched = mismatched or u
             continue
-        if _is_waypoint(ctx, u):
+        if _is_waypoint(ctx, u) or _closes(ctx, u, said):
             continue
         topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole(ctx.say("restate.answered-here"), "absence"), matter.whole(ctx.say("restate.matter"))]
@@ -209,6 +220,6 @@ RESTATE_CHECK = Check(
     params=RestateParams,
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
-              "line-trouble", "correction", "line-check"),
+              "line-trouble", "correction", "line-check", "closing-talk"),
     manual="您是咨询有关 **的问题,是吗?",
 )

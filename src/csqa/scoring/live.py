@@ -56,6 +56,7 @@ from pydantic import Field, ValidationError
 from csqa.checks.kinds import PhraseForbidden, Silence, SiteCheck
 from csqa.checks.restate import (
     RestateParams,
+    _closes,
     _context_of,
     _core_tokens,
     _is_matter,
@@ -526,7 +527,7 @@ class _Restate(_Tracker):
                 return
             self.mismatched = self.mismatched or u
             return
-        if _is_waypoint(ctx, u):
+        if _is_waypoint(ctx, u) or _closes(ctx, u, self.said):
             return
         self.phase = "done"
         topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]

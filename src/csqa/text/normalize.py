@@ -29,12 +29,14 @@ _CANTONESE_PAIRS = {
     "唔该": "谢谢", "唔使": "不用", "乜嘢": "什么", "点解": "为何", "边度": "哪里", "边个": "哪个", "边位": "哪位",
     "咁样": "这样", "噉样": "这样", "点知": "怎知", "点样": "怎样", "唔得": "不行",
     "呢个": "这个", "呢度": "这里", "呢间": "这间",  # 呢 as a demonstrative; alone it is Mandarin's particle
+    "听日": "明日", "琴日": "昨日", "尋日": "昨日", "寻日": "昨日",  # 聽日 tomorrow, 琴日 / 尋日 yesterday
 }
 _CANTONESE = str.maketrans({
     "佢": "他", "哋": "们", "冇": "没", "咩": "啥", "嘅": "的", "咗": "了", "喺": "在", "俾": "给", "畀": "给",
     "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来", "嘢": "事",
 })
 _CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係仲]")
+_BEFORE_SHI = set("事真確确其老誠诚現现落證证核屬属充踏結结")  # 事實係, 其實係 …: 实 of a Mandarin word, not 實係 (肯定)
 _NOT_BEFORE_ZHONG = set("裁夏秋春冬介")  # 仲裁, 仲夏 …: Mandarin words; elsewhere Cantonese 仲 is 还 (仲有冇, 仲未到)
 _NOT_AFTER_XI = set("关联连维体派世直旁")  # 关系, 联系 …: Traditional Mandarin's 係 is 系, not Cantonese 是
 
@@ -173,6 +175,8 @@ def _cantonese(original: str, text: str) -> str:
                 chars[i + 1] = "吗"
             elif following in ("話", "话"):  # 你係話 (你是说): 話 is 说 after 係 and 佢, not in 电话 or 的话
                 chars[i + 1] = "说"
+            if i and original[i - 1] in "實实" and (i < 2 or original[i - 2] not in _BEFORE_SHI):  # 實係: definitely
+                chars[i - 1], chars[i] = "肯", "定"
         elif ch == "佢" and original[i + 1 : i + 2] in ("話", "话"):
             chars[i + 1] = "说"
         elif ch == "仲" and (i + 1 == len(chars) or chars[i + 1] not in _NOT_BEFORE_ZHONG):
