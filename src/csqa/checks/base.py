@@ -279,8 +279,6 @@ class Context:
             return False
         agent = self.doc.agent
         if any(u.utterance.start is None for u in agent):
-            if not agent:
-                return False
             if any(self.lexicon_hit(agent[-1], family) is not None for family in ("transfer-announce", "wait-request")):
                 return True
             if any(self.lexicon_hit(u, "transfer-announce") is not None for u in agent):

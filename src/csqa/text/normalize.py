@@ -159,9 +159,9 @@ class Normalizer:
 def _cantonese(original: str, text: str) -> str:
     """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
     character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
-    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系), and the 咪 of
-係咪 is 吗, the 話 of 係話 / 佢話 is 说; 仲 is 还
-(仲有冇其他嘢) outside a Mandarin word such as 仲裁."""
+    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系); the 咪 of 係咪
+    is 吗, the 話 of 係話 / 佢話 is 说, and 實係 on its own (not 事實係, 其實係) is 肯定; 仲 is 还 (仲有冇其他嘢) outside
+    a Mandarin word such as 仲裁."""
     if _CANTONESE_CHARS.search(original) is None:
         return text
     for pair, mandarin in _CANTONESE_PAIRS.items():
