@@ -173,8 +173,21 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
             return [], ctx.say("hold.unplaceable")
         return holds, None
     holds = _event_holds(ctx, events)
-    covered = [(e.start, e.end or e.start) for _, e in events]
-    transfers = [e.start for e in call.events if e.type == "transfer"]
+    # Whether a silence [last_end, start) overlaps a hold event, or a transfer falls in it: binary searches over
+    # the events sorted once (starts, and the running maximum of ends), not a scan of them per utterance.
+    spans = sorted((e.start, e.end or e.start) for _, e in events)
+    starts = [s for s, _ in spans]
+    reach = list(itertools.accumulate((e for _, e in spans), max))
+    transfers = sorted(e.start for e in call.events if e.type == "transfer")
+
+    def logged(lo: float, hi: float) -> bool:
+        before = bisect.bisect_left(starts, hi)
+        return before > 0 and reach[before - 1] > lo
+
+    def transferred(lo: float, hi: float) -> bool:
+        first = bisect.bisect_left(transfers, lo - 0.5)
+        return first < len(transfers) and transfers[first] <= hi
+
     last_end: float | None = None
     previous: UtteranceDoc | None = None
     customer_waits = False
@@ -186,8 +199,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
         gap = None if last_end is None else start - last_end
         if (u.speaker == "agent" and gap is not None and last_end is not None and gap >= params.hold_gap_seconds
                 and not customer_waits
-                and not any(s < start and e > last_end for s, e in covered)
-                and not any(last_end - 0.5 <= t <= start for t in transfers)
+                and not logged(last_end, start) and not transferred(last_end, start)
                 and not (previous is not None and ctx.lexicon_hit(previous, "transfer-announce") is not None)):
             holds.append((u, u.whole(ctx.say("hold.gap", gap=gap), "timing")))
         customer_waits = u.speaker == "customer" and ctx.lexicon_hit(u, "wait-request") is not None
