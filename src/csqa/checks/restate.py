@@ -44,6 +44,11 @@ def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int
     return [(h.start, h.end) for family in families for h in ctx.doc.hits(u, family)]
 
 
+def _has_substance(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether a customer utterance says something beyond greetings and acknowledgements (a content word)."""
+    return bool(_core_tokens(ctx, u, _spans(ctx, u, "lexicon.non-matter")))
+
+
 def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
@@ -148,7 +153,7 @@ def _restated_statement(ctx: Context, params: RestateParams, replies: list[Utter
         if u.speaker == "customer":
             said.append(u)
             continue
-        heard = [c for c in said if len(_core_tokens(ctx, c, _spans(ctx, c, "lexicon.non-matter"))) > 0]
+        heard = [c for c in said if _has_substance(ctx, c)]
         if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
             return heard[0]
         said = []

@@ -59,6 +59,7 @@ from csqa.checks.restate import (
     _closes,
     _context_of,
     _core_tokens,
+    _has_substance,
     _is_matter,
     _is_waypoint,
     _restatement,
@@ -475,7 +476,7 @@ class _Restate(_Tracker):
                     self.matter, self.phase, self.said, self.inferred = heard[0], "after", heard, True
                     self._agent(s, ctx, params, u)
                 return
-            if _core_tokens(ctx, u, _spans(ctx, u, "lexicon.non-matter")):
+            if _has_substance(ctx, u):
                 self.heard.append(u)
             if not _is_matter(ctx, u, params):
                 return
