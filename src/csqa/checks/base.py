@@ -9,8 +9,8 @@ shape (the rule id, code, severity and weight are filled in here, never by the c
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -90,6 +90,8 @@ class Context:
     stopwords: frozenset[str]
     lang: Lang = "en"
     """The language of the findings (:mod:`csqa.outputs.i18n`); nothing else depends on it."""
+    synonyms: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Each word of the rule file's synonym groups, with the other words of its groups (normalised)."""
 
     def say(self, message: str, /, **params: object) -> str:
         """A message of the catalogue (:data:`csqa.outputs.i18n.MESSAGES`) in this context's language."""

@@ -55,10 +55,10 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     since there the agent asks the questions."""
     skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
     core = "".join(_core_tokens(ctx, u, skip))
-    asks = ctx.lexicon_hit(u, "customer-matter") is not None
+    asks = u.is_question or ctx.lexicon_hit(u, "customer-matter") is not None
     if len(core) < (2 if asks else params.min_matter_chars):
         return False
-    return ctx.doc.call.direction == "inbound" or asks or u.is_question
+    return ctx.doc.call.direction == "inbound" or asks
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
@@ -90,9 +90,14 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
     mine = _core_tokens(ctx, u, markers)
     theirs = [w for c in said for w in _core_tokens(ctx, c, [])]
     shared = {w for w in mine if len(w) >= 2} & set(theirs)
+    mine_text, their_text = "".join(mine), "".join(theirs)
+    # The agent's own word for the customer's (联系方式 for 电话): a word of a synonym group in the customer's
+    # words, as a word or (two characters or more) inside one.
+    their_words = set(theirs)
+    shared |= {w for w in mine if any(s in their_words or (len(s) >= 2 and s in their_text)
+                                      for s in ctx.synonyms.get(w, ()))}
     if len(shared) >= params.min_shared_words:
         return True
-    mine_text, their_text = "".join(mine), "".join(theirs)
     if len(mine_text) < 2 or not their_text:
         return False
     in_theirs = sum(1 for ch in mine_text if ch in their_text)
@@ -110,8 +115,15 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
 def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that neither answers nor restates: a back-channel, a question for details, or talk
     about the line (喂喂,听得到吗?您那边声音断断续续的): the agent has not heard the matter yet."""
-    return (ctx.is_backchannel(u) or u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
-            or ctx.lexicon_hit(u, "line-trouble") is not None)
+    if ctx.is_backchannel(u) or ctx.lexicon_hit(u, "line-trouble") is not None:
+        return True
+    offer = ctx.doc.first_hit(u, "script.further-help.offer")
+    if offer is None:
+        return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
+    # An utterance that goes on to offer further help (包裹的赔偿我给您登记了…请问还有其他问题吗?) has answered and
+    # moves to close the call: its question mark and the 请问 of the offer's clause ask for no details.
+    clause = max((b for b in u.breaks if b <= offer.start), default=0)
+    return any(hit.end <= clause for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
 def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
@@ -119,6 +131,14 @@ def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
     after a customer reply that raises nothing (没有了,就这个). A goodbye straight after the customer's question
     dodges the matter and is judged as an answer without a restatement."""
     return bool(said) and ctx.is_interjection(said[-1]) and not ctx.says_beyond(u, "lexicon.closing-talk")
+
+
+def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether a customer utterance ends by putting the matter off (…我问问她再打给你们吧 / 回头再说,先这样):
+    the customer ended the matter before any answer, so whether the agent would have restated it cannot be
+    told, and the agent's goodbye is no answer to it."""
+    last_clause = max((b for b in u.breaks if b < len(u.key)), default=0)
+    return any(hit.end > last_clause for hit in ctx.doc.hits(u, "lexicon.customer-signoff"))
 
 
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:
@@ -190,6 +210,8 @@ def restate_question(ctx: Context) -> CheckResult:
     mismatched: UtteranceDoc | None = None
     for u in doc.utterances[matter.index :]:
         if u.speaker == "customer":
+            if _withdraws(ctx, u):
+                return ctx.not_assessable(ctx.say("restate.withdrawn"))
             said.append(u)
             continue
         if _restatement(ctx, u):
@@ -225,6 +247,6 @@ RESTATE_CHECK = Check(
     params=RestateParams,
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
-              "line-trouble", "correction", "line-check", "closing-talk"),
+              "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff"),
     manual="您是咨询有关 **的问题,是吗?",
 )

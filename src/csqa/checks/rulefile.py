@@ -83,6 +83,9 @@ class MatchingConfig(BaseModel):
     stopwords: tuple[NonEmpty, ...] = ()
     equivalents: dict[NonEmpty, tuple[NonEmpty, ...]] = {}
     """Words that stand for a written word in speech, in every phrase of the file (什么: 啥)."""
+    synonyms: tuple[Annotated[tuple[NonEmpty, ...], Field(min_length=2)], ...] = ()
+    """Groups of words that name the same thing when a restatement is compared with what the customer said
+    (电话, 号码, 联系方式): a restatement in the agent's own words shares content with the customer's."""
 
 
 class PartConfig(BaseModel):

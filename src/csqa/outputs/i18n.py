@@ -133,6 +133,9 @@ MESSAGES: Mapping[str, M] = {
                      "zh": "坐席没有先复述客户的问题并请客户确认，就直接作答"},
     "restate.no-answer": {"en": "the call ends before the agent answers the customer's matter",
                           "zh": "通话在坐席解答客户的问题之前就结束了"},
+    "restate.withdrawn": {"en": "the customer put the matter off before the agent answered it, so the "
+                                "restatement cannot be judged",
+                          "zh": "客户在坐席解答之前就暂缓了问题,无法判断是否复述"},
     # --- no-interrupting -----------------------------------------------------------------------------------
     "interrupt.untimed": {"en": "judging interruptions needs start and end times on every utterance",
                           "zh": "判断是否打断客户，需要每句话都有开始和结束时间"},

@@ -65,6 +65,7 @@ from csqa.checks.restate import (
     _restatement,
     _shares_content,
     _spans,
+    _withdraws,
 )
 from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, _event
 from csqa.errors import CsqaError, InputError, InputProblem, ScoringError, UsageError
@@ -508,6 +509,9 @@ class _Restate(_Tracker):
         if self.phase != "after":
             return
         if u.speaker == "customer":
+            if _withdraws(ctx, u):  # the customer put the matter off: nothing to judge, as in the check
+                self.phase = "done"
+                return
             self.said.append(u)
             return
         self._agent(s, ctx, params, u)

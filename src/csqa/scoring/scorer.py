@@ -71,6 +71,12 @@ class Scorer:
         self._tokenizer = Tokenizer((self._normalizer(w) for w in words), cache_dir=cache_dir, backend=tokenizer_backend)
         self._hesitations = "".join(sorted({ch for h in matching.hesitations for ch in self._normalizer(h)}))
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
+        synonyms: dict[str, set[str]] = {}
+        for group in matching.synonyms:
+            words = {self._normalizer(w) for w in group}
+            for word in words:
+                synonyms.setdefault(word, set()).update(words - {word})
+        self._synonyms = {word: frozenset(others) for word, others in synonyms.items()}
         self._phrases = PhraseIndex(
             self._families(),
             placeholders=self.rules.placeholders,
@@ -252,7 +258,8 @@ class Scorer:
     def context(self, doc: CallDoc, rule_id: str) -> Context:
         """What a check of rule ``rule_id`` is given to judge ``doc``."""
         config = self.rules.rules[rule_id]
-        return Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords, self.lang)
+        return Context(doc, self.rules, rule_id, config, self.rules.params[rule_id], self._stopwords, self.lang,
+                       self._synonyms)
 
     def _run(self, doc: CallDoc, rule_id: str) -> CheckResult:
         context = self.context(doc, rule_id)
