@@ -73,9 +73,9 @@ class Scorer:
         self._stopwords = frozenset(self._normalizer(w) for w in matching.stopwords)
         synonyms: dict[str, set[str]] = {}
         for group in matching.synonyms:
-            words = {self._normalizer(w) for w in group}
-            for word in words:
-                synonyms.setdefault(word, set()).update(words - {word})
+            members = {self._normalizer(w) for w in group}
+            for word in members:
+                synonyms.setdefault(word, set()).update(members - {word})
         self._synonyms = {word: frozenset(others) for word, others in synonyms.items()}
         self._phrases = PhraseIndex(
             self._families(),
