@@ -220,7 +220,21 @@ def test_chatting_after_a_goodbye_is_retracted_when_the_customer_goes_on(scorer:
     assert not alert.settled
     withdrawn = session.feed("customer", "等一下,我还有个问题,我的发票开了没有?")
     assert any(e.kind == "retracted" and e.retracts == alert.seq for e in withdrawn)
+    session.feed("agent", "发票昨天已经开好了,发到您的邮箱了。")
     assert session.close().check("no-chatting-before-hangup").status == "not_applicable"
+
+
+def test_chatting_stands_when_the_customer_goes_on_but_the_agent_never_serves_it(scorer: csqa.Scorer) -> None:
+    """The goodbye that counts is a later one only when the agent takes up what the customer raised after it;
+    a call that ends on the customer's unanswered question keeps the chat after the goodbye."""
+    session = scorer.live(call_id="c2")
+    session.feed("agent", GREETING)
+    session.feed("agent", "感谢您的来电,再见!")
+    session.feed("agent", "小王,中午去哪吃饭?")
+    session.feed("customer", "等一下,我还有个问题,我的发票开了没有?")
+    report = session.close()
+    assert report.check("no-chatting-before-hangup").status == "fail"
+    assert any(e.rule == "no-chatting-before-hangup" and e.kind != "retracted" for e in session.closing_events)
 
 
 def test_a_wrong_number_retracts_the_restatement_verdict(scorer: csqa.Scorer) -> None:

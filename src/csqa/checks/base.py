@@ -252,12 +252,18 @@ class Context:
         return turn
 
     def last_goodbye(self) -> UtteranceDoc | None:
-        """The agent's final goodbye, unless the customer raised something of substance after it."""
+        """The agent's final goodbye, unless the customer raised something of substance after it and the agent
+        went on to serve it (then the goodbye that counts is a later one). A customer who raises something
+        after the goodbye that the agent never takes up (哎等一下,我还想问…, and the call ends) leaves that
+        goodbye the last."""
+        served = False
         for u in reversed(self.doc.utterances):
-            if u.speaker == "customer" and not self.is_interjection(u):
+            if u.speaker == "customer" and served and not self.is_interjection(u):
                 return None
-            if u.speaker == "agent" and self.doc.first_hit(u, "lexicon.goodbye") is not None:
-                return u
+            if u.speaker == "agent":
+                if self.doc.first_hit(u, "lexicon.goodbye") is not None:
+                    return u
+                served = True
         return None
 
     def closing(self) -> list[UtteranceDoc]:

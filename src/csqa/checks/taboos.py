@@ -226,12 +226,19 @@ def _event_holds(ctx: Context, events: list[tuple[int, Event]]) -> list[tuple[Ut
 
 def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) -> bool:
     """Whether an untimed call's request to wait leads into a transfer: it announces one itself (请稍等,我帮您
-    转接), the agent's next words do (正在为您转接), or the agent never speaks again in a call that is
-    transferred."""
+    转接), the agent's next words start with the announcement (好的,正在为您转接), or the agent never speaks
+    again in a call that is transferred. An agent who comes back with something it found out first (事故理赔
+    归我们保险理赔部管,我直接给您转过去了) kept the customer waiting for it: that wait was a hold."""
     if ctx.lexicon_hit(wait, "transfer-announce") is not None:
         return True
     if after is not None:
-        return ctx.lexicon_hit(after, "transfer-announce") is not None
+        hit = ctx.lexicon_hit(after, "transfer-announce")
+        if hit is None:
+            return False
+        # the clause holding the announcement, with only courtesies (好的, 不好意思) in the clauses before it
+        first = max((b for b in after.breaks if b <= hit.start), default=0)
+        courtesy = {i for h in ctx.doc.hits(after, "lexicon.closing-talk") for i in range(h.start, h.end)}
+        return not ctx.says_beyond_covered(after, courtesy | set(range(first, len(after.key))))
     return any(e.type == "transfer" for e in ctx.doc.call.events)
 
 

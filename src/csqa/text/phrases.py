@@ -436,6 +436,25 @@ class SoundTable:
         return text.translate(self._table)
 
 
+_TRANSPARENT = frozenset({"跟", "给", "向", "对", "为", "和", "同", "替", "您", "你", "你们", "您们"})
+"""Words that do not count in the reach of a negation: a coverb and the customer it names stand between a
+negation and its verb (没办法跟您保证, 不能给您保证)."""
+
+_FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈"
+"""Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦)."""
+
+
+def _ends_clause(key: str, end: int, breaks: set[int]) -> bool:
+    """Whether content-key offset ``end`` ends a clause: a clause break there, or after at most two
+    sentence-final particles."""
+    for position in range(end, min(end + 2, len(key)) + 1):
+        if position in breaks:
+            return True
+        if position < len(key) and key[position] not in _FINAL_PARTICLES:
+            return False
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseFamily:
     """A named set of patterns and how to match them.
@@ -445,16 +464,18 @@ class PhraseFamily:
 
     ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
-    a clause (followed by punctuation, a space, or the end of the utterance: 不能查。 but not 不能查到).
+    a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
+    不能查。 and 不能查的 but not 不能查到).
 
-    ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause,
-    is one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
-    没问题 do not negate. The sense of a word is read from the words around it: ``needs_nearby`` keeps a hit
-    only when one of the ``nearby_words`` words before or after it is one of them (or one of them glued to
-    the word before it, 给您: 我们包活 and 给您包退 promise, 死苗包换 states a policy); ``unless_next_pos``
-    cancels a hit whose next word (across punctuation: raw ASR puts spaces anywhere) has one of these
-    part-of-speech tags, ``end`` standing for the end of the utterance (保证**商品**的新鲜度 and 正品保证**的**
-    ensure or describe; 保证**不用**排队 promises).
+    ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause, is
+    one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
+    没问题 do not negate; a coverb and the customer it names do not count among those words (没办法跟您保证). The
+    sense of a word is read from the words around it: ``needs_nearby`` keeps a hit only when one of the
+    ``nearby_words`` words before or after it is one of them (or one of them glued to the word before it, 给您:
+    我们包活 and 给您包退 promise, 死苗包换 states a policy); ``unless_next_pos`` cancels a hit whose next word
+    (across punctuation: raw ASR puts spaces anywhere) has one of these part-of-speech tags, ``end`` standing for
+    the end of the utterance (保证**商品**的新鲜度 and 正品保证**的** ensure or describe; 保证**不用**排队
+    promises).
     """
 
     name: str
@@ -584,7 +605,7 @@ class PhraseIndex:
             return False
         if family.boundary == "token" and not self.bound(key, sizes, end):
             return False
-        if family.clause_end and end not in breaks:
+        if family.clause_end and not _ends_clause(key, end, breaks):
             return False
         before, after = self._unless[family.name]
         if before is not None and before.search(key, max(0, start - family.window), start):
@@ -604,11 +625,14 @@ class PhraseIndex:
         after = bisect_left(sizes, end)  # the word after the hit (its index in sizes)
         if family.negators:
             clause_start = max((b for b in breaks if b <= start), default=0)
-            for position in range(first - 1, max(-1, first - 1 - family.negation_words), -1):
-                if sizes[position] < clause_start:
+            counted = 0
+            for position in range(first - 1, -1, -1):
+                if sizes[position] < clause_start or counted == family.negation_words:
                     break
-                if key[sizes[position] : sizes[position + 1]] in family.negators:
+                word = key[sizes[position] : sizes[position + 1]]
+                if word in family.negators:
                     return False
+                counted += word not in _TRANSPARENT
         if family.unless_next_pos:
             if after >= len(sizes) - 1:
                 if "end" in family.unless_next_pos:
