@@ -34,7 +34,7 @@ def _declared(rules: csqa.RuleSet, rule_id: str) -> set[str]:
     if step is not None:
         step_name = next(name for name, s in rules.script.items() if s is step)
         families |= {f"script.{step_name}.{part}" for part in check.step_parts}
-    return families
+    return families | {f"script.{reference}" for reference in check.other_parts}
 
 
 def test_every_family_a_rule_reads_is_declared(monkeypatch: pytest.MonkeyPatch) -> None:

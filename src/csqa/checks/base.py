@@ -54,6 +54,9 @@ class Check:
     params: type[BaseModel] = NoParams
     step_parts: tuple[str, ...] = ()
     lexicons: tuple[str, ...] = ()
+    other_parts: tuple[str, ...] = ()
+    """Parts of other rules' script steps that this rule reads, as ``"step.part"`` (restate-question reads
+    ``further-help.offer``: an answer that ends in the offer of further help has answered)."""
     kind: str = "dedicated"
     manual: str = ""
     """What the manual says, in its words (the README's rule table shows it)."""

@@ -92,10 +92,10 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
     shared = {w for w in mine if len(w) >= 2} & set(theirs)
     mine_text, their_text = "".join(mine), "".join(theirs)
     # The agent's own word for the customer's (联系方式 for 电话): a word of a synonym group in the customer's
-    # words, as a word or (two characters or more) inside one.
-    their_words = set(theirs)
-    shared |= {w for w in mine if any(s in their_words or (len(s) >= 2 and s in their_text)
-                                      for s in ctx.synonyms.get(w, ()))}
+    # words, as a word, inside one (two characters or more), or inside a two-character word jieba glued it into
+    # (笔钱, 我付).
+    glued = {ch for w in theirs if len(w) <= 2 for ch in w}
+    shared |= {w for w in mine if any(s in glued or (len(s) >= 2 and s in their_text) for s in ctx.synonyms.get(w, ()))}
     if len(shared) >= params.min_shared_words:
         return True
     if len(mine_text) < 2 or not their_text:
@@ -248,5 +248,6 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff"),
+    other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

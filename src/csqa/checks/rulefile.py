@@ -462,6 +462,10 @@ def _validate(
         for lexicon in lexicons:
             if lexicon not in model.lexicon:
                 problem(("lexicon",), f"{rule_id} needs a lexicon named {lexicon!r}")
+        for reference in check.other_parts:
+            step_name, _, part_name = reference.partition(".")
+            if step_name not in model.script or part_name not in model.script[step_name].parts:
+                problem(("script", step_name, "parts"), f"{rule_id} needs a part named {part_name!r} of step {step_name!r}")
 
     for step_name, step in model.script.items():
         if step.rule is not None and step.rule not in (raw.get("rules") or {}):  # an invalid entry is reported already

@@ -438,7 +438,7 @@ TABOO_CHECKS = (
         apologise_after_hold,
         params=HoldParams,
         step_parts=("apology",),
-        lexicons=("wait-request", "line-check", "transfer-announce"),
+        lexicons=("wait-request", "line-check", "transfer-announce", "closing-talk"),
         manual="不好意思,让您久等了。",
     ),
 )
