@@ -122,7 +122,7 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
         return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
     # An utterance that goes on to offer further help (包裹的赔偿我给您登记了…请问还有其他问题吗?) has answered and
     # moves to close the call: its question mark and the 请问 of the offer's clause ask for no details.
-    clause = max((b for b in u.breaks if b <= offer.start), default=0)
+    clause = u.clause_start(offer.start)
     return any(hit.end <= clause for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
@@ -137,7 +137,7 @@ def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether a customer utterance ends by putting the matter off (…我问问她再打给你们吧 / 回头再说,先这样):
     the customer ended the matter before any answer, so whether the agent would have restated it cannot be
     told, and the agent's goodbye is no answer to it."""
-    last_clause = max((b for b in u.breaks if b < len(u.key)), default=0)
+    last_clause = u.clause_start(len(u.key) - 1)
     return any(hit.end > last_clause for hit in ctx.doc.hits(u, "lexicon.customer-signoff"))
 
 

@@ -236,7 +236,7 @@ def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None)
         if hit is None:
             return False
         # the clause holding the announcement, with only courtesies (好的, 不好意思) in the clauses before it
-        first = max((b for b in after.breaks if b <= hit.start), default=0)
+        first = after.clause_start(hit.start)
         courtesy = {i for h in ctx.doc.hits(after, "lexicon.closing-talk") for i in range(h.start, h.end)}
         return not ctx.says_beyond_covered(after, courtesy | set(range(first, len(after.key))))
     return any(e.type == "transfer" for e in ctx.doc.call.events)

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from csqa.input.model import Call, Utterance
 from csqa.outputs.report import Evidence, How
 from csqa.text.normalize import Normalizer
-from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex
+from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex, clause_start
 from csqa.text.tokenizer import Token, Tokenizer
 
 __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 
 _CONTENT = re.compile(r"[^\W_]")  # exactly the characters str.isalnum() accepts
 _CONTENT_RUN = re.compile(r"[^\W_]+")
-_CLAUSE_BREAK = re.compile(r"[\W_]+")
+_LAST_CLAUSE = re.compile(r"[^\W_]+(?=[\W_]*\Z)")
 _ASKS_BY_FORM = re.compile(r"((?<![看查管论道])(?<!一下)(\w)[不没]\2|是\w{1,12}还是\w)\w{0,8}$|了没有?[啊呀呢]?$")
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
@@ -109,12 +109,16 @@ class UtteranceDoc:
         if self.norm.rstrip().endswith("?") or self.key.endswith("吗") or (self.key.endswith("呢")
                                                                           and not self.key.endswith("着呢")):
             return True
-        clauses = [c for c in _CLAUSE_BREAK.split(self.norm) if c]
-        return bool(clauses) and _ASKS_BY_FORM.search(clauses[-1]) is not None
+        last = _LAST_CLAUSE.search(self.norm)
+        return last is not None and _ASKS_BY_FORM.search(last.group()) is not None
 
     @property
     def text(self) -> str:
         return self.utterance.text
+
+    def clause_start(self, key_offset: int) -> int:
+        """Where the clause holding content-key offset ``key_offset`` starts in the content key."""
+        return clause_start(self.breaks, key_offset)
 
     def original_span(self, key_start: int, key_end: int) -> tuple[int, int]:
         """Original-text offsets of the content-key span ``[key_start, key_end)``."""

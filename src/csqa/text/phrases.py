@@ -56,6 +56,7 @@ __all__ = [
     "PhraseIndex",
     "SoundTable",
     "check_pattern",
+    "clause_start",
     "compile_pattern",
     "expand_pattern",
 ]
@@ -444,6 +445,12 @@ _FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈"
 """Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦)."""
 
 
+def clause_start(breaks: set[int], offset: int) -> int:
+    """The content-key offset where the clause holding ``offset`` starts: the last clause break at or before
+    it (0 for the first clause)."""
+    return max((b for b in breaks if b <= offset), default=0)
+
+
 def _ends_clause(key: str, end: int, breaks: set[int]) -> bool:
     """Whether content-key offset ``end`` ends a clause: a clause break there, or after at most two
     sentence-final particles."""
@@ -624,10 +631,10 @@ class PhraseIndex:
         first = bisect_left(sizes, start)  # the word the hit starts at (or the first after a clitic start)
         after = bisect_left(sizes, end)  # the word after the hit (its index in sizes)
         if family.negators:
-            clause_start = max((b for b in breaks if b <= start), default=0)
+            opens = clause_start(breaks, start)
             counted = 0
             for position in range(first - 1, -1, -1):
-                if sizes[position] < clause_start or counted == family.negation_words:
+                if sizes[position] < opens or counted == family.negation_words:
                     break
                 word = key[sizes[position] : sizes[position + 1]]
                 if word in family.negators:
