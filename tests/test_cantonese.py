@@ -36,7 +36,7 @@ def test_a_cantonese_call_is_judged_and_quoted_in_cantonese() -> None:
     opening = ("agent", "你好,楠山農林客服部,請問有什麼可以幫到你?")
     promise = csqa.score(make_call(opening, ("customer", "幾時到?"), ("agent", "我保證聽日一定到")))
     check = promise.check("no-absolute-promises")
-    assert check.status == "fail" and check.evidence[0].quote == "保證"
+    assert check.status == "fail" and check.evidence[0].quote == "我保證"  # the agent's own word given
     negated = csqa.score(make_call(opening, ("customer", "幾時到?"), ("agent", "呢個我哋冇辦法保證,一般三日")))
     assert negated.check("no-absolute-promises").status == "pass"  # 冇辦法 negates, as 没办法 does
 

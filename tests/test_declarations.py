@@ -70,9 +70,13 @@ def test_every_family_a_rule_reads_is_declared(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_rule_made_of_a_kind_declares_what_its_settings_read() -> None:
     checks = csqa.load_rules("default").checks
-    assert checks["no-arguing"].lexicons == ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement")
+    assert checks["no-arguing"].lexicons == (
+        "scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical"
+    )
     assert checks["offer-further-help"].step_parts == ("offer",)
-    assert set(checks["offer-further-help"].lexicons) == {"goodbye", "non-matter", "transfer-announce", "wait-request"}
+    assert set(checks["offer-further-help"].lexicons) == {
+        "goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel"
+    }
     assert checks["standard-greeting"].lexicons == ("line-check",)
     assert {checks[r].kind for r in ("standard-greeting", "offer-further-help", "thank-and-goodbye", "callback-introduction",
                                      "callback-closing")} == {"phrase-required"}

@@ -166,7 +166,7 @@ def test_an_alert_on_a_partial_is_retracted_when_the_final_text_no_longer_says_i
     session.feed("agent", GREETING, start=0.0, end=3.0)
     raised = session.feed("agent", "我保证", start=4.0, final=False)
     assert [(e.kind, e.rule, e.final, e.settled) for e in raised] == [("alert", "no-absolute-promises", False, False)]
-    assert raised[0].evidence[0].quote == "保证" and raised[0].utterance == 1
+    assert raised[0].evidence[0].quote == "我保证" and raised[0].utterance == 1
     withdrawn = session.feed("agent", "我不能保证明天一定到", start=4.0, end=7.0)
     assert [(e.kind, e.retracts) for e in withdrawn] == [("retracted", raised[0].seq)]
     assert session.close(hangup_by="customer").check("no-absolute-promises").status == "pass"

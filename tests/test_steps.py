@@ -141,12 +141,12 @@ def test_greeting_finished_after_a_customer_interjection(scorer: csqa.Scorer) ->
 
 
 def test_company_override_changes_what_counts(scorer: csqa.Scorer) -> None:
-    other = csqa.Scorer(company="顺达快运")
-    call = inbound(("agent", "您好,顺达快运,请问有什么可以帮您"), ("customer", MATTER))
+    other = csqa.Scorer(company="青禾优选")
+    call = inbound(("agent", "您好,青禾优选,请问有什么可以帮您"), ("customer", MATTER))
     assert other.score(call).check("standard-greeting").status == "pass"
     assert scorer.score(call).check("standard-greeting").status == "fail"
     assert other.score(inbound(("agent", "您好"), ("customer", MATTER))).check("standard-greeting").suggestion == (
-        "您好!顺达快运客服部,请问有什么能帮您?"
+        "您好!青禾优选客服部,请问有什么能帮您?"
     )
 
 

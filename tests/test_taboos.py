@@ -139,11 +139,12 @@ def test_hold_event_then_apology(scorer: csqa.Scorer) -> None:
 
 def test_hold_event_without_times_is_placed_from_the_words(scorer: csqa.Scorer) -> None:
     hold = [{"type": "hold", "start": 12.5, "end": 44.0}]
-    call = make_call(("agent", "请稍等"), ("agent", "查到了"), events=hold)
+    asks = ("customer", "我的订单到哪了")
+    call = make_call(asks, ("agent", "请稍等"), ("agent", "查到了"), events=hold)
     assert check(scorer, call, "apologise-after-hold").status == "fail"
-    call = make_call(("agent", "请稍等"), ("agent", "让您久等了,查到了"), events=hold)
+    call = make_call(asks, ("agent", "请稍等"), ("agent", "让您久等了,查到了"), events=hold)
     assert check(scorer, call, "apologise-after-hold").status == "pass"
-    call = make_call(("agent", "好的"), ("agent", "查到了"), events=hold)  # nothing in the words places the hold
+    call = make_call(asks, ("agent", "好的"), ("agent", "查到了"), events=hold)  # nothing in the words places the hold
     assert check(scorer, call, "apologise-after-hold").status == "not_assessable"
 
 
@@ -170,15 +171,32 @@ def test_silence_of_twenty_seconds_is_a_hold(scorer: csqa.Scorer) -> None:
 
 
 def test_untimed_wait_request_starts_a_hold(scorer: csqa.Scorer) -> None:
-    apologised = make_call(("agent", "好的请您稍等"), ("customer", "好"), ("agent", "感谢您的耐心等待,查到了"))
-    silent = make_call(("agent", "好的请您稍等"), ("customer", "好"), ("agent", "查到了,明天到"))
+    asks = ("customer", "我的订单到哪了")
+    apologised = make_call(asks, ("agent", "好的请您稍等"), ("customer", "好"), ("agent", "感谢您的耐心等待,查到了"))
+    silent = make_call(asks, ("agent", "好的请您稍等"), ("customer", "好"), ("agent", "查到了,明天到"))
     assert check(scorer, apologised, "apologise-after-hold").status == "pass"
     assert check(scorer, silent, "apologise-after-hold").status == "fail"
     assert check(scorer, make_call(("agent", "明天到")), "apologise-after-hold").status == "not_applicable"
 
 
+def test_a_wait_before_the_customer_asks_anything_holds_nothing(scorer: csqa.Scorer) -> None:
+    standing = make_call(("agent", "还请您稍等,马上为您查询~"), ("customer", "有桂花苗吗"), ("agent", "有的"))
+    assert check(scorer, standing, "apologise-after-hold").status == "not_applicable"
+
+
+def test_the_hold_ends_when_the_agent_comes_back_with_something_to_say(scorer: csqa.Scorer) -> None:
+    asks = ("customer", "我的订单到哪了")
+    waits = make_call(asks, ("agent", "请稍等"), ("agent", "好的亲亲"), ("agent", "正在为您核实,您再稍等一下"),
+                      ("agent", "不好意思久等了,明天到"))
+    result = check(scorer, waits, "apologise-after-hold")
+    assert result.status == "pass" and len(result.evidence) == 1  # one hold, judged at the return
+    silent = make_call(asks, ("agent", "请稍等"), ("customer", "谢谢"), ("agent", "应该的"), ("agent", "明天到"))
+    result = check(scorer, silent, "apologise-after-hold")
+    assert result.status == "fail" and result.evidence[0].quote == "明天到"
+
+
 def test_call_ending_on_hold_is_not_assessable(scorer: csqa.Scorer) -> None:
-    call = make_call(("agent", "好的请您稍等"), ("customer", "好"))
+    call = make_call(("customer", "我的订单到哪了"), ("agent", "好的请您稍等"), ("customer", "好"))
     assert check(scorer, call, "apologise-after-hold").status == "not_assessable"
 
 
@@ -194,6 +212,16 @@ def test_chatting_after_goodbye(scorer: csqa.Scorer) -> None:
     polite = make_call(("agent", "感谢您的来电,再见"), ("customer", "拜拜"), ("agent", "好的,祝您生活愉快,您先挂机吧"))
     assert check(scorer, polite, "no-chatting-before-hangup").status == "pass"
     assert check(scorer, make_call(("agent", "好的")), "no-chatting-before-hangup").status == "not_applicable"
+
+
+def test_an_emoticon_or_a_courtesy_after_goodbye_is_closing_talk(scorer: csqa.Scorer) -> None:
+    goodbye = ("agent", "感谢您的来电,再见")
+    sticker = make_call(goodbye, ("agent", "#E-s[微笑]"))
+    assert check(scorer, sticker, "no-chatting-before-hangup").status == "pass"
+    courtesy = make_call(goodbye, ("agent", "遇到像您这样宽容的客户真是我们的荣幸"))
+    assert check(scorer, courtesy, "no-chatting-before-hangup").status == "pass"
+    colleague = make_call(goodbye, ("agent", "[微笑]小刘,那个单子你改一下"))
+    assert check(scorer, colleague, "no-chatting-before-hangup").status == "fail"
 
 
 def test_customer_reopening_after_goodbye_is_service_not_chatting(scorer: csqa.Scorer) -> None:

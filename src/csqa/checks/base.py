@@ -282,7 +282,8 @@ class Context:
         happened but neither times nor words place it.
 
         Without utterance times the transfer is placed from the text: a call whose agent's last words announce
-        the transfer or ask the customer to hold on (正在为您转接, 您别挂机) ends in it; one in which an agent
+        the transfer or ask the customer to hold on (正在为您转接, 您别挂机), back-channels after them aside, ends
+        in it; one in which an agent
         speaks after the announcement (the colleague who took the call, or the agent after a failed transfer)
         does not."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
@@ -290,7 +291,10 @@ class Context:
             return False
         agent = self.doc.agent
         if any(u.utterance.start is None for u in agent):
-            if any(self.lexicon_hit(agent[-1], family) is not None for family in ("transfer-announce", "wait-request")):
+            last = len(agent) - 1
+            while last > 0 and self.is_backchannel(agent[last]):
+                last -= 1  # 我给您转一下好吗? — 好 — 好的: an acknowledgement before the transfer is not speaking after it
+            if any(self.lexicon_hit(agent[last], family) is not None for family in ("transfer-announce", "wait-request")):
                 return True
             if any(self.lexicon_hit(u, "transfer-announce") is not None for u in agent):
                 return False

@@ -36,6 +36,7 @@ parameters, and the windows (where an opening ends, whose closing it is) are dec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated, Any, Literal
 
@@ -152,12 +153,15 @@ class Count(_Phrased):
 
 class NothingBeyond(BaseModel):
     """Within a window, the speaker says nothing but the given phrases (and stop words): after the goodbye,
-    only the closing."""
+    only the closing. An utterance holding a phrase of ``whole_lexicons`` belongs to the window's talk as a
+    whole (a closing courtesy in the agent's own words: 遇到像您这样宽容的客户真是我们的荣幸), and one with no
+    word outside square brackets (a chat's emoticon code, #E-s[微笑]) says nothing."""
 
     model_config = _SPEC
 
     kind: Literal["nothing-beyond"]
     lexicons: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], Field(min_length=1)]
+    whole_lexicons: tuple[Annotated[str, Field(min_length=1)], ...] = ()
     within: Within = "after-goodbye"
     speaker: Speaker = "agent"
 
@@ -290,8 +294,8 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
 # not at a check of the line; the closing ends at the goodbye; a back-channel is not speech to judge).
 _WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
     "opening": ("line-check",),
-    "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request"),
-    "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request"),
+    "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel"),
+    "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel"),
     "after-goodbye": ("goodbye", "non-matter"),
     "before-answer": ("non-matter", "backchannel", "clarifying-question"),
 }
@@ -316,6 +320,8 @@ def condition_reads(condition: Any) -> tuple[tuple[str, ...], tuple[str, ...], b
             banned = banned or node.banned
         if isinstance(node, (_Phrased, NothingBeyond)):
             lexicons.extend(node.lexicons)
+        if isinstance(node, NothingBeyond):
+            lexicons.extend(node.whole_lexicons)
         if isinstance(node, PhraseForbidden) and node.unless_reported:
             lexicons.append(node.unless_reported)
         within = getattr(node, "within", None)
@@ -688,8 +694,13 @@ class _Judge:
         if window is None:
             return _Outcome(status=unplaced, message=where)
         families = [f"lexicon.{name}" for name in node.lexicons]
+        whole = [f"lexicon.{name}" for name in node.whole_lexicons]
         other = ctx.who("customer" if node.speaker == "agent" else "agent")
-        evidence = [self._beyond(u, offset, families, where, other) for u, offset in window]
+        evidence = [
+            self._beyond(u, offset, families, where, other)
+            for u, offset in window
+            if _says_words(u.text) and not any(self.doc.hits(u, family) for family in whole)
+        ]
         said = [e for e in evidence if e is not None]
         if not said:
             return _Outcome(status="pass", message=ctx.say("beyond.pass", where=where))
@@ -931,13 +942,30 @@ def _as_spoken(u: UtteranceDoc, start: int, end: int, node: Fillers) -> bool:
         if rest and rest[0] not in _CLAUSE_MARKS:
             return True  # inside its clause: a topic 嘛 (这个提额嘛是系统评估的)
         opening = clause.lstrip(" " + "".join(node.fillers) + "哦噢啊那")
-        opener = next((word for word in sorted(node.question_openers, key=len, reverse=True) if opening.startswith(word)), "")
+        opens_at = clause_start + len(clause) - len(opening)
+        # an opener is a word of its own: 是因为 (because) opens no confirmation question
+        opener = next(
+            (word for word in sorted(node.question_openers, key=len, reverse=True)
+             if opening.startswith(word) and u.token_at(opens_at + len(word) - 1)[2] == opens_at + len(word)),
+            "",
+        )
         if any(word in opening[len(opener):] for word in node.emphatic):
             return True
         if rest.startswith("?"):
             return any(word in clause for word in node.wh_words)
         return not (clause.endswith(tuple(node.asking_words)) or opener)
     return True
+
+
+_BRACKETED = re.compile(r"[\[【][^\]】]*[\]】]")
+"""Square-bracketed text: a chat export's emoticon names ([微笑]) and the placeholders of anonymised text."""
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _says_words(text: str) -> bool:
+    """Whether ``text`` holds a Chinese word outside square brackets: an emoticon code (#E-s[微笑]) or a link
+    says nothing."""
+    return _HAN.search(_BRACKETED.sub("", text)) is not None
 
 
 # Punctuation that ends a clause in normalised text (spaces are not: raw ASR puts them anywhere).

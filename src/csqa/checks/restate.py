@@ -113,10 +113,15 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
 
 
 def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
-    """An agent utterance that neither answers nor restates: a back-channel, a question for details, or talk
-    about the line (喂喂,听得到吗?您那边声音断断续续的): the agent has not heard the matter yet."""
+    """An agent utterance that neither answers nor restates: a back-channel, a question for details, talk
+    about the line (喂喂,听得到吗?您那边声音断断续续的), or words that end by handing the turn back (您请说): the
+    agent has not heard the matter yet. Offering or announcing a transfer is handling the matter."""
     if ctx.is_backchannel(u) or ctx.lexicon_hit(u, "line-trouble") is not None:
         return True
+    if ctx.lexicon_hit(u, "transfer-announce") is not None:
+        return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
+    if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
+        return True  # 陈浩妈妈您好,您请说: the agent hands the turn back, having answered nothing
     offer = ctx.doc.first_hit(u, "script.further-help.offer")
     if offer is None:
         return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
@@ -134,11 +139,43 @@ def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
 
 
 def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:
-    """Whether a customer utterance ends by putting the matter off (…我问问她再打给你们吧 / 回头再说,先这样):
-    the customer ended the matter before any answer, so whether the agent would have restated it cannot be
-    told, and the agent's goodbye is no answer to it."""
-    last_clause = u.clause_start(len(u.key) - 1)
-    return any(hit.end > last_clause for hit in ctx.doc.hits(u, "lexicon.customer-signoff"))
+    """Whether a customer utterance ends by putting the matter off (…我问问她再打给你们吧 / 回头再说,先这样 /
+    那没事了,不好意思啊): the customer ended the matter before any answer, so whether the agent would have
+    restated it cannot be told, and the agent's goodbye is no answer to it. The sign-off need not be the last
+    clause, but nothing after it may raise the matter again: no question and no request of the customer's
+    (算了,我回头自己在app上催一下吧,你们也忙 withdraws; 回头再说吧,你们到底什么时候修? does not)."""
+    signoffs = ctx.doc.hits(u, "lexicon.customer-signoff")
+    if not signoffs:
+        return False
+    last = signoffs[-1].end
+    if u.is_question and u.clause_start(len(u.key) - 1) >= last:
+        return False
+    return not any(hit.start >= last for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
+
+
+def _takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -> bool:
+    """Whether the agent's next words repeat the customer's correction of its restatement and go no further than
+    a question for details (您是想把交费日期从五月改到六月是吗? — 不是五月,是三月 — 好的,从三月改到六月,请问您的保单号
+    是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
+    must be the first clause of substance, and the rest may only ask: 提速的话,五百兆每个月多二十块 answers the
+    corrected matter without confirming it."""
+    covered = {i for hit in ctx.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
+    theirs = {w for w in _core_tokens(ctx, correction, []) if len(w) >= 2}
+    first = next(
+        (start for word, start, end in u.content
+         if word not in ctx.stopwords and not all(i in covered for i in range(start, end))),
+        None,
+    )
+    if first is None:
+        return False
+    clause = u.clause_start(first)
+    ends = min((b for b in u.breaks if b > first), default=len(u.key))
+    echoed = any(word in theirs for word, start, _ in u.content if clause <= start < ends)
+    if not echoed:
+        return False
+    if ends >= len(u.key):
+        return True
+    return any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:
@@ -208,6 +245,7 @@ def restate_question(ctx: Context) -> CheckResult:
         return ctx.not_applicable(ctx.say("restate.no-matter"))
     said: list[UtteranceDoc] = _context_of(ctx, matter)
     mismatched: UtteranceDoc | None = None
+    correction: UtteranceDoc | None = None
     for u in doc.utterances[matter.index :]:
         if u.speaker == "customer":
             if _withdraws(ctx, u):
@@ -223,8 +261,17 @@ def restate_question(ctx: Context) -> CheckResult:
                     ctx.say("restate.pass"),
                     [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
                 )
+            if _shares_content(ctx, u, said, params):
+                correction = replies[u.index]
             mismatched = mismatched or u
             continue
+        if correction is not None and _takes_correction(ctx, u, correction):
+            return ctx.result(
+                "pass",
+                ctx.say("restate.pass"),
+                [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
+            )
+        correction = None
         if _is_waypoint(ctx, u) or _closes(ctx, u, said):
             continue
         topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
@@ -247,7 +294,8 @@ RESTATE_CHECK = Check(
     params=RestateParams,
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
-              "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff"),
+              "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
+              "transfer-announce"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

@@ -104,6 +104,8 @@ class PartConfig(BaseModel):
     unless_after: tuple[NonEmpty, ...] = ()
     window: Annotated[int, Field(ge=1, le=20)] = 4
     clause_end: bool = False
+    one_clause: bool = False
+    """Only hits with no punctuation or space inside them count (好麻烦 objects; 好,麻烦快一点 agrees)."""
     negatable: bool = False
     """Cancelled by a word of the ``negation`` lexicon shortly before it in its clause (不保证, 没有办法保证)."""
     needs_nearby: tuple[NonEmpty, ...] = ()

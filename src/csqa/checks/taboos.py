@@ -24,7 +24,7 @@ from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
-__all__ = ["TABOO_CHECKS"]
+__all__ = ["TABOO_CHECKS", "still_waiting"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
@@ -47,7 +47,7 @@ class BannedSettings(PhraseForbidden):
 
 class ArguingSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
-    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement")
+    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical")
     note: str = "scolded or argued with the customer"
 
 
@@ -64,6 +64,7 @@ class FillerSettings(Fillers):
 class ChattingSettings(NothingBeyond):
     kind: Literal["nothing-beyond"] = "nothing-beyond"
     lexicons: tuple[str, ...] = ("closing-talk",)
+    whole_lexicons: tuple[str, ...] = ("closing-courtesy",)
 
 
 def _event(index: int, note: str) -> Evidence:
@@ -149,10 +150,12 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
 
     A timed call's holds are its hold events and, besides them, every silence of ``hold_gap_seconds`` or more
     before the agent speaks again that no event covers. An untimed call's holds are placed from the text, as
-    MANUAL.md says, whether or not it has hold events: each agent utterance asking the customer to wait, the
-    hold ending at the agent's next utterance. A wait that leads into a transfer (请稍等,我帮您转接) is not a
-    hold: the customer is handed on, not kept waiting for this agent. The second value is a reason the holds
-    cannot be placed, when that is so.
+    MANUAL.md says, whether or not it has hold events: each agent utterance asking the customer to wait, once
+    the customer has said something to look into, the hold ending when the agent comes back with something to
+    say. Words that only keep the customer waiting (稍等哦, 我这边帮您查询一下, 好的亲亲) are not the return, and
+    a request to wait said while the customer already waits does not start a second hold. A wait that leads
+    into a transfer (请稍等,我帮您转接) is not a hold: the customer is handed on, not kept waiting for this
+    agent. The second value is a reason the holds cannot be placed, when that is so.
     """
     call = ctx.doc.call
     agent = ctx.doc.agent
@@ -161,14 +164,23 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
         if events and not any(u.utterance.start is None for u in agent):
             return _event_holds(ctx, events), None  # the agent's speech is timed, the customer's is not
         holds: list[tuple[UtteranceDoc | None, Evidence]] = []
+        spoke = next((u.index for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)),
+                     len(ctx.doc.utterances))
+        waiting: Evidence | None = None
         for position, u in enumerate(agent):
+            if waiting is not None:
+                if still_waiting(ctx, u):
+                    continue
+                holds.append((u, waiting))
+                waiting = None
             hit = ctx.lexicon_hit(u, "wait-request")
-            if hit is None:
-                continue
+            if hit is None or u.index < spoke:
+                continue  # a chat desk's standing 请您稍等,马上为您查询 before the customer has asked anything holds nothing
             after = agent[position + 1] if position + 1 < len(agent) else None
-            if _into_transfer(ctx, u, after):
-                continue
-            holds.append((after, u.hit_evidence(hit, ctx.say("hold.asks"))))
+            if not _into_transfer(ctx, u, after):
+                waiting = u.hit_evidence(hit, ctx.say("hold.asks"))
+        if waiting is not None:
+            holds.append((None, waiting))
         if events and not holds:
             return [], ctx.say("hold.unplaceable")
         return holds, None
@@ -222,6 +234,15 @@ def _event_holds(ctx: Context, events: list[tuple[int, Event]]) -> list[tuple[Ut
         after = agent[position] if position < len(agent) else None
         holds.append((after, _event(index, ctx.say("hold.event", start=event.start, end=event.end))))
     return holds
+
+
+def still_waiting(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether an agent utterance during an untimed hold only keeps the customer waiting: nothing but requests to
+    wait, talk of looking something up and back-channels (稍等哦, 我这边帮您查询一下, 好的亲亲), and no apology
+    for the wait (which is the return: 不好意思久等了,还在帮您查)."""
+    families = ("lexicon.wait-request", "lexicon.holding-talk", "lexicon.backchannel")
+    covered = {i for family in families for hit in ctx.doc.hits(u, family) for i in range(hit.start, hit.end)}
+    return not ctx.says_beyond_covered(u, covered) and ctx.find_part([u], "apology") is None
 
 
 def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) -> bool:
@@ -283,18 +304,22 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     doc = ctx.doc
     call = doc.call
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "transfer"]
-    announced = [u for u in doc.agent if ctx.lexicon_hit(u, "transfer-announce") is not None]
+    # An explanation or announcement answers the customer: said before the customer has raised anything (我是专门
+    # 负责回访的, or a chat desk's standing notice 这边是自营客服,三方问题需要帮您转接专员), it transfers nothing.
+    spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
+    announced = [u for u in doc.agent if u.index > spoke and ctx.lexicon_hit(u, "transfer-announce") is not None]
     if not events and not announced:
         return ctx.not_applicable(ctx.say("transfer.none"))
     evidence: list[Evidence] = []
-    before = list(doc.utterances)
+    # What was said before the transfer: by the clock when the call and its transfer event are timed, otherwise
+    # placed from the words (with or without an event): a 行吧 said to the colleague who took the call is no consent.
     if events:
         index, event = min(events, key=lambda pair: pair[1].start)
         evidence.append(_event(index, ctx.say("transfer.at", start=event.start)))
-        if all(u.utterance.start is not None for u in doc.utterances):
-            before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
-        else:
-            before = _before_untimed_transfer(ctx, [u for u in announced if not _is_offer(ctx, u)])
+    if events and all(u.utterance.start is not None for u in doc.utterances):
+        before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
+    else:
+        before = _before_untimed_transfer(ctx, [u for u in announced if not _is_offer(ctx, u)])
     # Where the agent raised the transfer: said it was transferring, or explained and asked.
     raised = next(
         (
@@ -316,8 +341,6 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     if requested is not None:
         return ctx.result("pass", ctx.say("transfer.requested"),
                           [requested.whole(ctx.say("transfer.request")), *evidence])
-    # An explanation answers the customer: 我是专门负责回访的 in a self-introduction explains nothing.
-    spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
     explained = next(
         (u for u in before if u.speaker == "agent" and u.index > spoke and ctx.lexicon_hit(u, "transfer-reason") is not None),
         None,
@@ -438,7 +461,8 @@ TABOO_CHECKS = (
         apologise_after_hold,
         params=HoldParams,
         step_parts=("apology",),
-        lexicons=("wait-request", "line-check", "transfer-announce", "closing-talk"),
+        lexicons=("wait-request", "line-check", "transfer-announce", "closing-talk", "holding-talk", "backchannel",
+                  "non-matter"),
         manual="不好意思,让您久等了。",
     ),
 )

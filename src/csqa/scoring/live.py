@@ -65,9 +65,10 @@ from csqa.checks.restate import (
     _restatement,
     _shares_content,
     _spans,
+    _takes_correction,
     _withdraws,
 )
-from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, _event
+from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, _event, still_waiting
 from csqa.errors import CsqaError, InputError, InputProblem, ScoringError, UsageError
 from csqa.input.loaders import parse_call
 from csqa.input.model import Call, Event, Record, Utterance
@@ -458,6 +459,8 @@ class _Restate(_Tracker):
         makes the matter (a callback complaint the agent restates)."""
         self.inferred = False
         self.given: int | None = None
+        self.correction: UtteranceDoc | None = None
+        """The customer's correction of a restatement, until the agent's next words take it up or not."""
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
         if self.phase == "none":
@@ -497,7 +500,7 @@ class _Restate(_Tracker):
                 self.given, self.phase, self.matter, self.inferred = None, "matter", None, False
                 self.said, self.pending, self.heard = [], [], [u]
                 return
-            self.given, self.phase = None, "after"
+            self.given, self.phase, self.correction = None, "after", u
             self.mismatched = self.mismatched or self.restated
             pending, self.pending = self.pending, []
             for agent in pending:
@@ -531,6 +534,13 @@ class _Restate(_Tracker):
                 self.given = s.verdict(result, how="context")
                 return
             self.mismatched = self.mismatched or u
+            return
+        correction, self.correction = self.correction, None
+        if correction is not None and _takes_correction(ctx, u, correction):
+            self.phase = "done"
+            message = "the agent restated the customer's matter and asked for confirmation before answering"
+            result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
+            self.given = s.verdict(result, how="context")
             return
         if _is_waypoint(ctx, u) or _closes(ctx, u, self.said):
             return
@@ -662,6 +672,8 @@ class _Holds(_Tracker):
         self.mode: Literal["events", "gaps", "lexicon"] = "lexicon"
         self.warned_stretch: float | None = None
         self.warned_holds: set[int] = set()
+        self.heard = False
+        """Whether the customer has said something beyond a greeting (a wait before that holds nothing)."""
 
     def _mode(self, s: LiveSession) -> Literal["events", "gaps", "lexicon"]:
         if self.holds["events"]:
@@ -679,14 +691,23 @@ class _Holds(_Tracker):
             if start is None:
                 self.agent_untimed = True
             self.reached.append(max(self.reached[-1], start or 0.0) if self.reached else (start or 0.0))
+            waiting = still_waiting(ctx, u)  # 稍等哦, 我帮您查一下: the customer still waits (as the check reads it)
+            open_wait = False
             for mode, hold in self.pending:
                 if hold.after is not None:
                     continue
-                if mode == "lexicon" or (hold.end is not None and self.reached[-1] >= hold.end - 0.5):
-                    hold.after = position  # the agent's first utterance after the hold, or after the request to wait
+                if mode == "lexicon":
+                    if waiting:
+                        open_wait = True
+                    else:
+                        hold.after = position  # the agent's return: its first words with something more to say
+                elif hold.end is not None and self.reached[-1] >= hold.end - 0.5:
+                    hold.after = position  # the agent's first utterance after the hold
             hit = ctx.lexicon_hit(u, "wait-request")
-            if hit is not None:
+            if hit is not None and self.heard and not open_wait:  # nothing asked yet, or already waiting: no new hold
                 self._add("lexicon", _Hold(u.hit_evidence(hit, "the agent asks the customer to wait")))
+        elif not self.heard and not ctx.is_interjection(u):
+            self.heard = True
         if self.timed and (start is None or end is None):
             self.timed = False
         # a customer's 喂?还在吗? during a hold does not end the agent's silence

@@ -134,6 +134,7 @@ class Scorer:
                 unless_after=part.unless_after,
                 window=part.window,
                 clause_end=part.clause_end,
+                one_clause=part.one_clause,
                 negators=negators if part.negatable else frozenset(),
                 needs_nearby=frozenset(part.needs_nearby),
                 unless_next_pos=frozenset(part.unless_next_pos),

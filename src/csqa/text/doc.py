@@ -34,6 +34,7 @@ __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 _CONTENT = re.compile(r"[^\W_]")  # exactly the characters str.isalnum() accepts
 _CONTENT_RUN = re.compile(r"[^\W_]+")
 _LAST_CLAUSE = re.compile(r"[^\W_]+(?=[\W_]*\Z)")
+_ASSERTS_WITH_NE = re.compile(r"着(?:(?!什么|怎么|哪|谁|几|多少)\w){0,3}呢$")  # 记着呢, 吃着药呢: a state, not a question
 _ASKS_BY_FORM = re.compile(r"((?<![看查管论道])(?<!一下)(\w)[不没]\2|是\w{1,12}还是\w)\w{0,8}$|了没有?[啊呀呢]?$")
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
@@ -100,14 +101,14 @@ class UtteranceDoc:
 
     @property
     def is_question(self) -> bool:
-        """Asked as a question: ends with ?, or (raw ASR has no punctuation) with 吗 / 呢 (not the 着呢 that
-        asserts: 记着呢, 在吃着呢), or its last clause asks by its form: a verb and its negation (要不要违约金,
-        有没有到账) or alternatives (您是用无线测的还是网线测的) with at most eight characters after it, or an
-        ending in 了没(有) (查清楚了没有). A long unpunctuated ASR turn asks at its end, and a 是不是 earlier in
-        it (你们是不是虚假宣传我要求退掉) is part of a statement. A form after 看 / 查 / 不管 / 无论 / 知道 is
-        embedded, not asked (您看一下是不是插好了)."""
+        """Asked as a question: ends with ?, or (raw ASR has no punctuation) with 吗 / 呢 (not the 着…呢
+        that asserts: 记着呢, 按时吃着药呢; 忙着什么呢 still asks), or its last clause asks by its form: a verb
+        and its negation (要不要违约金, 有没有到账) or alternatives (您是用无线测的还是网线测的) with at most eight
+        characters after it, or an ending in 了没(有) (查清楚了没有). A long unpunctuated ASR turn asks at its
+        end, and a 是不是 earlier in it (你们是不是虚假宣传我要求退掉) is part of a statement. A form after 看 / 查 /
+        不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了)."""
         if self.norm.rstrip().endswith("?") or self.key.endswith("吗") or (self.key.endswith("呢")
-                                                                          and not self.key.endswith("着呢")):
+                                                                          and not _ASSERTS_WITH_NE.search(self.key)):
             return True
         last = _LAST_CLAUSE.search(self.norm)
         return last is not None and _ASKS_BY_FORM.search(last.group()) is not None

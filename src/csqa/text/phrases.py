@@ -472,7 +472,8 @@ class PhraseFamily:
     ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
     a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
-    不能查。 and 不能查的 but not 不能查到).
+    不能查。 and 不能查的 but not 不能查到); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
+    but not 好,麻烦快一点).
 
     ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause, is
     one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
@@ -493,6 +494,7 @@ class PhraseFamily:
     unless_after: tuple[str, ...] = ()
     window: int = 4
     clause_end: bool = False
+    one_clause: bool = False
     negators: frozenset[str] = frozenset()
     negation_words: int = 3
     needs_nearby: frozenset[str] = frozenset()
@@ -613,6 +615,8 @@ class PhraseIndex:
         if family.boundary == "token" and not self.bound(key, sizes, end):
             return False
         if family.clause_end and not _ends_clause(key, end, breaks):
+            return False
+        if family.one_clause and any(start < b < end for b in breaks):
             return False
         before, after = self._unless[family.name]
         if before is not None and before.search(key, max(0, start - family.window), start):
