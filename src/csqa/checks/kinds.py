@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from csqa.checks.base import Check, Context
 from csqa.outputs.i18n import data_text
 from csqa.outputs.report import CheckResult, Evidence, Status
-from csqa.text.doc import UtteranceDoc
+from csqa.text.doc import CallDoc, UtteranceDoc
 from csqa.text.phrases import PhraseHit
 from csqa.text.tokenizer import Token
 
@@ -569,10 +569,14 @@ class _Judge:
         return _distinct(hits)
 
     def _reported(self, u: UtteranceDoc, hit: PhraseHit, frames: str, within: int) -> bool:
-        """Whether ``hit`` is reported speech: it opens a quotation (回复您“不行就是不行”), or a reporting frame
+        """Whether ``hit`` is reported speech: it stands inside a quotation (回复您“不行就是不行”, 他们的原话是“这跟
+        我们分拣没关系,…”: an opening mark before it in the utterance, not closed before it), or a reporting frame
         of the lexicon ``frames`` ends at most ``within`` content characters before it and the frame's speaker
         is not the agent (no 我 in the three characters before it: 我跟您说 introduces the agent's own words)."""
         start = u.key_map[hit.start]
+        opened = max(u.text.rfind(mark, 0, start) for mark in _QUOTES_OPEN)
+        if opened >= 0 and not any(mark in u.text[opened + 1 : start] for mark in _QUOTES_CLOSE):
+            return True
         if start and u.text[start - 1] in _OPENING_QUOTES:
             return True
         return any(
@@ -696,11 +700,7 @@ class _Judge:
         families = [f"lexicon.{name}" for name in node.lexicons]
         whole = [f"lexicon.{name}" for name in node.whole_lexicons]
         other = ctx.who("customer" if node.speaker == "agent" else "agent")
-        evidence = [
-            self._beyond(u, offset, families, where, other)
-            for u, offset in window
-            if _says_words(u.text) and not any(self.doc.hits(u, family) for family in whole)
-        ]
+        evidence = [self._beyond(u, offset, families, where, other) for u, offset in window if not aside(self.doc, u, whole)]
         said = [e for e in evidence if e is not None]
         if not said:
             return _Outcome(status="pass", message=ctx.say("beyond.pass", where=where))
@@ -849,6 +849,9 @@ def _directions(ctx: Context, directions: Iterable[str]) -> str:
 
 _OPENING_QUOTES = "“「『‘\"'"
 """Marks that open a quotation: a banned phrase right after one is quoted, not said."""
+_QUOTES_OPEN = "“「『"
+_QUOTES_CLOSE = "”」』"
+"""Paired quotation marks (the straight " and ' open and close alike): a phrase between them is quoted."""
 
 
 def _note(ctx: Context, node: _Phrased) -> str:
@@ -962,10 +965,11 @@ _BRACKETED = re.compile(r"[\[【][^\]】]*[\]】]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def _says_words(text: str) -> bool:
-    """Whether ``text`` holds a Chinese word outside square brackets: an emoticon code (#E-s[微笑]) or a link
-    says nothing."""
-    return _HAN.search(_BRACKETED.sub("", text)) is not None
+def aside(doc: CallDoc, u: UtteranceDoc, whole: Sequence[str]) -> bool:
+    """Whether ``u`` is set aside by a ``nothing-beyond`` window as a whole: it holds a phrase of one of the
+    families ``whole`` (a closing courtesy), or no Chinese word outside square brackets (an emoticon code such
+    as #E-s[微笑], a link)."""
+    return _HAN.search(_BRACKETED.sub("", u.text)) is None or any(doc.hits(u, family) for family in whole)
 
 
 # Punctuation that ends a clause in normalised text (spaces are not: raw ASR puts them anywhere).

@@ -118,6 +118,8 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     agent has not heard the matter yet. Offering or announcing a transfer is handling the matter."""
     if ctx.is_backchannel(u) or ctx.lexicon_hit(u, "line-trouble") is not None:
         return True
+    if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
+        return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
@@ -295,7 +297,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce"),
+              "transfer-announce", "courtesy-reply"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

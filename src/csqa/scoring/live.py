@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from csqa.checks.kinds import PhraseForbidden, Silence, SiteCheck
+from csqa.checks.kinds import PhraseForbidden, Silence, SiteCheck, aside
 from csqa.checks.restate import (
     RestateParams,
     _closes,
@@ -579,16 +579,17 @@ class _Chatting(_Tracker):
                 self._withdraw(s, "the customer went on after the goodbye")
             return
         message = "after saying goodbye the agent kept talking about something else before the call ended"
+        talk = aside(ctx.doc, u, ("lexicon.closing-courtesy",))  # a closing courtesy or an emoticon, as the check reads it
         hits = ctx.doc.hits(u, "lexicon.goodbye")
         if hits:
             self._withdraw(s, "the agent said goodbye again; only what follows the last goodbye counts")
             last = hits[-1]
             self.goodbye = (u, last)
-            if ctx.says_beyond(u, "lexicon.closing-talk", last.end):
+            if not talk and ctx.says_beyond(u, "lexicon.closing-talk", last.end):
                 evidence = [u.evidence(last.end, len(u.key), "said after the goodbye"), u.hit_evidence(last, "the goodbye")]
                 self.alerts.append(s.verdict(ctx.result("fail", message, evidence), how="context", settled=False))
             return
-        if self.goodbye is not None and u.key and ctx.says_beyond(u, "lexicon.closing-talk"):
+        if self.goodbye is not None and u.key and not talk and ctx.says_beyond(u, "lexicon.closing-talk"):
             g, last = self.goodbye
             evidence = [u.whole("said after the goodbye, with the customer still on the line"),
                         g.hit_evidence(last, "the goodbye")]
