@@ -240,6 +240,11 @@ class Context:
         """True for a customer utterance with no substance: 喂? / 你好 / 好 再见 (the non-matter lexicon)."""
         return not self.says_beyond(u, "lexicon.non-matter")
 
+    def first_words(self) -> UtteranceDoc | None:
+        """The customer's first utterance of substance: not a greeting, acknowledgement or check of the line
+        (the non-matter lexicon). What the agent says before it answers nothing the customer raised."""
+        return next((u for u in self.doc.utterances if u.speaker == "customer" and not self.is_interjection(u)), None)
+
     def opening(self) -> list[UtteranceDoc]:
         """The agent's opening: its first turn, continued across a customer's greeting or check of the line
         (喂? / 你好 / 听不清), but not past an answer or a question (是我 / 哪位?);
@@ -283,9 +288,8 @@ class Context:
 
         Without utterance times the transfer is placed from the text: a call whose agent's last words announce
         the transfer or ask the customer to hold on (正在为您转接, 您别挂机), back-channels after them aside, ends
-        in it; one in which an agent
-        speaks after the announcement (the colleague who took the call, or the agent after a failed transfer)
-        does not."""
+        in it; one in which an agent speaks after the announcement (the colleague who took the call, or the
+        agent after a failed transfer) does not."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
         if not transfers:
             return False

@@ -539,7 +539,7 @@ class _Judge:
         to this reply and includes it: an agent whose first words after the matter ask for the last four
         digits has verified before answering, whether or not the request ends in a question mark."""
         ctx = self.ctx
-        matter = next((u for u in self.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), None)
+        matter = ctx.first_words()
         if matter is None:
             return None
         for u in self.doc.utterances[matter.index + 1 :]:

@@ -164,8 +164,8 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
         if events and not any(u.utterance.start is None for u in agent):
             return _event_holds(ctx, events), None  # the agent's speech is timed, the customer's is not
         holds: list[tuple[UtteranceDoc | None, Evidence]] = []
-        spoke = next((u.index for u in ctx.doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)),
-                     len(ctx.doc.utterances))
+        first = ctx.first_words()
+        spoke = len(ctx.doc.utterances) if first is None else first.index
         waiting: Evidence | None = None
         for position, u in enumerate(agent):
             if waiting is not None:
@@ -306,7 +306,8 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     events = [(index, e) for index, e in enumerate(call.events) if e.type == "transfer"]
     # An explanation or announcement answers the customer: said before the customer has raised anything (我是专门
     # 负责回访的, or a chat desk's standing notice 这边是自营客服,三方问题需要帮您转接专员), it transfers nothing.
-    spoke = next((u.index for u in doc.utterances if u.speaker == "customer" and not ctx.is_interjection(u)), len(doc.utterances))
+    first = ctx.first_words()
+    spoke = len(doc.utterances) if first is None else first.index
     announced = [u for u in doc.agent if u.index > spoke and ctx.lexicon_hit(u, "transfer-announce") is not None]
     if not events and not announced:
         return ctx.not_applicable(ctx.say("transfer.none"))
