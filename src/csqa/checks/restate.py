@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from csqa.checks.base import Check, Context
 from csqa.outputs.report import CheckResult
-from csqa.text.doc import UtteranceDoc
+from csqa.text.doc import ContentWord, UtteranceDoc
 
 __all__ = ["RESTATE_CHECK", "RestateParams"]
 
@@ -31,13 +31,19 @@ class RestateParams(BaseModel):
     topic_chars: Annotated[int, Field(ge=2)] = 12
 
 
-def _core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
-    """Content words of an utterance: no stopwords, nothing inside the ``skip`` content-key spans."""
+def _core_words(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[ContentWord]:
+    """Content words of an utterance with their spans: no stopwords, nothing inside the ``skip`` content-key
+    spans."""
     return [
-        word
+        (word, start, end)
         for word, start, end in u.content
         if word not in ctx.stopwords and not any(s < end and start < e for s, e in skip)
     ]
+
+
+def _core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
+    """Content words of an utterance: no stopwords, nothing inside the ``skip`` content-key spans."""
+    return [word for word, _, _ in _core_words(ctx, u, skip)]
 
 
 def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int]]:
@@ -54,11 +60,32 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
     since there the agent asks the questions."""
     skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
-    core = "".join(_core_tokens(ctx, u, skip))
-    asks = u.is_question or ctx.lexicon_hit(u, "customer-matter") is not None
+    words = _core_words(ctx, u, skip)
+    core = "".join(word for word, _, _ in words)
+    asks = _asks(ctx, u, words) or ctx.lexicon_hit(u, "customer-matter") is not None
     if len(core) < (2 if asks else params.min_matter_chars):
         return False
     return ctx.doc.call.direction == "inbound" or asks
+
+
+def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
+    """Whether a customer utterance asks something: a question at its end, or a clause with words of substance
+    (``core``) ended by a question mark before it (对了,你们那边附近有地方停车吗?上次绕了好久; not 啊?满意啊); not a
+    retort that only defends the customer's answer (我就觉得五分,不行吗?)."""
+    text = u.norm
+    asked = 0
+    for word, _, end in core:
+        position = u.key_map[end - 1] + 1
+        while position < len(text) and text[position].isalnum():
+            position += 1
+        if position < len(text) - 1 and text[position] == "?":
+            asked += len(word)
+    if asked >= 2:
+        return True
+    if not u.is_question:
+        return False
+    retorts = ctx.doc.hits(u, "lexicon.retort")
+    return not retorts or retorts[-1].end < len(u.key) or u.clause_start(retorts[-1].start) != retorts[-1].start
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
@@ -297,7 +324,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply"),
+              "transfer-announce", "courtesy-reply", "retort"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

@@ -36,6 +36,11 @@ _CONTENT_RUN = re.compile(r"[^\W_]+")
 _LAST_CLAUSE = re.compile(r"[^\W_]+(?=[\W_]*\Z)")
 _ASSERTS_WITH_NE = re.compile(r"着(?:(?!什么|怎么|哪|谁|几|多少)\w){0,3}呢$")  # 记着呢, 吃着药呢: a state, not a question
 _ASKS_BY_FORM = re.compile(r"((?<![看查管论道])(?<!一下)(\w)[不没]\2|是\w{1,12}还是\w)\w{0,8}$|了没有?[啊呀呢]?$")
+_ASKS_BY_WH = re.compile(
+    r"(?:哪个|哪里|哪儿|哪一|哪天|哪位|哪家|几号|几点|几时|多少钱|什么时候|啥时候)(?:(?![都也就才了])\w){0,4}$"
+)
+_EMBEDS = re.compile(r"知道|清楚|记得|确定|不管|无论|不论|随便")  # 不知道是哪个: the question is embedded, not asked
+_HAS_NOT = re.compile(r"有没(?!有)\w{0,8}$")  # Hong Kong 有冇 (有没有) folded to 有没
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
 
@@ -106,12 +111,21 @@ class UtteranceDoc:
         and its negation (要不要违约金, 有没有到账) or alternatives (您是用无线测的还是网线测的) with at most eight
         characters after it, or an ending in 了没(有) (查清楚了没有). A long unpunctuated ASR turn asks at its
         end, and a 是不是 earlier in it (你们是不是虚假宣传我要求退掉) is part of a statement. A form after 看 / 查 /
-        不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了)."""
+        不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了). So does a last clause with a question word
+        of place, time or amount near its end (哈尔滨哪个区的, 几点能到), unless it is embedded (不知道是哪个),
+        universal (哪个都行) or said of the past (前几天就亮了, 几点就到了), and Hong Kong's 有冇 (有冇张单),
+        which folding writes 有没."""
         if self.norm.rstrip().endswith("?") or self.key.endswith("吗") or (self.key.endswith("呢")
                                                                           and not _ASSERTS_WITH_NE.search(self.key)):
             return True
         last = _LAST_CLAUSE.search(self.norm)
-        return last is not None and _ASKS_BY_FORM.search(last.group()) is not None
+        if last is None:
+            return False
+        clause = last.group()
+        if _ASKS_BY_FORM.search(clause) or (_ASKS_BY_WH.search(clause) and not _EMBEDS.search(clause)):
+            return True
+        has_not = _HAS_NOT.search(clause)
+        return has_not is not None and self.text[last.start() + has_not.start() + 1] == "冇"
 
     @property
     def text(self) -> str:

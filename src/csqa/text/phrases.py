@@ -473,7 +473,8 @@ class PhraseFamily:
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
     a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
     不能查。 and 不能查的 but not 不能查到); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
-    but not 好,麻烦快一点).
+    but not 好,麻烦快一点), and reads their ``unless_before`` / ``unless_after`` context in their clause only
+    (记得还,再见 says goodbye; 还在见 does not).
 
     ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause, is
     one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
@@ -619,9 +620,13 @@ class PhraseIndex:
         if family.one_clause and any(start < b < end for b in breaks):
             return False
         before, after = self._unless[family.name]
-        if before is not None and before.search(key, max(0, start - family.window), start):
+        low, high = max(0, start - family.window), end + family.window
+        if family.one_clause:  # the context that cancels a hit must stand in its clause too
+            low = max(low, clause_start(breaks, start))
+            high = min([high, *(b for b in breaks if b >= end)])
+        if before is not None and before.search(key, low, start):
             return False
-        if after is not None and after.search(key, end, end + family.window):
+        if after is not None and after.search(key, end, high):
             return False
         if family.negators or family.needs_nearby or family.unless_next_pos:
             return self._in_sense(family, key, start, end, sizes, breaks, pos)
