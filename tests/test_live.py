@@ -394,3 +394,22 @@ def test_the_in_process_example_of_docs_live_md_prints_what_the_page_says(root: 
     printed = capsys.readouterr().out
     shown = re.search(r"It prints:\n\n```\n(.*?)```", page, re.S)
     assert shown is not None and printed == shown.group(1)
+
+
+def test_the_live_chatting_alert_reads_the_rules_own_closing_lexicons(tmp_path: Path) -> None:
+    # a centre whose agents end with a slogan: the slogan is closing talk in both the check and the live alert
+    site = tmp_path / "site.toml"
+    site.write_text(
+        'extends = "default"\n'
+        '[lexicon.slogan]\nlabel = "the centre\'s slogan"\nvariants = ["绿色农业从楠山开始"]\n'
+        '[rules.no-chatting-before-hangup.params]\n'
+        'lexicons = ["closing-talk"]\nwhole_lexicons = ["closing-courtesy", "slogan"]\n',
+        encoding="utf-8",
+    )
+    for scorer, expected in ((csqa.Scorer(), "fail"), (csqa.Scorer(site), "pass")):
+        session = scorer.live(call_id="c1")
+        session.feed("agent", GREETING)
+        session.feed("agent", "感谢您的来电,再见!")
+        raised = session.feed("agent", "绿色农业从楠山开始,欢迎关注我们的公众号。")
+        assert any(e.rule == "no-chatting-before-hangup" for e in raised) == (expected == "fail")
+        assert session.close().check("no-chatting-before-hangup").status == expected

@@ -15,9 +15,10 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 import tomllib
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -209,6 +210,8 @@ class RuleFileModel(BaseModel):
     script: dict[str, StepConfig] = {}
     lexicon: dict[str, PartConfig] = {}
     banned: dict[str, BannedConfig] = {}
+    patterns: dict[str, NonEmpty] = {}
+    """Patterns several families share, by name: a ``variants`` entry ``"{pattern.NAME}"`` stands for one."""
 
 
 @dataclass(frozen=True)
@@ -390,6 +393,39 @@ def load_rules(source: str | os.PathLike[str] | RuleSet | None = None) -> RuleSe
     return _validate(merged, raw, (base_label, label), label, base_label)
 
 
+_SHARED_PATTERN = re.compile(r"\{pattern\.([^{}|~]+)\}")
+
+
+def _share_patterns(raw: dict[str, Any], problem: Any) -> None:
+    """Put each ``[patterns]`` entry in place of the ``"{pattern.NAME}"`` entries of ``variants`` lists, in place:
+    a pattern two families need (the organisation names of the greeting and the callback introduction) is written
+    once, so the two cannot drift apart. An unknown name is a problem at the entry that uses it."""
+    shared = raw.get("patterns", {})
+    if not isinstance(shared, dict):
+        return  # the model reports a [patterns] that is not a table
+
+    def walk(node: Any, loc: tuple[int | str, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "variants" and isinstance(value, list):
+                    node[key] = list(filled(value, (*loc, key)))
+                elif key != "patterns" or loc:
+                    walk(value, (*loc, key))
+
+    def filled(variants: list[Any], loc: tuple[int | str, ...]) -> Iterator[Any]:
+        for i, entry in enumerate(variants):
+            match = _SHARED_PATTERN.fullmatch(entry) if isinstance(entry, str) else None
+            if match is None:
+                yield entry
+            elif isinstance(shared.get(match.group(1)), str):
+                yield shared[match.group(1)]
+            else:
+                known = ", ".join(sorted(k for k, v in shared.items() if isinstance(v, str))) or "none"
+                problem((*loc, i), f"no pattern {match.group(1)!r} in [patterns] (known: {known})")
+
+    walk(raw, ())
+
+
 def _validate(
     raw: dict[str, Any],
     overlay: Mapping[str, Any],
@@ -405,6 +441,7 @@ def _validate(
     def problem(loc: Sequence[int | str], message: str) -> None:
         problems.append(RuleProblem(owner(loc), _path(loc), message))
 
+    _share_patterns(raw, problem)
     model, scorecard_valid = _salvage(raw, problem)
     params: dict[str, BaseModel] = {}
     normalizer = Normalizer()
