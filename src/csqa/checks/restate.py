@@ -93,23 +93,7 @@ def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
     sentence (您再核对一下,看是不是还开着) asks something else."""
     if ctx.find_part([u], "lead") is not None:
         return True
-    return any(_ends_clause(u, hit.end) for hit in ctx.doc.hits(u, ctx.family("tag")))
-
-
-_TRAILING = "呀啊呢哈吧嘛哦啦"
-"""Particles that may follow a confirmation tag before its clause ends (係咪呀?, 是吗亲 aside)."""
-
-
-def _ends_clause(u: UtteranceDoc, key_end: int) -> bool:
-    """Whether the content-key offset ``key_end`` ends a clause: only trailing particles, then punctuation, a
-    space (raw ASR's clause break) or the end of the utterance, follow it in the text."""
-    if key_end >= len(u.key):
-        return True
-    text = u.norm
-    position = u.key_map[key_end - 1] + 1
-    while position < len(text) and text[position] in _TRAILING:
-        position += 1
-    return position >= len(text) or not text[position].isalnum()
+    return any(u.ends_clause(hit.end) for hit in ctx.doc.hits(u, ctx.family("tag")))
 
 
 def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:

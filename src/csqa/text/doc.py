@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from csqa.input.model import Call, Utterance
 from csqa.outputs.report import Evidence, How
 from csqa.text.normalize import Normalizer
-from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex, clause_start
+from csqa.text.phrases import Candidate, PhraseHit, PhraseIndex, clause_start, ends_clause
 from csqa.text.tokenizer import Token, Tokenizer
 
 __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
@@ -134,6 +134,10 @@ class UtteranceDoc:
     def clause_start(self, key_offset: int) -> int:
         """Where the clause holding content-key offset ``key_offset`` starts in the content key."""
         return clause_start(self.breaks, key_offset)
+
+    def ends_clause(self, key_end: int) -> bool:
+        """Whether content-key offset ``key_end`` ends a clause (at most two final particles before the break)."""
+        return ends_clause(self.key, key_end, self.breaks)
 
     def original_span(self, key_start: int, key_end: int) -> tuple[int, int]:
         """Original-text offsets of the content-key span ``[key_start, key_end)``."""

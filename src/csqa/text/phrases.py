@@ -58,6 +58,7 @@ __all__ = [
     "check_pattern",
     "clause_start",
     "compile_pattern",
+    "ends_clause",
     "expand_pattern",
 ]
 
@@ -451,7 +452,7 @@ def clause_start(breaks: set[int], offset: int) -> int:
     return max((b for b in breaks if b <= offset), default=0)
 
 
-def _ends_clause(key: str, end: int, breaks: set[int]) -> bool:
+def ends_clause(key: str, end: int, breaks: set[int]) -> bool:
     """Whether content-key offset ``end`` ends a clause: a clause break there, or after at most two
     sentence-final particles."""
     for position in range(end, min(end + 2, len(key)) + 1):
@@ -615,7 +616,7 @@ class PhraseIndex:
             return False
         if family.boundary == "token" and not self.bound(key, sizes, end):
             return False
-        if family.clause_end and not _ends_clause(key, end, breaks):
+        if family.clause_end and not ends_clause(key, end, breaks):
             return False
         if family.one_clause and any(start < b < end for b in breaks):
             return False
