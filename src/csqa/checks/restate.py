@@ -29,6 +29,9 @@ class RestateParams(BaseModel):
     min_shared_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
     topic_chars: Annotated[int, Field(ge=2)] = 12
+    min_tag_chars: Annotated[int, Field(ge=1)] = 4
+    """A restatement by its tag alone (no 您是说…) has at least this many content characters before the tag: 家财险
+    是吧 echoes a word before answering; 想换成四十三码,是吗 restates."""
 
 
 def _core_words(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[ContentWord]:
@@ -58,9 +61,13 @@ def _has_substance(ctx: Context, u: UtteranceDoc) -> bool:
 def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
-    since there the agent asks the questions."""
+    since there the agent asks the questions, and with no more than the agent's own words echoed (哦,驾校啊,啥事?
+    after 这里是通途驾校客服部)."""
     skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
     words = _core_words(ctx, u, skip)
+    if ctx.doc.call.direction == "outbound" and u.index and ctx.doc.utterances[u.index - 1].speaker == "agent":
+        echoed = ctx.doc.utterances[u.index - 1].key
+        words = [w for w in words if w[0] not in echoed]
     core = "".join(word for word, _, _ in words)
     asks = _asks(ctx, u, words) or ctx.lexicon_hit(u, "customer-matter") is not None
     if len(core) < (2 if asks else params.min_matter_chars):
@@ -89,11 +96,16 @@ def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
 
 
 def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
-    """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?): a 是不是 inside a
-    sentence (您再核对一下,看是不是还开着) asks something else."""
+    """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
+    a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else."""
     if ctx.find_part([u], "lead") is not None:
         return True
-    return any(u.ends_clause(hit.end) for hit in ctx.doc.hits(u, ctx.family("tag")))
+    params = ctx.params
+    assert isinstance(params, RestateParams)
+    return any(
+        u.ends_clause(hit.end) and hit.start >= params.min_tag_chars
+        for hit in ctx.doc.hits(u, ctx.family("tag"))
+    )
 
 
 def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
@@ -146,9 +158,11 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
 
 def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
     """Whether ``u`` only closes a call the customer has closed: nothing but closing talk (好的,感谢您的来电,再见)
-    after a customer reply that raises nothing (没有了,就这个). A goodbye straight after the customer's question
-    dodges the matter and is judged as an answer without a restatement."""
-    return bool(said) and ctx.is_interjection(said[-1]) and not ctx.says_beyond(u, "lexicon.closing-talk")
+    after a customer reply that raises nothing (没有了,就这个) or only checks the line (喂?听得到吗?). A goodbye
+    straight after the customer's question dodges the matter and is judged as an answer without a restatement."""
+    if not said or ctx.says_beyond(u, "lexicon.closing-talk"):
+        return False
+    return ctx.is_interjection(said[-1]) or not ctx.says_beyond(said[-1], "lexicon.line-check")
 
 
 def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:

@@ -442,6 +442,10 @@ _TRANSPARENT = frozenset({"跟", "给", "向", "对", "为", "和", "同", "替"
 """Words that do not count in the reach of a negation: a coverb and the customer it names stand between a
 negation and its verb (没办法跟您保证, 不能给您保证)."""
 
+_CONDITIONS = frozenset({"的话"})
+"""Words that close a condition: a negation before one of them belongs to the condition (吊牌没拆的话) and negates
+nothing after it."""
+
 _FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈"
 """Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦)."""
 
@@ -647,6 +651,8 @@ class PhraseIndex:
                 if sizes[position] < opens or counted == family.negation_words:
                     break
                 word = key[sizes[position] : sizes[position + 1]]
+                if word in _CONDITIONS:
+                    break  # 吊牌没拆的话肯定能换: the negation is the condition's, not the promise's
                 if word in family.negators:
                     return False
                 counted += word not in _TRANSPARENT
