@@ -66,7 +66,7 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
     words = _core_words(ctx, u, skip)
     if ctx.doc.call.direction == "outbound" and u.index and ctx.doc.utterances[u.index - 1].speaker == "agent":
-        echoed = ctx.doc.utterances[u.index - 1].key
+        echoed = _substrings(ctx.doc.utterances[u.index - 1].key, max((len(w[0]) for w in words), default=0))
         words = [w for w in words if w[0] not in echoed]
     core = "".join(word for word, _, _ in words)
     asks = _asks(ctx, u, words) or ctx.lexicon_hit(u, "customer-matter") is not None
@@ -75,18 +75,25 @@ def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     return ctx.doc.call.direction == "inbound" or asks
 
 
+def _substrings(text: str, longest: int) -> set[str]:
+    """Every substring of ``text`` up to ``longest`` characters (at most 8: a longer word is never taken for an echo), in
+    time linear in ``text``."""
+    size = min(longest, 8)
+    return {text[i : i + n] for i in range(len(text)) for n in range(1, size + 1)}
+
+
 def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     """Whether a customer utterance asks something: a question at its end, or a clause with words of substance
     (``core``) ended by a question mark before it (对了,你们那边附近有地方停车吗?上次绕了好久; not 啊?满意啊); not a
     retort that only defends the customer's answer (我就觉得五分,不行吗?)."""
     text = u.norm
-    asked = 0
-    for word, _, end in core:
-        position = u.key_map[end - 1] + 1
-        while position < len(text) and text[position].isalnum():
-            position += 1
-        if position < len(text) - 1 and text[position] == "?":
-            asked += len(word)
+    closing = [len(text)] * (len(text) + 1)  # closing[i]: where the clause running through text offset i ends
+    for position in range(len(text) - 1, -1, -1):
+        closing[position] = closing[position + 1] if text[position].isalnum() else position
+    asked = sum(
+        len(word) for word, _, end in core
+        if (mark := closing[u.key_map[end - 1] + 1]) < len(text) - 1 and text[mark] == "?"
+    )
     if asked >= 2:
         return True
     if not u.is_question:

@@ -479,7 +479,7 @@ class PhraseFamily:
     a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
     不能查。 and 不能查的 but not 不能查到); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
     but not 好,麻烦快一点), and reads their ``unless_before`` / ``unless_after`` context in their clause only
-    (记得还,再见 says goodbye; 还在见 does not).
+    (记得还,再见 says goodbye; 还再见, heard for 还在建, does not).
 
     ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause, is
     one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
