@@ -210,9 +210,11 @@ class Context:
     def says_beyond(self, u: UtteranceDoc, family: str, start: int = 0, *, stopwords: bool = True) -> bool:
         """Whether ``u`` (from content-key offset ``start`` on) says anything beyond the phrases of ``family``
         (and stop words, unless ``stopwords`` is false): a word that no hit of the family covers."""
-        hits = self.doc.hits(u, family)
-        covered = {i for hit in hits for i in range(hit.start, hit.end)} if hits else None
-        return self.says_beyond_covered(u, covered, start, stopwords=stopwords)
+        return self.says_beyond_covered(u, self.covered(u, family), start, stopwords=stopwords)
+
+    def covered(self, u: UtteranceDoc, *families: str) -> set[int]:
+        """The content-key offsets of ``u`` inside a hit of one of ``families``."""
+        return {i for family in families for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
 
     def says_beyond_covered(self, u: UtteranceDoc, covered: set[int] | None, start: int = 0, *,
                             stopwords: bool = True) -> bool:
@@ -230,11 +232,7 @@ class Context:
     def is_backchannel(self, u: UtteranceDoc) -> bool:
         """An agent utterance that only acknowledges (嗯 / 好的 / 对对 / 您继续讲): every content character is
         covered by the back-channel lexicon."""
-        hits = self.doc.hits(u, "lexicon.backchannel")
-        if not hits:
-            return not u.key
-        covered = {i for hit in hits for i in range(hit.start, hit.end)}
-        return len(covered) == len(u.key)
+        return len(self.covered(u, "lexicon.backchannel")) == len(u.key)
 
     def is_interjection(self, u: UtteranceDoc) -> bool:
         """True for a customer utterance with no substance: 喂? / 你好 / 好 再见 (the non-matter lexicon)."""

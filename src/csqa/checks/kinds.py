@@ -714,8 +714,7 @@ class _Judge:
         """The part of ``u`` from ``offset`` on, when it says a word that no hit of ``families`` covers."""
         if not u.key[offset:]:
             return None
-        covered = {i for family in families for hit in self.doc.hits(u, family) for i in range(hit.start, hit.end)}
-        if not self.ctx.says_beyond_covered(u, covered, offset):
+        if not self.ctx.says_beyond_covered(u, self.ctx.covered(u, *families), offset):
             return None
         if offset:
             return u.evidence(offset, len(u.key), self.ctx.say("beyond.said", where=where))

@@ -193,7 +193,7 @@ def _takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -
     是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
     must be the first clause of substance, and the rest may only ask: 提速的话,五百兆每个月多二十块 answers the
     corrected matter without confirming it."""
-    covered = {i for hit in ctx.doc.hits(u, "lexicon.backchannel") for i in range(hit.start, hit.end)}
+    covered = ctx.covered(u, "lexicon.backchannel")
     theirs = {w for w in _core_tokens(ctx, correction, []) if len(w) >= 2}
     first = next(
         (start for word, start, end in u.content

@@ -240,8 +240,7 @@ def still_waiting(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether an agent utterance during an untimed hold only keeps the customer waiting: nothing but requests to
     wait, talk of looking something up and back-channels (稍等哦, 我这边帮您查询一下, 好的亲亲), and no apology
     for the wait (which is the return: 不好意思久等了,还在帮您查)."""
-    families = ("lexicon.wait-request", "lexicon.holding-talk", "lexicon.backchannel")
-    covered = {i for family in families for hit in ctx.doc.hits(u, family) for i in range(hit.start, hit.end)}
+    covered = ctx.covered(u, "lexicon.wait-request", "lexicon.holding-talk", "lexicon.backchannel")
     return not ctx.says_beyond_covered(u, covered) and ctx.find_part([u], "apology") is None
 
 
@@ -258,7 +257,7 @@ def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None)
             return False
         # the clause holding the announcement, with only courtesies (好的, 不好意思) in the clauses before it
         first = after.clause_start(hit.start)
-        courtesy = {i for h in ctx.doc.hits(after, "lexicon.closing-talk") for i in range(h.start, h.end)}
+        courtesy = ctx.covered(after, "lexicon.closing-talk")
         return not ctx.says_beyond_covered(after, courtesy | set(range(first, len(after.key))))
     return any(e.type == "transfer" for e in ctx.doc.call.events)
 

@@ -583,17 +583,17 @@ class _Chatting(_Tracker):
         assert isinstance(settings, NothingBeyond)
         # closing talk, closing courtesies and emoticons as the rule's own settings name them, as the check reads them
         talk = aside(ctx.doc, u, [f"lexicon.{name}" for name in settings.whole_lexicons])
-        closing = {i for name in settings.lexicons for h in ctx.doc.hits(u, f"lexicon.{name}") for i in range(h.start, h.end)}
+        closing = [f"lexicon.{name}" for name in settings.lexicons]
         hits = ctx.doc.hits(u, "lexicon.goodbye")
         if hits:
             self._withdraw(s, "the agent said goodbye again; only what follows the last goodbye counts")
             last = hits[-1]
             self.goodbye = (u, last)
-            if not talk and ctx.says_beyond_covered(u, closing, last.end):
+            if not talk and ctx.says_beyond_covered(u, ctx.covered(u, *closing), last.end):
                 evidence = [u.evidence(last.end, len(u.key), "said after the goodbye"), u.hit_evidence(last, "the goodbye")]
                 self.alerts.append(s.verdict(ctx.result("fail", message, evidence), how="context", settled=False))
             return
-        if self.goodbye is not None and u.key and not talk and ctx.says_beyond_covered(u, closing):
+        if self.goodbye is not None and u.key and not talk and ctx.says_beyond_covered(u, ctx.covered(u, *closing)):
             g, last = self.goodbye
             evidence = [u.whole("said after the goodbye, with the customer still on the line"),
                         g.hit_evidence(last, "the goodbye")]
