@@ -127,18 +127,18 @@ def test_only_default_can_be_extended(tmp_path: Path) -> None:
 
 def test_a_shared_pattern_is_written_once_and_read_by_every_family_that_names_it(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
-    site.write_text('extends = "default"\n[patterns]\norganisation = "re:蜂巢驿站"\n', encoding="utf-8")
+    site.write_text('extends = "default"\n[patterns]\norganisation = "re:蜂巢小铺"\n', encoding="utf-8")
     default, custom = csqa.Scorer(), csqa.Scorer(site)
-    greeting = [{"speaker": "agent", "text": "蜂巢驿站,您好,请问有什么可以帮您?"},
+    greeting = [{"speaker": "agent", "text": "蜂巢小铺,您好,请问有什么可以帮您?"},
                 {"speaker": "customer", "text": "我的快递到了吗"}]
-    callback = [{"speaker": "agent", "text": "王先生您好,蜂巢驿站给您回个电话。"}, {"speaker": "customer", "text": "嗯"}]
+    callback = [{"speaker": "agent", "text": "王先生您好,蜂巢小铺给您回个电话。"}, {"speaker": "customer", "text": "嗯"}]
     for utterances, rule, direction in ((greeting, "standard-greeting", "inbound"),
                                          (callback, "callback-introduction", "outbound")):
         call = {"call_id": "c", "direction": direction, "utterances": utterances}
         found = custom.score(call).check(rule)
         assert found.status == "pass"
-        assert any(e.quote == "蜂巢驿站" for e in found.evidence)
-        assert default.score(call).check(rule).status == "fail"  # 驿站 is no suffix the default knows
+        assert any(e.quote == "蜂巢小铺" for e in found.evidence)
+        assert default.score(call).check(rule).status == "fail"  # 小铺 is no suffix the default knows
     # the default's organisation pattern no longer applies where the site replaced it
     named = {"call_id": "c", "utterances": [{"speaker": "agent", "text": "仁和医院预约中心,您好,请问有什么可以帮您?"},
                                             {"speaker": "customer", "text": "我想挂号"}]}

@@ -178,7 +178,7 @@ class Fillers(BaseModel):
     speaker: Speaker = "agent"
     threshold: Annotated[int, Field(ge=1)] = 3
     fillers: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩", "呃", "额", "唔")
-    particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("喽", "嘛", "呗", "咯")
+    particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("喽", "啰", "嘛", "呗", "咯")
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
     responses: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩")
     """Fillers that also answer or soften: doubled (嗯嗯) or with 呢/哪 (嗯呢) they say yes at the start of a

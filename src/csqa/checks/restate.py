@@ -191,8 +191,8 @@ def _takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -
     """Whether the agent's next words repeat the customer's correction of its restatement and go no further than
     a question for details (您是想把交费日期从五月改到六月是吗? — 不是五月,是三月 — 好的,从三月改到六月,请问您的保单号
     是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
-    must be the first clause of substance, and the rest may only ask: 提速的话,五百兆每个月多二十块 answers the
-    corrected matter without confirming it."""
+    must be the first clause of substance, not the announcement of a lookup (我查一下年卡的冻结规则), and the rest may
+    only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it."""
     covered = ctx.covered(u, "lexicon.backchannel")
     theirs = {w for w in _core_tokens(ctx, correction, []) if len(w) >= 2}
     first = next(
@@ -204,6 +204,8 @@ def _takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -
         return False
     clause = u.clause_start(first)
     ends = min((b for b in u.breaks if b > first), default=len(u.key))
+    if any(hit.end > first and hit.start < ends for hit in ctx.doc.hits(u, "lexicon.holding-talk")):
+        return False  # 我查一下年卡的冻结规则 names the corrected matter only as what the agent will look up
     echoed = any(word in theirs for word, start, _ in u.content if clause <= start < ends)
     if not echoed:
         return False
@@ -329,7 +331,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

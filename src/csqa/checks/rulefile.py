@@ -105,6 +105,8 @@ class PartConfig(BaseModel):
     unless_after: tuple[NonEmpty, ...] = ()
     window: Annotated[int, Field(ge=1, le=20)] = 4
     clause_end: bool = False
+    clause_start: bool = False
+    """Only hits that start a clause count (喂! but not 混着喂)."""
     one_clause: bool = False
     """Only hits with no punctuation or space inside them count (好麻烦 objects; 好,麻烦快一点 agrees)."""
     negatable: bool = False

@@ -134,6 +134,7 @@ class Scorer:
                 unless_after=part.unless_after,
                 window=part.window,
                 clause_end=part.clause_end,
+                clause_start=part.clause_start,
                 one_clause=part.one_clause,
                 negators=negators if part.negatable else frozenset(),
                 needs_nearby=frozenset(part.needs_nearby),

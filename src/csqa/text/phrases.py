@@ -446,8 +446,9 @@ _CONDITIONS = frozenset({"的话"})
 """Words that close a condition: a negation before one of them belongs to the condition (吊牌没拆的话) and negates
 nothing after it."""
 
-_FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈"
-"""Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦)."""
+_FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈亲"
+"""Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦), and chat's vocative 亲
+(不能查的亲,没办法), which closes a clause as 啦 does."""
 
 
 def clause_start(breaks: set[int], offset: int) -> int:
@@ -477,7 +478,8 @@ class PhraseFamily:
     ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
     content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
     a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
-    不能查。 and 不能查的 but not 不能查到); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
+    不能查。 and 不能查的 but not 不能查到); ``clause_start`` keeps only hits that start one (喂! called into the
+    line, but not 混着喂 feeding a cat); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
     but not 好,麻烦快一点), and reads their ``unless_before`` / ``unless_after`` context in their clause only
     (记得还,再见 says goodbye; 还再见, heard for 还在建, does not).
 
@@ -500,6 +502,7 @@ class PhraseFamily:
     unless_after: tuple[str, ...] = ()
     window: int = 4
     clause_end: bool = False
+    clause_start: bool = False
     one_clause: bool = False
     negators: frozenset[str] = frozenset()
     negation_words: int = 3
@@ -621,6 +624,8 @@ class PhraseIndex:
         if family.boundary == "token" and not self.bound(key, sizes, end):
             return False
         if family.clause_end and not ends_clause(key, end, breaks):
+            return False
+        if family.clause_start and clause_start(breaks, start) != start:
             return False
         if family.one_clause and any(start < b < end for b in breaks):
             return False

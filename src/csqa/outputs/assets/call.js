@@ -21,17 +21,19 @@
   }
 
   /* One cell: right / wrong, the status it should have (shown when wrong), a comment. */
+  /* The controls' state comes from the kept reviews (show, below): autocomplete="off" keeps the browser's own
+     restoring of form state on a reload from overwriting it. */
   function controls(check, index) {
     var name = "csqa-rv-" + index;
-    var right = element("input", { type: "radio", name: name, value: "right" });
-    var wrong = element("input", { type: "radio", name: name, value: "wrong" });
-    var select = element("select", {}, STATUSES.filter(function (s) { return s !== check.status; }).map(function (s) {
+    var right = element("input", { type: "radio", name: name, value: "right", autocomplete: "off" });
+    var wrong = element("input", { type: "radio", name: name, value: "wrong", autocomplete: "off" });
+    var select = element("select", { autocomplete: "off" }, STATUSES.filter(function (s) { return s !== check.status; }).map(function (s) {
       return element("option", { value: s }, [T["status." + s] || s]);
     }));
     select.value = check.status === "fail" ? "pass" : "fail";
     var should = element("label", { "class": "should" }, [T.should_be + " ", select]);
     should.hidden = true;
-    var comment = element("textarea", { rows: "1", placeholder: T.comment, "aria-label": T.comment });
+    var comment = element("textarea", { rows: "1", placeholder: T.comment, "aria-label": T.comment, autocomplete: "off" });
     return element("td", { "class": "review", "data-rule": check.rule }, [
       element("label", {}, [right, " " + T.right]), element("label", {}, [wrong, " " + T.wrong]), should, comment]);
   }
