@@ -18,7 +18,12 @@ from csqa.checks.base import Check, Context
 from csqa.outputs.report import CheckResult
 from csqa.text.doc import ContentWord, UtteranceDoc
 
-__all__ = ["RESTATE_CHECK", "RestateParams"]
+# The check, and the pieces of it the live restatement alert (csqa.scoring.live) judges with, so that live and the
+# report agree.
+__all__ = [
+    "RESTATE_CHECK", "RestateParams", "closes_call", "context_of", "core_tokens", "has_substance", "is_matter",
+    "is_restatement", "is_waypoint", "shares_content", "spans_of", "takes_correction", "withdraws_matter",
+]
 
 
 class RestateParams(BaseModel):
@@ -44,26 +49,26 @@ def _core_words(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> l
     ]
 
 
-def _core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
+def core_tokens(ctx: Context, u: UtteranceDoc, skip: list[tuple[int, int]]) -> list[str]:
     """Content words of an utterance: no stopwords, nothing inside the ``skip`` content-key spans."""
     return [word for word, _, _ in _core_words(ctx, u, skip)]
 
 
-def _spans(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int]]:
+def spans_of(ctx: Context, u: UtteranceDoc, *families: str) -> list[tuple[int, int]]:
     return [(h.start, h.end) for family in families for h in ctx.doc.hits(u, family)]
 
 
-def _has_substance(ctx: Context, u: UtteranceDoc) -> bool:
+def has_substance(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether a customer utterance says something beyond greetings and acknowledgements (a content word)."""
-    return bool(_core_tokens(ctx, u, _spans(ctx, u, "lexicon.non-matter")))
+    return bool(core_tokens(ctx, u, spans_of(ctx, u, "lexicon.non-matter")))
 
 
-def _is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
+def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """Whether a customer utterance states a matter: enough content words beyond greetings and answers (fewer
     when it asks or requests: 我想问一下退货); on a callback, only a question or request of the customer's own,
     since there the agent asks the questions, and with no more than the agent's own words echoed (哦,驾校啊,啥事?
     after 这里是通途驾校客服部)."""
-    skip = _spans(ctx, u, "lexicon.non-matter", "lexicon.line-check")
+    skip = spans_of(ctx, u, "lexicon.non-matter", "lexicon.line-check")
     words = _core_words(ctx, u, skip)
     if ctx.doc.call.direction == "outbound" and u.index and ctx.doc.utterances[u.index - 1].speaker == "agent":
         echoed = _substrings(ctx.doc.utterances[u.index - 1].key, max((len(w[0]) for w in words), default=0))
@@ -102,23 +107,21 @@ def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     return not retorts or retorts[-1].end < len(u.key) or u.clause_start(retorts[-1].start) != retorts[-1].start
 
 
-def _restatement(ctx: Context, u: UtteranceDoc) -> bool:
+def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
     a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else."""
     if ctx.find_part([u], "lead") is not None:
         return True
-    params = ctx.params
-    assert isinstance(params, RestateParams)
     return any(
         u.ends_clause(hit.end) and hit.start >= params.min_tag_chars
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
 
 
-def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
-    markers = _spans(ctx, u, ctx.family("lead"), ctx.family("tag"))
-    mine = _core_tokens(ctx, u, markers)
-    theirs = [w for c in said for w in _core_tokens(ctx, c, [])]
+def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
+    markers = spans_of(ctx, u, ctx.family("lead"), ctx.family("tag"))
+    mine = core_tokens(ctx, u, markers)
+    theirs = [w for c in said for w in core_tokens(ctx, c, [])]
     shared = {w for w in mine if len(w) >= 2} & set(theirs)
     mine_text, their_text = "".join(mine), "".join(theirs)
     # The agent's own word for the customer's (联系方式 for 电话): a word of a synonym group in the customer's
@@ -142,7 +145,7 @@ def _shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], par
     return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
 
 
-def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
+def is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that neither answers nor restates: a back-channel, a question for details, talk
     about the line (喂喂,听得到吗?您那边声音断断续续的), or words that end by handing the turn back (您请说): the
     agent has not heard the matter yet. Offering or announcing a transfer is handling the matter."""
@@ -163,7 +166,7 @@ def _is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
     return any(hit.end <= clause for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
-def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
+def closes_call(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
     """Whether ``u`` only closes a call the customer has closed: nothing but closing talk (好的,感谢您的来电,再见)
     after a customer reply that raises nothing (没有了,就这个) or only checks the line (喂?听得到吗?). A goodbye
     straight after the customer's question dodges the matter and is judged as an answer without a restatement."""
@@ -172,7 +175,7 @@ def _closes(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc]) -> bool:
     return ctx.is_interjection(said[-1]) or not ctx.says_beyond(said[-1], "lexicon.line-check")
 
 
-def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:
+def withdraws_matter(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether a customer utterance ends by putting the matter off (…我问问她再打给你们吧 / 回头再说,先这样 /
     那没事了,不好意思啊): the customer ended the matter before any answer, so whether the agent would have
     restated it cannot be told, and the agent's goodbye is no answer to it. The sign-off need not be the last
@@ -187,14 +190,14 @@ def _withdraws(ctx: Context, u: UtteranceDoc) -> bool:
     return not any(hit.start >= last for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
 
 
-def _takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -> bool:
+def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -> bool:
     """Whether the agent's next words repeat the customer's correction of its restatement and go no further than
     a question for details (您是想把交费日期从五月改到六月是吗? — 不是五月,是三月 — 好的,从三月改到六月,请问您的保单号
     是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
     must be the first clause of substance, not the announcement of a lookup (我查一下年卡的冻结规则), and the rest may
     only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it."""
     covered = ctx.covered(u, "lexicon.backchannel")
-    theirs = {w for w in _core_tokens(ctx, correction, []) if len(w) >= 2}
+    theirs = {w for w in core_tokens(ctx, correction, []) if len(w) >= 2}
     first = next(
         (start for word, start, end in u.content
          if word not in ctx.stopwords and not all(i in covered for i in range(start, end))),
@@ -246,14 +249,14 @@ def _restated_statement(ctx: Context, params: RestateParams, replies: list[Utter
         if u.speaker == "customer":
             said.append(u)
             continue
-        heard = [c for c in said if _has_substance(ctx, c)]
-        if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
+        heard = [c for c in said if has_substance(ctx, c)]
+        if heard and is_restatement(ctx, u, params) and shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
             return heard[0]
         said = []
     return None
 
 
-def _context_of(ctx: Context, matter: UtteranceDoc) -> list[UtteranceDoc]:
+def context_of(ctx: Context, matter: UtteranceDoc) -> list[UtteranceDoc]:
     """What the customer's matter answers, when it answers the agent: on a callback the customer's first
     words of substance often reply to the agent's own question (请问您家上周安检做了吗? — 没做啊,没人通知我),
     and a matter raised mid-call often reacts to what the agent just said (…是一笔海外交易 — 那笔钱怎么办?);
@@ -272,24 +275,24 @@ def restate_question(ctx: Context) -> CheckResult:
     customer = list(doc.by("customer"))
     if any(ctx.lexicon_hit(u, "wrong-number") for u in doc.utterances):
         return ctx.not_applicable(ctx.say("restate.wrong-number"))
-    matter = next((u for u in customer if _is_matter(ctx, u, params)), None)
+    matter = next((u for u in customer if is_matter(ctx, u, params)), None)
     replies = _replies(ctx)
     stated = _restated_statement(ctx, params, replies)
     if stated is not None and (matter is None or stated.index < matter.index):
         matter = stated
     if matter is None:
         return ctx.not_applicable(ctx.say("restate.no-matter"))
-    said: list[UtteranceDoc] = _context_of(ctx, matter)
+    said: list[UtteranceDoc] = context_of(ctx, matter)
     mismatched: UtteranceDoc | None = None
     correction: UtteranceDoc | None = None
     for u in doc.utterances[matter.index :]:
         if u.speaker == "customer":
-            if _withdraws(ctx, u):
+            if withdraws_matter(ctx, u):
                 return ctx.not_assessable(ctx.say("restate.withdrawn"))
             said.append(u)
             continue
-        if _restatement(ctx, u):
-            if _shares_content(ctx, u, said, params) and not _corrected(ctx, u, replies):
+        if is_restatement(ctx, u, params):
+            if shares_content(ctx, u, said, params) and not _corrected(ctx, u, replies):
                 lead = ctx.find_part([u], "lead") or ctx.find_part([u], "tag")
                 assert lead is not None
                 return ctx.result(
@@ -297,20 +300,20 @@ def restate_question(ctx: Context) -> CheckResult:
                     ctx.say("restate.pass"),
                     [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
                 )
-            if _shares_content(ctx, u, said, params):
+            if shares_content(ctx, u, said, params):
                 correction = replies[u.index]
             mismatched = mismatched or u
             continue
-        if correction is not None and _takes_correction(ctx, u, correction):
+        if correction is not None and takes_correction(ctx, u, correction):
             return ctx.result(
                 "pass",
                 ctx.say("restate.pass"),
                 [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
             )
         correction = None
-        if _is_waypoint(ctx, u) or _closes(ctx, u, said):
+        if is_waypoint(ctx, u) or closes_call(ctx, u, said):
             continue
-        topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
+        topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole(ctx.say("restate.answered-here"), "absence"), matter.whole(ctx.say("restate.matter"))]
         if mismatched is not None:
             evidence.append(mismatched.whole(ctx.say("restate.mismatch-note")))

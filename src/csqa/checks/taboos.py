@@ -24,7 +24,7 @@ from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
-__all__ = ["TABOO_CHECKS", "still_waiting"]
+__all__ = ["TABOO_CHECKS", "event_evidence", "still_waiting"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
@@ -67,7 +67,8 @@ class ChattingSettings(NothingBeyond):
     whole_lexicons: tuple[str, ...] = ("closing-courtesy",)
 
 
-def _event(index: int, note: str) -> Evidence:
+def event_evidence(index: int, note: str) -> Evidence:
+    """Evidence that points at the call's ``events[index]`` (a hold or a transfer) rather than at words."""
     return Evidence(utterance=None, start=0, end=0, quote="", field=f"events[{index}]", note=note, how="data")
 
 
@@ -232,7 +233,7 @@ def _event_holds(ctx: Context, events: list[tuple[int, Event]]) -> list[tuple[Ut
         assert event.end is not None
         position = bisect.bisect_left(reached, event.end - 0.5)
         after = agent[position] if position < len(agent) else None
-        holds.append((after, _event(index, ctx.say("hold.event", start=event.start, end=event.end))))
+        holds.append((after, event_evidence(index, ctx.say("hold.event", start=event.start, end=event.end))))
     return holds
 
 
@@ -315,7 +316,7 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     # placed from the words (with or without an event): a 行吧 said to the colleague who took the call is no consent.
     if events:
         index, event = min(events, key=lambda pair: pair[1].start)
-        evidence.append(_event(index, ctx.say("transfer.at", start=event.start)))
+        evidence.append(event_evidence(index, ctx.say("transfer.at", start=event.start)))
     if events and all(u.utterance.start is not None for u in doc.utterances):
         before = [u for u in doc.utterances if (u.utterance.start or 0.0) < event.start]
     else:

@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     from csqa.outputs.report import CheckResult, Evidence, Report
     from csqa.outputs.reviews import ReviewedVerdict
 
-__all__ = ["RuleHref", "asset", "render_call", "render_fragment", "script_json"]
+__all__ = [
+    "COMMON_CSS", "RuleHref", "asset", "data_attr", "escape", "num", "page", "pct", "render_call", "render_fragment",
+    "review_bar", "review_strings", "script_json",
+]
 
 RuleHref = Callable[[str], str]
 
@@ -51,7 +54,7 @@ _STATUSES = ("pass", "fail", "not_applicable", "not_assessable")
 
 # Status colours: a badge is solid, a highlight is a translucent fill with a solid underline, so that nested
 # highlights (two rules on the same characters) darken where they overlap and each stays visible.
-_COMMON_CSS = f"""
+COMMON_CSS = f"""
 .csqa {{ font-family: {_FONTS}; color: #1f2328; line-height: 1.55; font-size: 15px; }}
 .csqa h1 {{ font-size: 1.5em; margin: 0 0 .4em; }}
 .csqa h2 {{ font-size: 1.15em; margin: 1.6em 0 .5em; border-bottom: 1px solid #d0d7de; padding-bottom: .2em; }}
@@ -86,7 +89,7 @@ _COMMON_CSS = f"""
 .csqa input, .csqa select, .csqa textarea {{ font: inherit; }}
 """
 
-_CALL_CSS = _COMMON_CSS + """
+_CALL_CSS = COMMON_CSS + """
 .csqa .facts { display: flex; flex-wrap: wrap; gap: .3em 1.6em; margin: 0 0 .6em; }
 .csqa .facts div { display: flex; gap: .4em; align-items: baseline; }
 .csqa .facts dt { color: #6e7781; }
@@ -158,7 +161,7 @@ def asset(name: str) -> str:
     return "\n".join(line.strip() for line in _COMMENT.sub("", text).splitlines() if line.strip())
 
 
-def _page(title: str, css: str, body: str, *, script: str = "", lang: Lang = "en") -> str:
+def page(title: str, css: str, body: str, *, script: str = "", lang: Lang = "en") -> str:
     tail = f"<script>\n{script}\n</script>\n" if script else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
@@ -168,15 +171,15 @@ def _page(title: str, css: str, body: str, *, script: str = "", lang: Lang = "en
     )
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _num(value: float | None) -> str:
+def num(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _data(value: float) -> str:
+def data_attr(value: float) -> str:
     """A number for a ``data-`` attribute: six significant digits, no exponent in the 0–100 range."""
     return f"{value:.6g}"
 
@@ -336,7 +339,7 @@ def _header(view: _View) -> str:
     facts += [
         (t["call.direction"], escape(t.get(f"direction.{report.direction}", report.direction))),
         (t["call.score"],
-         f'{_num(report.score)} <span class="muted">/ {escape(t["call.pass_mark"])} {report.pass_mark:g}</span>'),
+         f'{num(report.score)} <span class="muted">/ {escape(t["call.pass_mark"])} {report.pass_mark:g}</span>'),
         (t["call.verdict"], _verdict(report.passed, t)),
     ]
     if vetoed:
@@ -511,7 +514,7 @@ def render_call(
     if review:
         body += f'\n<script type="application/json" id="csqa-data">{script_json(_call_data(report, t, ".."))}</script>'
         script = asset("reviews.js") + "\n" + asset("call.js")
-    return _page(f"{report.call_id} — csqa", _CALL_CSS, body, script=script, lang=chosen)
+    return page(f"{report.call_id} — csqa", _CALL_CSS, body, script=script, lang=chosen)
 
 
 def render_fragment(report: Report, *, rule_href: RuleHref | None = None, lang: Lang = "en") -> str:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from csqa.input.model import CallError
 from csqa.outputs.callview import (
-    _page,
     asset,
     escape,
+    page,
     render_call,
     review_bar,
     review_strings,
@@ -250,7 +250,7 @@ def render_index(summary: Summary, calls: Sequence[CallLink], *, errors: Sequenc
                   table([t["th.code"], t["th.where"], t["th.call"], t["th.message"]], _error_rows(errors, t))]
     parts.append(f'<script type="application/json" id="csqa-data">{script_json(_index_data(t))}</script>')
     script = (asset("reviews.js") + "\n" if review else "") + asset("index.js")
-    return _page(title or t["index.title"], _INDEX_CSS, "\n".join(parts), script=script, lang=chosen)
+    return page(title or t["index.title"], _INDEX_CSS, "\n".join(parts), script=script, lang=chosen)
 
 
 # --- a site ---------------------------------------------------------------------------------------------
@@ -320,9 +320,9 @@ def write_site(results: Iterable[Report | CallError], out_dir: str | Path, *, re
             else:
                 name = page_name(result.call_id)
                 given = reviews.of_call(result.call_id) if reviews is not None else []
-                page = render_call(result, rule_href=_index_rule, index_href="../index.html", review=True, reviews=given,
+                html = render_call(result, rule_href=_index_rule, index_href="../index.html", review=True, reviews=given,
                                    lang=chosen)
-                (pages / name).write_text(page, encoding="utf-8")
+                (pages / name).write_text(html, encoding="utf-8")
                 links.append(CallLink.of(result, f"calls/{name}", reviews))
             yield result
 

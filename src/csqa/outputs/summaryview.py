@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from csqa.outputs.callview import _COMMON_CSS, _data, _num, _pct, escape
+from csqa.outputs.callview import COMMON_CSS, data_attr, escape, num, pct
 from csqa.outputs.i18n import Lang, check_lang, group_name, html_lang, ui_text
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SUMMARY_CSS", "fail_rate_chart", "render_summary", "score_chart", "trend_chart", "trend_groups"]
 
-SUMMARY_CSS = _COMMON_CSS + """
+SUMMARY_CSS = COMMON_CSS + """
 .csqa .figures { display: flex; flex-wrap: wrap; gap: .8em; margin: .6em 0 1em; }
 .csqa .figures div { border: 1px solid #d0d7de; border-radius: 6px; padding: .4em .9em; min-width: 7em; }
 .csqa .figures dt { color: #6e7781; font-size: .85em; }
@@ -82,12 +82,12 @@ def fail_rate_chart(rules: Sequence[RuleSummary], text: Mapping[str, str] | None
         if r.fail_rate is None:
             body.append(f'<text class="tick" x="{left + 4}" y="{y + 15}">{escape(t["chart.fail_rate.none"])}</text>')
             continue
-        tip = t["chart.fail_rate.tip"].format(code=r.code, rule=r.rule, fails=r.fails, judged=r.judged, rate=_pct(r.fail_rate))
+        tip = t["chart.fail_rate.tip"].format(code=r.code, rule=r.rule, fails=r.fails, judged=r.judged, rate=pct(r.fail_rate))
         body.append(
             f'<rect class="bar" x="{left}" y="{y + 4}" width="{plot * r.fail_rate:.1f}" height="{row - 8}" '
-            f'data-rule="{escape(r.rule)}" data-code="{escape(r.code)}" data-fail-rate="{_data(r.fail_rate)}" '
+            f'data-rule="{escape(r.rule)}" data-code="{escape(r.code)}" data-fail-rate="{data_attr(r.fail_rate)}" '
             f'data-fails="{r.fails}" data-judged="{r.judged}"><title>{escape(tip)}</title></rect>'
-            f'<text class="label" x="{left + plot * r.fail_rate + 6:.1f}" y="{y + 15}">{_pct(r.fail_rate)} '
+            f'<text class="label" x="{left + plot * r.fail_rate + 6:.1f}" y="{y + 15}">{pct(r.fail_rate)} '
             f'<tspan class="tick">({r.fails}/{r.judged})</tspan></text>'
         )
     return _svg(width, height, t["chart.fail_rate.label"], body)
@@ -142,7 +142,7 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
         if agent.mean_score is not None:  # drawn first: the dots stay on top
             x = x_of(agent.mean_score)
             body.append(f'<line class="mean" x1="{x:.1f}" y1="{mid - row / 2 + 4:g}" x2="{x:.1f}" y2="{mid + row / 2 - 4:g}" '
-                        f'data-agent="{escape(agent.agent_id)}" data-mean="{_data(agent.mean_score)}">'
+                        f'data-agent="{escape(agent.agent_id)}" data-mean="{data_attr(agent.mean_score)}">'
                         f"<title>{escape(t['chart.scores.mean_tip'].format(agent=name, mean=f'{agent.mean_score:.1f}'))}"
                         "</title></line>")
         # One dot per call; an agent with many calls gets one dot per score, sized by how many calls have it
@@ -155,7 +155,7 @@ def score_chart(agents: Sequence[AgentSummary], pass_mark: float | None, text: M
             count = f' data-count="{n}"' if many else ""
             tip = f"{name}: {score:g}" + (f" × {n}" if many else "")
             body.append(f'<circle class="dot {kind}" cx="{x_of(score):.1f}" cy="{mid + level * (2 * radius - 1):.1f}" '
-                        f'r="{size:.3g}" data-agent="{escape(agent.agent_id)}" data-score="{_data(score)}"{count}>'
+                        f'r="{size:.3g}" data-agent="{escape(agent.agent_id)}" data-score="{data_attr(score)}"{count}>'
                         f"<title>{escape(tip)}</title></circle>")
     return _svg(width, height, t["chart.scores.label"], body)
 
@@ -205,20 +205,20 @@ def trend_chart(period: str, groups: Sequence[GroupSummary], pass_mark: float | 
         if i % every == 0:
             body.append(f'<text class="tick" x="{x:g}" y="{bottom + 16}" text-anchor="middle">{escape(g.key)}</text>')
         rate = g.below_pass_mark / g.scored if g.scored else None
-        tip = t["chart.trend.tip"].format(period=g.key, calls=g.calls, scored=g.scored, mean=_num(g.mean_score),
-                                          failing=g.below_pass_mark, rate=_pct(rate))
+        tip = t["chart.trend.tip"].format(period=g.key, calls=g.calls, scored=g.scored, mean=num(g.mean_score),
+                                          failing=g.below_pass_mark, rate=pct(rate))
         if rate is not None:
             h = plot_h * rate
             body.append(f'<rect class="trend-bar" x="{x - step * .35:.1f}" y="{bottom - h:.1f}" width="{step * .7:.1f}" '
                         f'height="{h:.1f}" data-period="{escape(g.key)}" data-calls="{g.calls}" data-scored="{g.scored}" '
-                        f'data-below="{g.below_pass_mark}" data-rate="{_data(rate)}"><title>{escape(tip)}</title></rect>')
+                        f'data-below="{g.below_pass_mark}" data-rate="{data_attr(rate)}"><title>{escape(tip)}</title></rect>')
         if g.mean_score is not None:
             points.append((x, bottom - plot_h * max(0.0, min(g.mean_score, 100.0)) / 100, g, tip))
     if len(points) > 1:
         body.append('<polyline class="trend-line" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points) + '"/>')
     for x, y, g, tip in points:
         body.append(f'<circle class="trend-dot" cx="{x:.1f}" cy="{y:.1f}" r="3.5" data-period="{escape(g.key)}" '
-                    f'data-mean="{_data(g.mean_score or 0.0)}"><title>{escape(tip)}</title></circle>')
+                    f'data-mean="{data_attr(g.mean_score or 0.0)}"><title>{escape(tip)}</title></circle>')
     body.append(f'<text class="tick" x="{left + plot_w / 2:g}" y="{bottom + 34}" text-anchor="middle">{escape(name)}</text>')
     return _svg(width, height, t["chart.trend.label"].format(period=name), body)
 
@@ -232,8 +232,8 @@ def figures(summary: Summary, text: Mapping[str, str] | None = None) -> str:
     t = text or ui_text()
     pass_mark = pass_mark_of(summary)
     items = [(t["fig.calls"], str(summary.calls)), (t["fig.scored"], str(summary.scored)),
-             (t["fig.errors"], str(summary.errors)), (t["fig.mean"], _num(summary.mean_score)),
-             (t["fig.pass_rate"], _pct(summary.pass_rate))]
+             (t["fig.errors"], str(summary.errors)), (t["fig.mean"], num(summary.mean_score)),
+             (t["fig.pass_rate"], pct(summary.pass_rate))]
     if pass_mark is not None:
         items.append((t["fig.pass_mark"], f"{pass_mark:g}"))
     days = [g.key for g in summary.grouped("day") if not g.key.startswith("(")]
@@ -242,7 +242,7 @@ def figures(summary: Summary, text: Mapping[str, str] | None = None) -> str:
     if summary.agreement:
         reviewed = sum(a.reviewed for a in summary.agreement)
         agreed = sum(a.agreed for a in summary.agreement)
-        items += [(t["fig.reviewed"], str(reviewed)), (t["fig.agreement"], _pct(agreed / reviewed if reviewed else None))]
+        items += [(t["fig.reviewed"], str(reviewed)), (t["fig.agreement"], pct(agreed / reviewed if reviewed else None))]
     return '<dl class="figures">' + "".join(f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in items) + "</dl>"
 
 
@@ -261,7 +261,7 @@ def _rule_rows(summary: Summary, prefix: str, filter_links: bool, t: Mapping[str
             tip = escape(t["calls.fail_link"].format(rule=r.rule))
             fails = f'<a href="#calls:rule={rule}" data-filter-rule="{rule}" title="{tip}">{r.fails}</a>'
         yield (f'<tr id="{prefix}rule-{rule}"><td><code>{escape(r.code)}</code></td><td>{rule}</td><td class="num">{fails}</td>'
-               f'<td class="num">{r.judged}</td><td class="num">{_pct(r.fail_rate)}</td>'
+               f'<td class="num">{r.judged}</td><td class="num">{pct(r.fail_rate)}</td>'
                f'<td class="num">{r.not_applicable}</td><td class="num">{r.not_assessable}</td></tr>')
 
 
@@ -280,7 +280,7 @@ def _most(top: Iterable[tuple[str, int]], prefix: str, t: Mapping[str, str]) -> 
 def agent_table(agents: Sequence[AgentSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
     t = text or ui_text()
     rows = (f"<tr><td>{escape(group_name(t, 'agent', a.agent_id))}</td><td class=\"num\">{a.calls}</td>"
-            f'<td class="num">{_num(a.mean_score)}</td><td class="num">{_pct(a.pass_rate)}</td>'
+            f'<td class="num">{num(a.mean_score)}</td><td class="num">{pct(a.pass_rate)}</td>'
             f"<td>{_most(a.top_fails, prefix, t)}</td></tr>" for a in agents)
     return table([t["th.agent"], "#" + t["th.calls"], "#" + t["th.mean"], "#" + t["th.pass_rate"], t["th.fails_most"]], rows)
 
@@ -288,7 +288,7 @@ def agent_table(agents: Sequence[AgentSummary], *, prefix: str = "", text: Mappi
 def group_table(by: str, groups: Sequence[GroupSummary], *, prefix: str = "", text: Mapping[str, str] | None = None) -> str:
     t = text or ui_text()
     rows = (f'<tr data-group="{escape(g.key)}"><td>{escape(group_name(t, by, g.key))}</td><td class="num">{g.calls}</td>'
-            f'<td class="num">{g.scored}</td><td class="num">{_num(g.mean_score)}</td><td class="num">{_pct(g.pass_rate)}</td>'
+            f'<td class="num">{g.scored}</td><td class="num">{num(g.mean_score)}</td><td class="num">{pct(g.pass_rate)}</td>'
             f'<td class="num">{g.below_pass_mark}</td><td>{_most(g.top_fails, prefix, t)}</td></tr>' for g in groups)
     return table([t.get(f"th.{by}", by), "#" + t["th.calls"], "#" + t["th.scored"], "#" + t["th.mean"],
                   "#" + t["th.pass_rate"], "#" + t["chart.trend.failing"], t["th.fails_most"]], rows, "groups")
@@ -297,7 +297,7 @@ def group_table(by: str, groups: Sequence[GroupSummary], *, prefix: str = "", te
 def agreement_table(agreement: Sequence[RuleAgreement], unmatched: int, *, text: Mapping[str, str] | None = None) -> str:
     t = text or ui_text()
     rows = (f'<tr data-rule="{escape(a.rule)}"><td><code>{escape(a.code)}</code></td><td>{escape(a.rule)}</td>'
-            f'<td class="num">{a.reviewed}</td><td class="num">{a.agreed}</td><td class="num">{_pct(a.agreement)}</td>'
+            f'<td class="num">{a.reviewed}</td><td class="num">{a.agreed}</td><td class="num">{pct(a.agreement)}</td>'
             f'<td class="num">{a.false_alarms}</td><td class="num">{a.missed}</td><td class="num">{a.other}</td>'
             f'<td class="num">{a.conflicts}</td></tr>' for a in agreement)
     note = f'<p class="muted">{escape(t["agreement.note"])}'

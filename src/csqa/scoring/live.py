@@ -56,19 +56,19 @@ from pydantic import Field, ValidationError
 from csqa.checks.kinds import NothingBeyond, PhraseForbidden, Silence, SiteCheck, aside
 from csqa.checks.restate import (
     RestateParams,
-    _closes,
-    _context_of,
-    _core_tokens,
-    _has_substance,
-    _is_matter,
-    _is_waypoint,
-    _restatement,
-    _shares_content,
-    _spans,
-    _takes_correction,
-    _withdraws,
+    closes_call,
+    context_of,
+    core_tokens,
+    has_substance,
+    is_matter,
+    is_restatement,
+    is_waypoint,
+    shares_content,
+    spans_of,
+    takes_correction,
+    withdraws_matter,
 )
-from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, _event, still_waiting
+from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, event_evidence, still_waiting
 from csqa.errors import CsqaError, InputError, InputProblem, ScoringError, UsageError
 from csqa.input.loaders import parse_call
 from csqa.input.model import Call, Event, Record, Utterance
@@ -476,16 +476,16 @@ class _Restate(_Tracker):
         if self.phase == "matter":
             if u.speaker == "agent":
                 heard, self.heard = self.heard, []
-                if heard and _restatement(ctx, u) and _shares_content(ctx, u, heard, params):
+                if heard and is_restatement(ctx, u, params) and shares_content(ctx, u, heard, params):
                     self.matter, self.phase, self.said, self.inferred = heard[0], "after", heard, True
                     self._agent(s, ctx, params, u)
                 return
-            if _has_substance(ctx, u):
+            if has_substance(ctx, u):
                 self.heard.append(u)
-            if not _is_matter(ctx, u, params):
+            if not is_matter(ctx, u, params):
                 return
             self.matter, self.phase = u, "after"
-            self.said = _context_of(ctx, u)
+            self.said = context_of(ctx, u)
         if self.phase == "confirming":
             if u.speaker == "agent":
                 self.pending.append(u)
@@ -512,7 +512,7 @@ class _Restate(_Tracker):
         if self.phase != "after":
             return
         if u.speaker == "customer":
-            if _withdraws(ctx, u):  # the customer put the matter off: nothing to judge, as in the check
+            if withdraws_matter(ctx, u):  # the customer put the matter off: nothing to judge, as in the check
                 self.phase = "done"
                 return
             self.said.append(u)
@@ -526,8 +526,8 @@ class _Restate(_Tracker):
             return
         matter = self.matter
         assert matter is not None
-        if _restatement(ctx, u):
-            if _shares_content(ctx, u, self.said, params):
+        if is_restatement(ctx, u, params):
+            if shares_content(ctx, u, self.said, params):
                 self.phase, self.restated = "confirming", u
                 message = "the agent restated the customer's matter and asked for confirmation before answering"
                 result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
@@ -536,16 +536,16 @@ class _Restate(_Tracker):
             self.mismatched = self.mismatched or u
             return
         correction, self.correction = self.correction, None
-        if correction is not None and _takes_correction(ctx, u, correction):
+        if correction is not None and takes_correction(ctx, u, correction):
             self.phase = "done"
             message = "the agent restated the customer's matter and asked for confirmation before answering"
             result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
             self.given = s.verdict(result, how="context")
             return
-        if _is_waypoint(ctx, u) or _closes(ctx, u, self.said):
+        if is_waypoint(ctx, u) or closes_call(ctx, u, self.said):
             return
         self.phase = "done"
-        topic = "".join(_core_tokens(ctx, matter, _spans(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
+        topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole("the agent answered here without restating", "absence"), matter.whole("the customer's matter")]
         if self.mismatched is not None:
             evidence.append(self.mismatched.whole("a confirmation that does not restate what the customer said"))
@@ -731,10 +731,10 @@ class _Holds(_Tracker):
         start, end = s.event_times(index)
         hold = next((h for h in self.holds["events"] if h.where.field == f"events[{index}]"), None)
         if hold is None:
-            hold = _Hold(_event(index, ""))
+            hold = _Hold(event_evidence(index, ""))
             self._add("events", hold)
         if end is not None:
-            hold.where = _event(index, f"hold from {start:g} s to {end:g} s")
+            hold.where = event_evidence(index, f"hold from {start:g} s to {end:g} s")
             hold.end = end
             position = bisect.bisect_left(self.reached, end - 0.5)
             if position < len(self.reached):
