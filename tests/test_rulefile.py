@@ -149,5 +149,40 @@ def test_a_shared_pattern_is_written_once_and_read_by_every_family_that_names_it
 def test_an_unknown_shared_pattern_is_reported_where_it_is_used(tmp_path: Path) -> None:
     found = problems(tmp_path, 'extends = "default"\n[lexicon.x]\nlabel = "x"\nvariants = ["好的", "{pattern.nowhere}"]\n')
     assert [(p.path, p.message) for p in found] == [
-        ("lexicon.x.variants[1]", "no pattern 'nowhere' in [patterns] (known: organisation)")
+        ("lexicon.x.variants[1]", "no pattern 'nowhere' in [patterns] (known: goodbye, organisation, thanks)")
     ]
+
+
+def test_a_shared_list_of_patterns_stands_in_with_all_of_them(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text('extends = "default"\n[patterns]\ngoodbye = ["后会有期", "回头聊"]\n'
+                    '[script.goodbye]\nline = "感谢您的来电,后会有期!"\n'
+                    '[script.callback-closing]\nline = "打扰您了,感谢您的支持,后会有期!"\n', encoding="utf-8")
+    default, custom = csqa.Scorer(), csqa.Scorer(site)
+
+    def closing(last: str, direction: str) -> dict[str, object]:
+        first = ("您好,楠山农林客服部,请问有什么可以帮您?" if direction == "inbound"
+                 else "王先生您好,这里是楠山农林客服部,回访一下您的订单。")
+        return {"call_id": "c", "direction": direction, "utterances": [
+            {"speaker": "agent", "text": first}, {"speaker": "customer", "text": "好的"},
+            {"speaker": "agent", "text": "还有其他可以帮您的吗?"}, {"speaker": "customer", "text": "没有了"},
+            {"speaker": "agent", "text": last}]}
+
+    for rule, direction, said in (("thank-and-goodbye", "inbound", "感谢您的来电,{}!"),
+                                  ("callback-closing", "outbound", "打扰您了,感谢您的支持,{}!")):
+        for word in ("后会有期", "回头聊"):  # every pattern of the list
+            assert custom.score(closing(said.format(word), direction)).check(rule).status == "pass"
+            assert default.score(closing(said.format(word), direction)).check(rule).status == "fail"
+        # the site's list replaced the default's in both scripts
+        assert custom.score(closing(said.format("再见"), direction)).check(rule).status == "fail"
+        assert default.score(closing(said.format("再见"), direction)).check(rule).status == "pass"
+
+
+def test_an_empty_shared_list_is_a_problem(tmp_path: Path) -> None:
+    found = problems(tmp_path, 'extends = "default"\n[patterns]\ngoodbye = []\n')
+    assert (found[0].path, found[0].message) == (
+        "patterns.goodbye", "a shared pattern is a non-empty string or a non-empty list of strings")
+    # each entry that names it says so, once
+    assert [p.path for p in found if "not usable" in p.message] == [
+        "script.goodbye.parts.goodbye.variants[0]", "script.callback-closing.parts.goodbye.variants[0]",
+        "lexicon.goodbye.variants[0]"]

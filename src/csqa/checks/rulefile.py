@@ -212,8 +212,9 @@ class RuleFileModel(BaseModel):
     script: dict[str, StepConfig] = {}
     lexicon: dict[str, PartConfig] = {}
     banned: dict[str, BannedConfig] = {}
-    patterns: dict[str, NonEmpty] = {}
-    """Patterns several families share, by name: a ``variants`` entry ``"{pattern.NAME}"`` stands for one."""
+    patterns: dict[str, NonEmpty | Annotated[tuple[NonEmpty, ...], Field(min_length=1)]] = {}
+    """Patterns several families share, by name: a ``variants`` entry ``"{pattern.NAME}"`` stands for one pattern,
+    or for every pattern of a list (the goodbyes of the three closings)."""
 
 
 @dataclass(frozen=True)
@@ -398,13 +399,22 @@ def load_rules(source: str | os.PathLike[str] | RuleSet | None = None) -> RuleSe
 _SHARED_PATTERN = re.compile(r"\{pattern\.([^{}|~]+)\}")
 
 
+def _is_pattern_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value)
+
+
 def _share_patterns(raw: dict[str, Any], problem: Any) -> None:
     """Put each ``[patterns]`` entry in place of the ``"{pattern.NAME}"`` entries of ``variants`` lists, in place:
     a pattern two families need (the organisation names of the greeting and the callback introduction) is written
-    once, so the two cannot drift apart. An unknown name is a problem at the entry that uses it."""
+    once, so the two cannot drift apart; a list of patterns stands in with all of them. An unknown name is a
+    problem at the entry that uses it."""
     shared = raw.get("patterns", {})
     if not isinstance(shared, dict):
         return  # the model reports a [patterns] that is not a table
+    broken = {name for name, value in shared.items() if not (isinstance(value, str) and value) and not _is_pattern_list(value)}
+    for name in sorted(broken):
+        problem(("patterns", name), "a shared pattern is a non-empty string or a non-empty list of strings")
+        del shared[name]  # reported once here, not again by the model
 
     def walk(node: Any, loc: tuple[int | str, ...]) -> None:
         if isinstance(node, dict):
@@ -421,9 +431,15 @@ def _share_patterns(raw: dict[str, Any], problem: Any) -> None:
                 yield entry
             elif isinstance(shared.get(match.group(1)), str):
                 yield shared[match.group(1)]
-            else:
-                known = ", ".join(sorted(k for k, v in shared.items() if isinstance(v, str))) or "none"
-                problem((*loc, i), f"no pattern {match.group(1)!r} in [patterns] (known: {known})")
+            elif _is_pattern_list(shared.get(match.group(1))):
+                yield from shared[match.group(1)]
+            else:  # a stand-in that parses keeps the rest of the family checked; the file is refused for this problem
+                if match.group(1) in broken:
+                    problem((*loc, i), f"the pattern {match.group(1)!r} is not usable (see patterns.{match.group(1)})")
+                else:
+                    known = ", ".join(sorted(shared)) or "none"
+                    problem((*loc, i), f"no pattern {match.group(1)!r} in [patterns] (known: {known})")
+                yield match.group(1)
 
     walk(raw, ())
 
