@@ -186,3 +186,13 @@ def test_an_empty_shared_list_is_a_problem(tmp_path: Path) -> None:
     assert [p.path for p in found if "not usable" in p.message] == [
         "script.goodbye.parts.goodbye.variants[0]", "script.callback-closing.parts.goodbye.variants[0]",
         "lexicon.goodbye.variants[0]"]
+
+
+def test_the_rules_for_another_company_keep_their_shared_patterns() -> None:
+    # with_company validates the loaded rules again, where each shared list has become a tuple
+    rules = load_rules().with_company("书香阁网上书城")
+    assert rules.model.patterns["goodbye"] == load_rules().model.patterns["goodbye"]
+    call = {"call_id": "c", "utterances": [
+        {"speaker": "agent", "text": "您好,书香阁网上书城客服部,请问有什么可以帮您?"}, {"speaker": "customer", "text": "没事了"},
+        {"speaker": "agent", "text": "感谢您的来电,再见!"}]}
+    assert csqa.Scorer(rules=rules).score(call).check("thank-and-goodbye").status == "pass"

@@ -400,7 +400,7 @@ _SHARED_PATTERN = re.compile(r"\{pattern\.([^{}|~]+)\}")
 
 
 def _is_pattern_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value)
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, str) and v for v in value)
 
 
 def _share_patterns(raw: dict[str, Any], problem: Any) -> None:
