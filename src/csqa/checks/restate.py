@@ -153,6 +153,8 @@ def is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
         return True
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
+    if not ctx.says_beyond_covered(u, ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")):
+        return True  # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
@@ -334,7 +336,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort", "holding-talk"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )
