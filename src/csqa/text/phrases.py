@@ -438,9 +438,11 @@ class SoundTable:
         return text.translate(self._table)
 
 
-_TRANSPARENT = frozenset({"跟", "给", "向", "对", "为", "和", "同", "替", "您", "你", "你们", "您们"})
+_TRANSPARENT = frozenset({"跟", "给", "向", "对", "为", "和", "同", "替", "您", "你", "你们", "您们",
+                          "保证", "确保", "承诺", "担保"})
 """Words that do not count in the reach of a negation: a coverb and the customer it names stand between a
-negation and its verb (没办法跟您保证, 不能给您保证)."""
+negation and its verb (没办法跟您保证, 不能给您保证), and a negated verb of guaranteeing reaches what it would
+guarantee (没办法保证今天一定送达)."""
 
 _CONDITIONS = frozenset({"的话"})
 """Words that close a condition: a negation before one of them belongs to the condition (吊牌没拆的话) and negates
