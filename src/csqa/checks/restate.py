@@ -153,8 +153,11 @@ def is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
         return True
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
-    if not ctx.says_beyond_covered(u, ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")):
-        return True  # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet
+    # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
+    # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
+    if ctx.doc.hits(u, "lexicon.empathy") and not ctx.says_beyond_covered(
+            u, ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")):
+        return True
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
