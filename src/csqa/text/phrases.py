@@ -448,9 +448,9 @@ _CONDITIONS = frozenset({"的话"})
 """Words that close a condition: a negation before one of them belongs to the condition (吊牌没拆的话) and negates
 nothing after it."""
 
-_FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈亲"
-"""Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦), and chat's vocative 亲
-(不能查的亲,没办法), which closes a clause as 啦 does."""
+_FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈喔欸诶㗎喇亲"
+"""Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦; Taiwan's 喔, 欸 and Hong Kong's
+㗎, 喇), and chat's vocative 亲 (不能查的亲,没办法), which closes a clause as 啦 does."""
 
 
 def clause_start(breaks: set[int], offset: int) -> int:
