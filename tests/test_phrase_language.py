@@ -51,6 +51,8 @@ LEXICONS: dict[str, dict[str, object]] = {
     "ends-in-word-start": {"variants": ["还有{~4}帮"], "boundary": "start"},
     "sound": {"variants": ["还有{~6}帮您"], "homophones": True},
     "guarantee": {"variants": ["不{~2}保证"], "unless_before": ["我们"]},
+    "near-before": {"variants": ["保证"], "unless_before": ["我们公司"], "window": 1},
+    "near-after": {"variants": ["保证"], "unless_after": ["不了的"], "window": 1},
     "clause": {"variants": ["还有{~7}帮{|到}{您|你}"], "clause_end": True},
     "job-number": {"variants": ["re:工号是?\\d{3,6}"]},
     "goodbye-regex": {"variants": ["re:再见"], "homophones": True},
@@ -170,6 +172,14 @@ def test_context_and_clause_end_apply_to_the_joined_hit(language: csqa.Scorer) -
     assert not quotes(language, "guarantee", "我们不能保证")
     assert quotes(language, "clause", "还有什么可以帮您?") == ["还有什么可以帮您"]
     assert not quotes(language, "clause", "还有什么可以帮您的吗")
+
+
+def test_context_longer_than_the_window_is_read_where_it_ends_or_starts(language: csqa.Scorer) -> None:
+    """The window says where a context phrase ends (before the hit) or starts (after it), not that it fits."""
+    assert not quotes(language, "near-before", "我们公司保证明天送到")
+    assert quotes(language, "near-before", "我们公司会保证明天送到") == ["保证"]  # 我们公司 ends two characters before
+    assert not quotes(language, "near-after", "这个保证不了的")
+    assert quotes(language, "near-after", "这个保证做不了的") == ["保证"]  # 不了的 starts one character after
 
 
 def documented_rows(root: Path) -> list[tuple[str, str, str, str]]:

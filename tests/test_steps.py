@@ -263,6 +263,16 @@ def test_offer_of_help_too_early_does_not_count(scorer: csqa.Scorer) -> None:
     assert result.suggestion == "请问还需要其它的帮助吗?"
 
 
+def test_the_wrap_up_reaches_back_over_at_most_wrap_up_window_utterances(scorer: csqa.Scorer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    turns = [("agent", GREETING), ("customer", MATTER), ("agent", "明天发货"), ("agent", "请问还有其他可以帮您的吗"),
+             ("customer", "没有了谢谢"), ("agent", "您客气了"), ("agent", "麻烦给个评价"), ("agent", "祝您生活愉快"),
+             ("agent", "感谢您的咨询,再见")]
+    assert status(scorer, inbound(*turns), "offer-further-help").status == "pass"
+    rules = tmp_path / "site.toml"
+    rules.write_text('extends = "default"\n[timing]\nwrap_up_window = 0\n', encoding="utf-8")
+    assert status(csqa.Scorer(rules), inbound(*turns), "offer-further-help").status == "fail"
+
+
 def test_goodbye_fail_names_the_missing_part(scorer: csqa.Scorer) -> None:
     result = status(scorer, inbound(("agent", GREETING), ("customer", MATTER), ("agent", "好的再见")), "thank-and-goodbye")
     assert result.status == "fail" and "thanks" in result.message and "goodbye" not in result.message.split("lacks:")[1]

@@ -51,7 +51,7 @@ from csqa.text.tokenizer import Token
 
 __all__ = [
     "KINDS", "Condition", "Count", "Fillers", "NothingBeyond", "PhraseForbidden", "PhraseRequired", "SiteCheck", "Within",
-    "condition_families", "condition_reads", "judge_settings", "kind_check", "parse_condition",
+    "aside", "condition_families", "condition_reads", "in_brackets", "judge_settings", "kind_check", "parse_condition",
 ]
 
 _SPEC = ConfigDict(extra="forbid", frozen=True)
@@ -519,10 +519,10 @@ class _Judge:
         return _whole(after[: within.utterances]), ctx.say("where.after-event", count=within.utterances, event=event), "pass"
 
     def _wrap_up(self) -> list[UtteranceDoc]:
-        """The agent's closing (its last utterances up to the final goodbye) together with everything the
-        agent said after the customer's last matter: in a chat the agent's closing runs over many short
-        messages (the offer, the customer's 没有了谢谢, thanks, a request for a rating, the goodbye), and
-        an offer made there is made at the close, however many messages follow it."""
+        """The agent's closing (its last utterances up to the final goodbye) together with what the agent said
+        after the customer's last matter (its last ``timing.wrap_up_window`` utterances before the closing): in
+        a chat the agent's closing runs over many short messages (the offer, the customer's 没有了谢谢, thanks, a
+        request for a rating, the goodbye), and an offer made there is made at the close."""
         ctx = self.ctx
         closing = ctx.closing()
         if not closing:
@@ -530,7 +530,8 @@ class _Judge:
         end = closing[-1].index
         last_matter = max((u.index for u in self.doc.utterances[:end]
                            if u.speaker == "customer" and not ctx.is_interjection(u)), default=-1)
-        return [u for u in self.doc.agent if last_matter < u.index <= end and u.index < closing[0].index] + closing
+        earlier = [u for u in self.doc.agent if last_matter < u.index < closing[0].index]
+        return earlier[max(0, len(earlier) - ctx.rules.timing.wrap_up_window) :] + closing
 
     def _first_answer(self) -> UtteranceDoc | None:
         """The agent's first substantive reply to the customer's first matter: after the first customer
@@ -714,7 +715,7 @@ class _Judge:
         """The part of ``u`` from ``offset`` on, when it says a word that no hit of ``families`` covers."""
         if not u.key[offset:]:
             return None
-        if not self.ctx.says_beyond_covered(u, self.ctx.covered(u, *families), offset):
+        if not self.ctx.says_beyond_covered(u, self.ctx.covered(u, *families) | in_brackets(u), offset):
             return None
         if offset:
             return u.evidence(offset, len(u.key), self.ctx.say("beyond.said", where=where))
@@ -962,6 +963,13 @@ def _as_spoken(u: UtteranceDoc, start: int, end: int, node: Fillers) -> bool:
 _BRACKETED = re.compile(r"[\[【][^\]】]*[\]】]")
 """Square-bracketed text: a chat export's emoticon names ([微笑]) and the placeholders of anonymised text."""
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def in_brackets(u: UtteranceDoc) -> set[int]:
+    """The content-key offsets of ``u`` inside square brackets: an emoticon code after the goodbye (拜拜~[玫瑰]) says
+    nothing."""
+    inside = {i for m in _BRACKETED.finditer(u.text) for i in range(*m.span())}
+    return {k for k, offset in enumerate(u.key_map) if offset in inside} if inside else set()
 
 
 def aside(doc: CallDoc, u: UtteranceDoc, whole: Sequence[str]) -> bool:

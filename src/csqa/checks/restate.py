@@ -162,6 +162,8 @@ def is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
         return True  # 陈浩妈妈您好,您请说: the agent hands the turn back, having answered nothing
+    if ctx.lexicon_hit(u, "proposal") is not None:
+        return False  # 您看一室的行不行: an alternative put to the customer handles the matter
     offer = ctx.doc.first_hit(u, "script.further-help.offer")
     if offer is None:
         return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
@@ -339,7 +341,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal"),
     other_parts=("further-help.offer",),
     manual="您是咨询有关 **的问题,是吗?",
 )

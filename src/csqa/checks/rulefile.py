@@ -70,6 +70,10 @@ class TimingConfig(BaseModel):
     max_rings: Annotated[int, Field(ge=1)] = 3
     opening_window: Annotated[int, Field(ge=1)] = 3
     closing_window: Annotated[int, Field(ge=1)] = 3
+    wrap_up_window: Annotated[int, Field(ge=0)] = 12
+    """How many of the agent's utterances after the customer's last matter, before the closing, still belong to
+    the wrap-up (a chat's closing runs over several short messages): a bound, so that judging a closing live at
+    each goodbye costs no more than the closing itself."""
 
 
 class MatchingConfig(BaseModel):

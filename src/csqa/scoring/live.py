@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from csqa.checks.kinds import NothingBeyond, PhraseForbidden, Silence, SiteCheck, aside
+from csqa.checks.kinds import NothingBeyond, PhraseForbidden, Silence, SiteCheck, aside, in_brackets
 from csqa.checks.restate import (
     RestateParams,
     closes_call,
@@ -324,13 +324,16 @@ class _Opening(_Tracker):
 
 class _Closing(_Tracker):
     """``offer-further-help``, ``thank-and-goodbye``, ``callback-closing``: at each goodbye of the agent the
-    closing (its last ``closing_window`` utterances, ending at the goodbye) is judged by the checks. A missing
-    part is an unsettled alert: the customer may go on (retracted), the agent may say goodbye again (judged
-    anew). After a transfer the closing may not be the agent's at all, so these rules wait for the end."""
+    closing (its last ``closing_window`` utterances, ending at the goodbye, with up to ``wrap_up_window`` more
+    that the agent said since the customer's last matter, as the batch check's wrap-up reads it) is judged by
+    the checks. A missing part is an unsettled alert: the customer may go on (retracted), the agent may say
+    goodbye again (judged anew). After a transfer the closing may not be the agent's at all, so these rules wait
+    for the end."""
 
-    def __init__(self, rules: Sequence[str], window: int) -> None:
+    def __init__(self, rules: Sequence[str], window: int, wrap_up: int) -> None:
         self.rules = tuple(rules)
         self.recent: deque[UtteranceDoc] = deque(maxlen=window)
+        self.since_matter: deque[UtteranceDoc] = deque(maxlen=window + wrap_up)
         self.goodbye = False
         self.alerts: list[int] = []
         self.dead = False
@@ -345,17 +348,21 @@ class _Closing(_Tracker):
             return
         ctx = s.ctx(self.rules[0])
         if u.speaker == "customer":
-            if self.goodbye and not ctx.is_interjection(u):
-                self.goodbye = False
-                self._withdraw(s, "the customer went on after the goodbye; the closing is judged again at the next one")
+            if not ctx.is_interjection(u):
+                self.since_matter.clear()
+                if self.goodbye:
+                    self.goodbye = False
+                    self._withdraw(s, "the customer went on after the goodbye; the closing is judged again at the next one")
             return
         self.recent.append(u)
+        self.since_matter.append(u)
         if s.doc.first_hit(u, "lexicon.goodbye") is None:
             return
         self.goodbye = True
         self._withdraw(s, "the agent said goodbye again; the closing ends at the last goodbye")
+        earlier = [v for v in self.recent if v.index < self.since_matter[0].index]
         for rule in self.rules:
-            result = s.judge(rule, list(self.recent))
+            result = s.judge(rule, [*earlier, *self.since_matter])
             if result.status == "fail":
                 self.alerts.append(s.verdict(result, how="context", settled=False))
 
@@ -584,16 +591,17 @@ class _Chatting(_Tracker):
         # closing talk, closing courtesies and emoticons as the rule's own settings name them, as the check reads them
         talk = aside(ctx.doc, u, [f"lexicon.{name}" for name in settings.whole_lexicons])
         closing = [f"lexicon.{name}" for name in settings.lexicons]
+        covered = ctx.covered(u, *closing) | in_brackets(u)  # an emoticon code (拜拜~[玫瑰]) says nothing
         hits = ctx.doc.hits(u, "lexicon.goodbye")
         if hits:
             self._withdraw(s, "the agent said goodbye again; only what follows the last goodbye counts")
             last = hits[-1]
             self.goodbye = (u, last)
-            if not talk and ctx.says_beyond_covered(u, ctx.covered(u, *closing), last.end):
+            if not talk and ctx.says_beyond_covered(u, covered, last.end):
                 evidence = [u.evidence(last.end, len(u.key), "said after the goodbye"), u.hit_evidence(last, "the goodbye")]
                 self.alerts.append(s.verdict(ctx.result("fail", message, evidence), how="context", settled=False))
             return
-        if self.goodbye is not None and u.key and not talk and ctx.says_beyond_covered(u, ctx.covered(u, *closing)):
+        if self.goodbye is not None and u.key and not talk and ctx.says_beyond_covered(u, covered):
             g, last = self.goodbye
             evidence = [u.whole("said after the goodbye, with the customer still on the line"),
                         g.hit_evidence(last, "the goodbye")]
@@ -950,7 +958,7 @@ class LiveSession:
         if first:
             trackers.insert(0, _FirstAgent(first))
         if closing:
-            trackers.append(_Closing(closing, rules.timing.closing_window))
+            trackers.append(_Closing(closing, rules.timing.closing_window, rules.timing.wrap_up_window))
         return trackers, local
 
     def _silence_rule(self) -> tuple[str | None, float, str]:

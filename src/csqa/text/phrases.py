@@ -477,13 +477,13 @@ class PhraseFamily:
     ``boundary`` is ``"token"`` (a hit starts and ends on jieba token boundaries), ``"start"`` (it starts on
     one; its end may fall inside a word jieba glued to the next) or ``"char"`` (anywhere).
 
-    ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases stands within ``window``
-    content characters before / after it (我们**不能**保证, 您不明白**的话**); ``clause_end`` keeps only hits that end
-    a clause (followed by punctuation, a space, or the end of the utterance, sentence-final particles aside:
-    不能查。 and 不能查的 but not 不能查到); ``clause_start`` keeps only hits that start one (喂! called into the
-    line, but not 混着喂 feeding a cat); ``one_clause`` keeps only hits with no clause break inside them (好麻烦,
-    but not 好,麻烦快一点), and reads their ``unless_before`` / ``unless_after`` context in their clause only
-    (记得还,再见 says goodbye; 还再见, heard for 还在建, does not).
+    ``unless_before`` / ``unless_after`` cancel a hit when one of their phrases ends within ``window`` content
+    characters before it / starts within ``window`` after it (我们**不能**保证, 您不明白**的话**); ``clause_end``
+    keeps only hits that end a clause (followed by punctuation, a space, or the end of the utterance,
+    sentence-final particles aside: 不能查。 and 不能查的 but not 不能查到); ``clause_start`` keeps only hits that
+    start one (喂! called into the line, but not 混着喂 feeding a cat); ``one_clause`` keeps only hits with no
+    clause break inside them (好麻烦, but not 好,麻烦快一点), and reads their ``unless_before`` / ``unless_after``
+    context in their clause only (记得还,再见 says goodbye; 还再见, heard for 还在建, does not).
 
     ``negators`` are words that cancel a hit when one of the ``negation_words`` words before it, in its clause, is
     one of them (这边也是**没有**办法保证的, 具体的**不**保证): negation read on word boundaries, so 不用担心 or
@@ -542,6 +542,18 @@ def content_key(normalizer: Normalizer, text: str) -> str:
     return "".join(ch for ch in normalizer(text) if ch.isalnum())
 
 
+def _ends_near(context: re.Pattern[str], longest: int, key: str, low: int, start: int, floor: int) -> bool:
+    """Whether a phrase of ``context`` (none longer than ``longest``) ends between ``low`` and ``start`` of
+    ``key`` and starts at ``floor`` or later: tried from each position a phrase could start at, so the cost is the
+    window's and the longest phrase's, never the key's. Alternatives are longest first, so the match found at a
+    position ends as late as any phrase starting there can."""
+    for position in range(max(floor, low - longest + 1), start):
+        found = context.match(key, position, start)
+        if found is not None and found.end() >= low and found.end() > position:
+            return True
+    return False
+
+
 class PhraseIndex:
     """Every family of a rule set in two automata (characters and sounds), searched once per utterance."""
 
@@ -566,6 +578,13 @@ class PhraseIndex:
             )
             for family in self.families.values()
         }
+        self._longest = {
+            family.name: max((len(content_key(normalizer, phrase)) for pattern in family.unless_before
+                              for phrase in expand_pattern(pattern, placeholders)), default=0)
+            for family in self.families.values()
+        }
+        """family → the length of its longest ``unless_before`` phrase, how far back a phrase ending near a hit
+        may start."""
         exact: dict[str, list[tuple[Owner, None]]] = {}
         by_sound: dict[str, list[tuple[Owner, str]]] = {}
         self._gapped: dict[str, dict[str, tuple[Gap, ...]]] = {}
@@ -632,13 +651,14 @@ class PhraseIndex:
         if family.one_clause and any(start < b < end for b in breaks):
             return False
         before, after = self._unless[family.name]
-        low, high = max(0, start - family.window), end + family.window
+        floor, ceiling = 0, len(key)
         if family.one_clause:  # the context that cancels a hit must stand in its clause too
-            low = max(low, clause_start(breaks, start))
-            high = min([high, *(b for b in breaks if b >= end)])
-        if before is not None and before.search(key, low, start):
+            floor = clause_start(breaks, start)
+            ceiling = min([ceiling, *(b for b in breaks if b >= end)])
+        if before is not None and _ends_near(before, self._longest[family.name], key, max(floor, start - family.window),
+                                             start, floor):
             return False
-        if after is not None and after.search(key, end, high):
+        if after is not None and any(after.match(key, p, ceiling) for p in range(end, min(end + family.window, ceiling))):
             return False
         if family.negators or family.needs_nearby or family.unless_next_pos:
             return self._in_sense(family, key, start, end, sizes, breaks, pos)
