@@ -26,6 +26,8 @@ def test_cantonese_function_words_fold_character_for_character() -> None:
         "實係聽日朝早送到": "肯定明日朝早送到",
         "其實係咁": "其实是这",  # 其實 is Mandarin's 其实; only 實係 on its own is 肯定
         "好呢": "好呢",  # 呢 alone is the Mandarin particle
+        "滴水好犀利 系咪呀": "滴水好犀利 是吗呀",  # raw ASR writes the tag 係咪 with a Simplified 系 …
+        "联系系统": "联系系统",  # … while a Simplified 系 elsewhere stays 系
     }
     for text, expected in cases.items():
         assert normalize(text) == expected and len(normalize(text)) == len(text)

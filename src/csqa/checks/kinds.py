@@ -180,6 +180,9 @@ class Fillers(BaseModel):
     fillers: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩", "呃", "额", "唔")
     particles: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("喽", "啰", "嘛", "呗", "咯")
     particle_pos: tuple[str, ...] = ("y", "e", "o", "zg", "x")
+    name_pos: tuple[str, ...] = ("n", "nz", "nr", "ns", "nt", "vn")
+    """A particle followed in its clause by a word of these parts of speech is part of a name, not a modal particle
+    (游呗旅行: a brand; a sentence-final 呗 or 嘛 ends its clause or comes before another clause's words)."""
     responses: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ("嗯", "恩")
     """Fillers that also answer or soften: doubled (嗯嗯) or with 呢/哪 (嗯呢) they say yes at the start of a
     reply, and after the last word of a written message (登记好了嗯) they soften it; there they are not
@@ -735,7 +738,8 @@ class _Judge:
                 continue
             found = [f for token in _tokens_with(u, edges) for f in _fillers_in(token, self.doc.pos, fillers, edges, node)]
             for start, end, note in _runs(found):
-                if _as_spoken(u, start, end, node):
+                if _as_spoken(u, start, end, node) and not (note == "impolite modal particle"
+                                                            and _names(u, end, self.doc.pos, node)):
                     evidence.append(Evidence(utterance=u.index, start=start, end=end, quote=u.text[start:end],
                                              note=ctx.say(_FILLER_NOTES[note]), how="exact"))
         count = len(evidence)
@@ -924,6 +928,15 @@ def _runs(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         else:
             runs.append((start, end, note))
     return runs
+
+
+def _names(u: UtteranceDoc, end: int, pos: Callable[[str], str], node: Fillers) -> bool:
+    """Whether the particle ending at ``end`` of ``u`` is followed, with nothing between, by a word of
+    ``node.name_pos``: part of a name (游呗旅行), since a modal particle ends its clause."""
+    if end >= len(u.norm) or u.norm[end] in _CLAUSE_MARKS or u.norm[end] == " ":
+        return False
+    text, _, _ = u.token_at(end)
+    return pos(text) in node.name_pos
 
 
 def _as_spoken(u: UtteranceDoc, start: int, end: int, node: Fillers) -> bool:

@@ -122,8 +122,9 @@ def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], para
     markers = spans_of(ctx, u, ctx.family("lead"), ctx.family("tag"))
     mine = core_tokens(ctx, u, markers)
     theirs = [w for c in said for w in core_tokens(ctx, c, [])]
-    shared = {w for w in mine if len(w) >= 2} & set(theirs)
     mine_text, their_text = "".join(mine), "".join(theirs)
+    # a word of the restatement found in the customer's words however jieba cut them (寄回 in 寄|回去)
+    shared = {w for w in mine if len(w) >= 2 and w in their_text}
     # The agent's own word for the customer's (联系方式 for 电话): a word of a synonym group in the customer's
     # words, as a word, inside one (two characters or more), or inside a two-character word jieba glued it into
     # (笔钱, 我付).
@@ -258,7 +259,8 @@ def _restated_statement(ctx: Context, params: RestateParams, replies: list[Utter
             continue
         heard = [c for c in said if has_substance(ctx, c)]
         if heard and is_restatement(ctx, u, params) and shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
-            return heard[0]
+            # the statement it restates (收到了,颜色是对的 — 对了,我还想再买一对枕套: the second), else the first heard
+            return next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])
         said = []
     return None
 

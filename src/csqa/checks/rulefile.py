@@ -552,9 +552,9 @@ def _validate(
                  for name, part in parts.items() if part.negatable]
     negatable += [("script", f"{step}.parts.{name}") for step, s in model.script.items() for name, part in s.parts.items()
                   if part.negatable]
-    if negatable and "negation" not in model.lexicon:
-        table, name = negatable[0]
-        problem((table, *name.split("."), "negatable"), "negatable needs a lexicon named 'negation' (the negating words)")
+    if "negation" not in model.lexicon:
+        for table, name in negatable:  # every family that asks for it, at once
+            problem((table, *name.split("."), "negatable"), "negatable needs a lexicon named 'negation' (the negating words)")
     for name, banned in model.banned.items():
         if banned.instead.startswith("script.") and banned.instead.removeprefix("script.") not in model.script:
             step_id = banned.instead.removeprefix("script.")

@@ -35,7 +35,7 @@ _CANTONESE = str.maketrans({
     "佢": "他", "哋": "们", "冇": "没", "咩": "啥", "嘅": "的", "咗": "了", "喺": "在", "俾": "给", "畀": "给",
     "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来", "嘢": "事",
 })
-_CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係仲]")
+_CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係仲]|系咪")
 _BEFORE_SHI = set("事真確确其老誠诚現现落證证核屬属充踏結结")  # 事實係, 其實係 …: 实 of a Mandarin word, not 實係 (肯定)
 _NOT_BEFORE_ZHONG = set("裁夏秋春冬介")  # 仲裁, 仲夏 …: Mandarin words; elsewhere Cantonese 仲 is 还 (仲有冇, 仲未到)
 _NOT_AFTER_XI = set("关联连维体派世直旁")  # 关系, 联系 …: Traditional Mandarin's 係 is 系, not Cantonese 是
@@ -159,9 +159,9 @@ class Normalizer:
 def _cantonese(original: str, text: str) -> str:
     """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
     character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
-    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系); the 咪 of 係咪
-    is 吗, the 話 of 係話 / 佢話 is 说, and 實係 on its own (not 事實係, 其實係) is 肯定; 仲 is 还 (仲有冇其他嘢) outside
-    a Mandarin word such as 仲裁."""
+    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系, except in the tag
+    系咪 that raw ASR writes for 係咪, which no Mandarin word holds); the 咪 of 係咪 is 吗, the 話 of 係話 / 佢話 is
+    说, and 實係 on its own (not 事實係, 其實係) is 肯定; 仲 is 还 (仲有冇其他嘢) outside a Mandarin word such as 仲裁."""
     if _CANTONESE_CHARS.search(original) is None:
         return text
     for pair, mandarin in _CANTONESE_PAIRS.items():
@@ -177,6 +177,8 @@ def _cantonese(original: str, text: str) -> str:
                 chars[i + 1] = "说"
             if i and original[i - 1] in "實实" and (i < 2 or original[i - 2] not in _BEFORE_SHI):  # 實係: definitely
                 chars[i - 1], chars[i] = "肯", "定"
+        elif ch == "系" and original[i + 1 : i + 2] == "咪":  # raw ASR writes the tag 係咪 with a Simplified 系
+            chars[i], chars[i + 1] = "是", "吗"
         elif ch == "佢" and original[i + 1 : i + 2] in ("話", "话"):
             chars[i + 1] = "说"
         elif ch == "仲" and (i + 1 == len(chars) or chars[i + 1] not in _NOT_BEFORE_ZHONG):
