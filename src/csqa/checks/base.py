@@ -282,16 +282,24 @@ class Context:
 
     def handed_off(self) -> bool | None:
         """Whether the call ended in a transfer, the agent not speaking after it; ``None`` when a transfer
-        happened but neither times nor words place it.
+        happened but neither times nor words place it. A call with no transfer event ends in one when the agent's
+        last words make it (正在为您转接, 好,转紧过去): not when they offer it (我帮您转过去可以吗?).
 
         Without utterance times the transfer is placed from the text: a call whose agent's last words announce
         the transfer or ask the customer to hold on (正在为您转接, 您别挂机), back-channels after them aside, ends
         in it; one in which an agent speaks after the announcement (the colleague who took the call, or the
         agent after a failed transfer) does not."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
-        if not transfers:
-            return False
         agent = self.doc.agent
+        if not transfers:
+            # no event: the agent's last words make the transfer (好,转紧过去,你唔好收线) — neither offer it (…可以吗?)
+            # nor close the call themselves (马上为您转接,感谢您的来电,再见!: that closing is the agent's own)
+            last = len(agent) - 1
+            while last > 0 and self.is_backchannel(agent[last]):
+                last -= 1
+            words = agent[last] if last >= 0 else None
+            return (words is not None and not words.is_question and self.lexicon_hit(words, "transfer-announce") is not None
+                    and self.lexicon_hit(words, "goodbye") is None)
         if any(u.utterance.start is None for u in agent):
             last = len(agent) - 1
             while last > 0 and self.is_backchannel(agent[last]):

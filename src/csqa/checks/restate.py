@@ -204,8 +204,10 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
     是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
     must be the first clause of substance, not the announcement of a lookup (我查一下年卡的冻结规则), and the rest may
     only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it."""
-    covered = ctx.covered(u, "lexicon.backchannel")
+    # an apology or a back-channel before the repeat (抱歉,是下周四上午的号) is not its first clause of substance
+    covered = ctx.covered(u, "lexicon.backchannel", "lexicon.empathy", "lexicon.courtesy-reply")
     theirs = {w for w in core_tokens(ctx, correction, []) if len(w) >= 2}
+    their_text = "".join(theirs)
     first = next(
         (start for word, start, end in u.content
          if word not in ctx.stopwords and not all(i in covered for i in range(start, end))),
@@ -217,12 +219,16 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
     ends = min((b for b in u.breaks if b > first), default=len(u.key))
     if any(hit.end > first and hit.start < ends for hit in ctx.doc.hits(u, "lexicon.holding-talk")):
         return False  # 我查一下年卡的冻结规则 names the corrected matter only as what the agent will look up
-    echoed = any(word in theirs for word, start, _ in u.content if clause <= start < ends)
+    # the correction's words however jieba cut them (周四 in 下周四, 一次 in 一次性)
+    said = u.key[clause:ends]
+    echoed = any(word in theirs or (len(word) >= 2 and word in their_text)
+                 for word, start, _ in u.content if clause <= start < ends) or any(w in said for w in theirs)
     if not echoed:
         return False
     if ends >= len(u.key):
         return True
-    return any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
+    # …and what follows only asks: a question for details, or a question that ends it (宝宝退烧以后还有没有咳嗽)
+    return u.is_question or any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:

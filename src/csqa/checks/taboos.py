@@ -383,10 +383,11 @@ def _before_untimed_transfer(ctx: Context, announcements: list[UtteranceDoc]) ->
 
 
 def _assents(ctx: Context, u: UtteranceDoc) -> bool:
-    """好 / 可以 / 行 (the consent lexicon), or a bare 嗯, which the content key leaves out as a hesitation."""
+    """好 / 可以 / 行 (the consent lexicon), or a bare 嗯, which the content key leaves out as a hesitation; a bare
+    嗯? asked back is puzzlement, not consent."""
     if u.key:
         return ctx.lexicon_hit(u, "consent") is not None
-    return any(ch in "嗯恩" for ch in u.norm)
+    return any(ch in "嗯恩" for ch in u.norm) and not u.is_question
 
 
 def _is_offer(ctx: Context, u: UtteranceDoc) -> bool:
