@@ -288,7 +288,7 @@ def test_a_negatable_family_needs_the_negation_lexicon(tmp_path: Path) -> None:
     with pytest.raises(csqa.RuleFileError) as caught:
         csqa.load_rules(path)
     # every family that asks for negation is reported, at once
-    assert sorted(p.path for p in caught.value.problems) == [
-        "lexicon.absolute-promise-guarantee.negatable", "lexicon.absolute-promise.negatable",
-        "lexicon.wrong-number.negatable"]
+    negatable = sorted(f"lexicon.{name}.negatable" for name, part in csqa.load_rules().model.lexicon.items() if part.negatable)
+    assert len(negatable) >= 2
+    assert sorted(p.path for p in caught.value.problems) == negatable
     assert all("negation" in p.message for p in caught.value.problems)
