@@ -291,19 +291,16 @@ class Context:
         agent after a failed transfer) does not."""
         transfers = [e.start for e in self.doc.call.events if e.type == "transfer"]
         agent = self.doc.agent
+        last = len(agent) - 1
+        while last > 0 and self.is_backchannel(agent[last]):
+            last -= 1  # 我给您转一下好吗? — 好 — 好的: an acknowledgement before the transfer is not speaking after it
         if not transfers:
             # no event: the agent's last words make the transfer (好,转紧过去,你唔好收线) — neither offer it (…可以吗?)
             # nor close the call themselves (马上为您转接,感谢您的来电,再见!: that closing is the agent's own)
-            last = len(agent) - 1
-            while last > 0 and self.is_backchannel(agent[last]):
-                last -= 1
             words = agent[last] if last >= 0 else None
             return (words is not None and not words.is_question and self.lexicon_hit(words, "transfer-announce") is not None
                     and self.lexicon_hit(words, "goodbye") is None)
         if any(u.utterance.start is None for u in agent):
-            last = len(agent) - 1
-            while last > 0 and self.is_backchannel(agent[last]):
-                last -= 1  # 我给您转一下好吗? — 好 — 好的: an acknowledgement before the transfer is not speaking after it
             if any(self.lexicon_hit(agent[last], family) is not None for family in ("transfer-announce", "wait-request")):
                 return True
             if any(self.lexicon_hit(u, "transfer-announce") is not None for u in agent):

@@ -206,8 +206,8 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
     only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it."""
     # an apology or a back-channel before the repeat (抱歉,是下周四上午的号) is not its first clause of substance
     covered = ctx.covered(u, "lexicon.backchannel", "lexicon.empathy", "lexicon.courtesy-reply")
-    theirs = {w for w in core_tokens(ctx, correction, []) if len(w) >= 2}
-    their_text = "".join(theirs)
+    words = [w for w in core_tokens(ctx, correction, []) if len(w) >= 2]
+    theirs, their_text = set(words), "".join(words)  # joined in the order said: a set's order varies between runs
     first = next(
         (start for word, start, end in u.content
          if word not in ctx.stopwords and not all(i in covered for i in range(start, end))),
@@ -221,8 +221,8 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
         return False  # 我查一下年卡的冻结规则 names the corrected matter only as what the agent will look up
     # the correction's words however jieba cut them (周四 in 下周四, 一次 in 一次性)
     said = u.key[clause:ends]
-    echoed = any(word in theirs or (len(word) >= 2 and word in their_text)
-                 for word, start, _ in u.content if clause <= start < ends) or any(w in said for w in theirs)
+    echoed = any(len(word) >= 2 and word in their_text for word, start, _ in u.content if clause <= start < ends) or any(
+        w in said for w in theirs)
     if not echoed:
         return False
     if ends >= len(u.key):

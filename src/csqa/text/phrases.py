@@ -546,10 +546,10 @@ def _ends_near(context: re.Pattern[str], longest: int, key: str, low: int, start
     """Whether a phrase of ``context`` (none longer than ``longest``) ends between ``low`` and ``start`` of
     ``key`` and starts at ``floor`` or later: tried from each position a phrase could start at, so the cost is the
     window's and the longest phrase's, never the key's. Alternatives are longest first, so the match found at a
-    position ends as late as any phrase starting there can."""
+    position ends as late as any phrase starting there can (the phrases are never empty)."""
     for position in range(max(floor, low - longest + 1), start):
         found = context.match(key, position, start)
-        if found is not None and found.end() >= low and found.end() > position:
+        if found is not None and found.end() >= low:
             return True
     return False
 
@@ -578,13 +578,8 @@ class PhraseIndex:
             )
             for family in self.families.values()
         }
-        self._longest = {
-            family.name: max((len(content_key(normalizer, phrase)) for pattern in family.unless_before
-                              for phrase in expand_pattern(pattern, placeholders)), default=0)
-            for family in self.families.values()
-        }
-        """family → the length of its longest ``unless_before`` phrase, how far back a phrase ending near a hit
-        may start."""
+        """family → its ``unless_before`` and ``unless_after`` phrases: each one expression and the length of its
+        longest phrase (how far back a phrase ending near a hit may start)."""
         exact: dict[str, list[tuple[Owner, None]]] = {}
         by_sound: dict[str, list[tuple[Owner, str]]] = {}
         self._gapped: dict[str, dict[str, tuple[Gap, ...]]] = {}
@@ -625,11 +620,12 @@ class PhraseIndex:
     @staticmethod
     def _keys(
         patterns: Sequence[str], placeholders: Mapping[str, Sequence[str]], normalizer: Normalizer
-    ) -> re.Pattern[str] | None:
-        """One regular expression for a family's context phrases (searched inside a few characters)."""
+    ) -> tuple[re.Pattern[str], int] | None:
+        """One regular expression for a family's context phrases (searched inside a few characters), longest
+        first, with the length of the longest."""
         keys = (content_key(normalizer, phrase) for pattern in patterns for phrase in expand_pattern(pattern, placeholders))
         unique = sorted(dict.fromkeys(k for k in keys if k), key=lambda k: (-len(k), k))
-        return re.compile("|".join(map(re.escape, unique))) if unique else None
+        return (re.compile("|".join(map(re.escape, unique))), len(unique[0])) if unique else None
 
     def bound(self, key: str, sizes: Sequence[int], offset: int) -> bool:
         """Whether a match may start or end at ``offset`` of ``key``: on a token boundary (``sizes``, sorted),
@@ -655,10 +651,9 @@ class PhraseIndex:
         if family.one_clause:  # the context that cancels a hit must stand in its clause too
             floor = clause_start(breaks, start)
             ceiling = min([ceiling, *(b for b in breaks if b >= end)])
-        if before is not None and _ends_near(before, self._longest[family.name], key, max(floor, start - family.window),
-                                             start, floor):
+        if before is not None and _ends_near(*before, key, max(floor, start - family.window), start, floor):
             return False
-        if after is not None and any(after.match(key, p, ceiling) for p in range(end, min(end + family.window, ceiling))):
+        if after is not None and any(after[0].match(key, p, ceiling) for p in range(end, min(end + family.window, ceiling))):
             return False
         if family.negators or family.needs_nearby or family.unless_next_pos:
             return self._in_sense(family, key, start, end, sizes, breaks, pos)
