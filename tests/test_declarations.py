@@ -60,8 +60,10 @@ def test_every_family_a_rule_reads_is_declared(monkeypatch: pytest.MonkeyPatch) 
     undeclared = {}
     for rule_id, families in read.items():
         banned = {f for f in families if f.startswith("banned.")}
-        if banned:
-            assert rules.checks[rule_id].kind == "phrase-forbidden" and rules.params[rule_id].banned  # type: ignore[attr-defined]
+        if banned:  # the banned-phrase rule, and no-arguing, whose objections to a banned phrase add nothing
+            params = rules.params[rule_id]
+            assert rules.checks[rule_id].kind == "phrase-forbidden"
+            assert params.banned or params.objections  # type: ignore[attr-defined]
         extra = families - banned - _declared(rules, rule_id)
         if extra:
             undeclared[rule_id] = sorted(extra)
@@ -71,7 +73,7 @@ def test_every_family_a_rule_reads_is_declared(monkeypatch: pytest.MonkeyPatch) 
 def test_a_rule_made_of_a_kind_declares_what_its_settings_read() -> None:
     checks = csqa.load_rules("default").checks
     assert checks["no-arguing"].lexicons == (
-        "scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical"
+        "scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical", "objection"
     )
     assert checks["offer-further-help"].step_parts == ("offer",)
     assert set(checks["offer-further-help"].lexicons) == {

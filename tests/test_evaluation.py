@@ -37,7 +37,8 @@ def test_figures_are_computed_from_the_confusion() -> None:
 
 
 def test_company_of_an_annotated_call_configures_the_scorer() -> None:
-    call = csqa.parse_call({"call_id": "c", "utterances": [{"speaker": "agent", "text": "青禾优选您好,有什么可以帮您"}]})
+    # named where no pattern of the bundled rules looks for a company (inside a welcome), only the configured one counts
+    call = csqa.parse_call({"call_id": "c", "utterances": [{"speaker": "agent", "text": "您好,青禾优选欢迎您,有什么可以帮您"}]})
     own = AnnotatedCall(call=call, gold={"standard-greeting": "pass"}, company="青禾优选")
     default = AnnotatedCall(call=call, gold={"standard-greeting": "pass"})
     assert evaluate(examples=False, annotated=[own]).rules["standard-greeting"].accuracy == 1.0

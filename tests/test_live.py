@@ -413,3 +413,16 @@ def test_the_live_chatting_alert_reads_the_rules_own_closing_lexicons(tmp_path: 
         raised = session.feed("agent", "绿色农业从楠山开始,欢迎关注我们的公众号。")
         assert any(e.rule == "no-chatting-before-hangup" for e in raised) == (expected == "fail")
         assert session.close().check("no-chatting-before-hangup").status == expected
+
+
+def test_the_customers_objection_raises_the_arguing_alert_found_from_context(scorer: csqa.Scorer) -> None:
+    session = scorer.live(call_id="o1")
+    session.feed("agent", GREETING)
+    session.feed("customer", "燃气费怎么四百多")
+    said = session.feed("agent", "那就是你们家用了,表又不会自己走")
+    assert "no-arguing" not in {e.rule for e in said}  # no phrase of the scolding lists
+    raised = [e for e in session.feed("customer", "你这什么态度啊") if e.rule == "no-arguing"]
+    assert [(e.kind, e.how) for e in raised] == [("alert", "context")]
+    assert [ev.utterance for ev in raised[0].evidence] == [2, 3]
+    assert "no-arguing" not in {e.rule for e in session.feed("customer", "你这什么态度啊")}  # no agent turn before it
+    assert session.close().check("no-arguing").evidence == raised[0].evidence

@@ -129,7 +129,8 @@ def test_a_shared_pattern_is_written_once_and_read_by_every_family_that_names_it
     site = tmp_path / "site.toml"
     site.write_text('extends = "default"\n[patterns]\norganisation = "re:蜂巢小铺"\n', encoding="utf-8")
     default, custom = csqa.Scorer(), csqa.Scorer(site)
-    greeting = [{"speaker": "agent", "text": "蜂巢小铺,您好,请问有什么可以帮您?"},
+    # after 喂 the name does not open the line, so no positional pattern of the default names it
+    greeting = [{"speaker": "agent", "text": "喂,蜂巢小铺,您好,请问有什么可以帮您?"},
                 {"speaker": "customer", "text": "我的快递到了吗"}]
     callback = [{"speaker": "agent", "text": "王先生您好,蜂巢小铺给您回个电话。"}, {"speaker": "customer", "text": "嗯"}]
     for utterances, rule, direction in ((greeting, "standard-greeting", "inbound"),
@@ -140,7 +141,7 @@ def test_a_shared_pattern_is_written_once_and_read_by_every_family_that_names_it
         assert any(e.quote == "蜂巢小铺" for e in found.evidence)
         assert default.score(call).check(rule).status == "fail"  # 小铺 is no suffix the default knows
     # the default's organisation pattern no longer applies where the site replaced it
-    named = {"call_id": "c", "utterances": [{"speaker": "agent", "text": "仁和医院预约中心,您好,请问有什么可以帮您?"},
+    named = {"call_id": "c", "utterances": [{"speaker": "agent", "text": "喂,仁和医院预约中心,您好,请问有什么可以帮您?"},
                                             {"speaker": "customer", "text": "我想挂号"}]}
     assert default.score(named).check("standard-greeting").status == "pass"
     assert custom.score(named).check("standard-greeting").status == "fail"

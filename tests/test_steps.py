@@ -142,7 +142,7 @@ def test_greeting_finished_after_a_customer_interjection(scorer: csqa.Scorer) ->
 
 def test_company_override_changes_what_counts(scorer: csqa.Scorer) -> None:
     other = csqa.Scorer(company="青禾优选")
-    call = inbound(("agent", "青禾优选您好,有什么可以帮您"), ("customer", MATTER))
+    call = inbound(("agent", "您好,青禾优选欢迎您,有什么可以帮您"), ("customer", MATTER))  # in no place a default pattern reads
     assert other.score(call).check("standard-greeting").status == "pass"
     assert scorer.score(call).check("standard-greeting").status == "fail"
     assert other.score(inbound(("agent", "您好"), ("customer", MATTER))).check("standard-greeting").suggestion == (

@@ -309,3 +309,28 @@ def test_judging_the_customers_character_or_ability(scorer: csqa.Scorer) -> None
         assert check(scorer, make_call(("agent", said)), "no-arguing").status == "fail", said
     for said in ("您这个套餐连续三个月没用", "我理解您的想法", "您自己想想要哪个套餐再联系我们"):
         assert check(scorer, make_call(("agent", said)), "no-arguing").status == "pass", said
+
+
+def test_what_the_customer_objects_to_at_once_is_scolding_found_from_context(scorer: csqa.Scorer) -> None:
+    rude = make_call(("agent", GREETING), ("customer", "燃气费怎么四百多"), ("agent", "那就是你们家用了,表又不会自己走"),
+                     ("customer", "你这什么态度啊"), ("agent", "要验表就去营业厅"))
+    result = check(scorer, rude, "no-arguing")
+    assert result.status == "fail" and result.how == "context" and result.review
+    assert [e.utterance for e in result.evidence] == [2, 3]
+    assert result.evidence[1].quote == "你这什么态度"
+    # anger at the company, an objection across two clauses, one with no agent turn before it, and one to a banned
+    # phrase (judged by no-forbidden-phrases) fail nobody's manner
+    for customer, agent in (("你们这什么服务态度", "非常抱歉,我帮您查一下抄表记录"),
+                            ("我要投诉,你给我转主管", "理解您的心情,我帮您转到投诉专席,可以吗"),
+                            ("你这什么话", "有意见您就去找我们领导")):
+        call = make_call(("agent", GREETING), ("customer", "燃气费怎么四百多"), ("agent", agent), ("customer", customer))
+        assert check(scorer, call, "no-arguing").status == "pass", customer
+    first = make_call(("customer", "你这什么态度"), ("agent", GREETING))
+    assert check(scorer, first, "no-arguing").status == "pass"
+
+
+def test_objections_need_the_agent_as_speaker(tmp_path: Path) -> None:
+    (tmp_path / "local.toml").write_text('extends = "default"\n[rules.no-arguing.params]\nspeaker = "customer"\n',
+                                         encoding="utf-8")
+    with pytest.raises(csqa.RuleFileError, match="objections"):
+        csqa.Scorer(tmp_path / "local.toml")

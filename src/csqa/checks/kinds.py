@@ -110,6 +110,8 @@ class _Phrased(BaseModel):
                              f"or banned = true{' (not ' + ' and '.join(given) + ')' if given else ''}")
         if self.parts and isinstance(self, (PhraseForbidden, Count)):
             raise ValueError("parts (each of which must be said) are for phrase-required")
+        if isinstance(self, PhraseForbidden) and self.objections and self.speaker != "agent":
+            raise ValueError("objections are the customer's to the agent's manner: they need speaker = \"agent\"")
         return self
 
 
@@ -125,6 +127,12 @@ class PhraseForbidden(_Phrased):
     """A lexicon of reporting frames (跟您说, 告诉您, 您是说): a hit right after one of them, within
     ``context_chars`` content characters, is somebody else's words the agent reports (工作人员跟您讲这跟我们
     没关系), not the agent's own, unless the frame's speaker is the agent (我跟您说,…)."""
+    objections: Annotated[str, Field(min_length=1)] | None = None
+    """A lexicon of the other party's objections to the speaker's manner (你这什么态度, 你这是什么话, 我要投诉你):
+    the speaker's turn right before an objection (since the other party last spoke) is what they heard as a
+    forbidden thing, found from context (``how = "context"``, so the fail asks for a human look). A turn that
+    holds a hit already, or a banned phrase (the objection is to that phrase, which the banned-phrase rule
+    judges), adds nothing."""
 
 
 class Order(BaseModel):
@@ -327,6 +335,9 @@ def condition_reads(condition: Any) -> tuple[tuple[str, ...], tuple[str, ...], b
             lexicons.extend(node.whole_lexicons)
         if isinstance(node, PhraseForbidden) and node.unless_reported:
             lexicons.append(node.unless_reported)
+        if isinstance(node, PhraseForbidden) and node.objections:
+            lexicons.append(node.objections)
+            banned = True
         within = getattr(node, "within", None)
         if isinstance(within, str):
             lexicons.extend(_WINDOW_LEXICONS.get(within, ()))
@@ -612,6 +623,8 @@ class _Judge:
         if isinstance(node, PhraseForbidden) and node.unless_reported:
             hits = [(u, hit) for u, hit in hits if not self._reported(u, hit, node.unless_reported, node.context_chars)]
         found = [self._evidence(node, u, hit) for u, hit in hits]
+        if isinstance(node, PhraseForbidden) and node.objections:
+            found.extend(self._objected(node, window, {u.index for u, _ in hits}))
         shown = "、".join(dict.fromkeys(f"「{e.quote}」" for e in found))
         if isinstance(node, PhraseRequired):
             if found:
@@ -643,6 +656,34 @@ class _Judge:
             return _Outcome(status="fail", message=ctx.say("count.many", who=who, shown=shown, count=count, high=high),
                             evidence=tuple(found))
         return _Outcome(status="pass", message=ctx.say("count.pass", who=who, count=count), evidence=tuple(found))
+
+    def _objected(self, node: PhraseForbidden, window: Sequence[Span], said: set[int]) -> list[Evidence]:
+        """Evidence of the speaker's turns the other party objected to right after (see
+        ``PhraseForbidden.objections``): each turn's last utterance, then the objection (said within one
+        clause). A turn ends where the other party speaks; one in ``said`` (a hit already) or holding a banned
+        phrase adds nothing, and neither does an objection with no turn of the speaker before it."""
+        ctx, doc = self.ctx, self.doc
+        assert node.objections is not None
+        family = f"lexicon.{node.objections}"
+        inside = {u.index for u, _ in window}
+        found: list[Evidence] = []
+        turn: list[UtteranceDoc] = []
+        for u in doc.utterances:
+            if u.speaker == node.speaker:
+                if u.key:
+                    turn.append(u)
+                continue
+            objection = next((hit for hit in doc.hits(u, family) if not any(hit.start < b < hit.end for b in u.breaks)),
+                             None) if turn else None  # said in one clause: 我要投诉,你给我转主管 objects to nobody
+            if (objection is not None and inside.intersection(t.index for t in turn)
+                    and not said.intersection(t.index for t in turn)
+                    and not any(doc.hits_in(t, "banned.") for t in turn)):
+                last = turn[-1]
+                heard = u.hit_evidence(objection, ctx.say("objected.objection"))
+                found.append(last.whole(ctx.say("objected.note", objection=heard.quote), "context"))
+                found.append(heard)
+            turn = []
+        return found
 
     def _parts(self, node: PhraseRequired, window: list[Span], who: str, within: Any) -> _Outcome:
         """Every part of a script line, each anywhere in the window (in any order, over several utterances);

@@ -188,11 +188,16 @@ def withdraws_matter(ctx: Context, u: UtteranceDoc) -> bool:
     那没事了,不好意思啊): the customer ended the matter before any answer, so whether the agent would have
     restated it cannot be told, and the agent's goodbye is no answer to it. The sign-off need not be the last
     clause, but nothing after it may raise the matter again: no question and no request of the customer's
-    (算了,我回头自己在app上催一下吧,你们也忙 withdraws; 回头再说吧,你们到底什么时候修? does not)."""
+    (算了,我回头自己在app上催一下吧,你们也忙 withdraws; 回头再说吧,你们到底什么时候修? does not), and a sign-off
+    said inside a question is asked about (以后不用了要还吗?)."""
     signoffs = ctx.doc.hits(u, "lexicon.customer-signoff")
     if not signoffs:
         return False
     last = signoffs[-1].end
+    # a sign-off inside a question is part of what is asked (以后不用了要还吗?): it puts nothing off
+    end = min((b for b in u.breaks if b >= last), default=len(u.key))
+    if end and (u.key[:end].endswith(("吗", "么")) or u.norm[u.key_map[end - 1] + 1 :].lstrip().startswith("?")):
+        return False
     if u.is_question and u.clause_start(len(u.key) - 1) >= last:
         return False
     return not any(hit.start >= last for hit in ctx.doc.hits(u, "lexicon.customer-matter"))

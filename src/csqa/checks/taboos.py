@@ -49,11 +49,13 @@ class ArguingSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
     lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical")
     note: str = "scolded or argued with the customer"
+    objections: str | None = "objection"
 
 
 class PromiseSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
-    lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee", "absolute-promise-cover")
+    lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee", "absolute-promise-char",
+                                 "absolute-promise-cover")
     note: str = "made an absolute promise"
 
 

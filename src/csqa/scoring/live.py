@@ -107,7 +107,8 @@ LIVE_RULES: dict[str, str] = {
     "no-interrupting": "at the agent utterance that starts over a customer still speaking (or at the customer "
     "utterance, when it is finalised after the agent's); retracted if an utterance without times comes; passed at the end",
     "no-filler-words": "at the utterance that brings the count to the threshold, and at each one after it",
-    "no-arguing": "at the utterance (partial or final) that scolds or argues; passed at the end",
+    "no-arguing": "at the utterance (partial or final) that scolds or argues, or at the customer's objection to the "
+    "agent's turn before it (found from context); passed at the end",
     "no-chatting-before-hangup": "at an agent utterance after the goodbye that is not closing talk (unsettled: "
     "retracted if the customer goes on or the agent says goodbye again); passed at the end",
     "no-transfer-without-consent": "at the transfer event (passed or alert) when the utterances so far have times; "
@@ -212,19 +213,36 @@ class _Timed(_Tracker):
 class _Local(_Tracker):
     """Rules judged on one utterance alone, partial or final: banned phrases, arguing, absolute promises, and a
     site rule that forbids a phrase anywhere in the call. The rule's own check judges a one-utterance window,
-    whose evidence is exactly this utterance's part of the report's."""
+    whose evidence is exactly this utterance's part of the report's.
 
-    def __init__(self, rule: str) -> None:
+    A rule that reads the customer's objections (``PhraseForbidden.objections``: no-arguing) also judges each
+    customer utterance that objects together with the agent's turn before it, and alerts when that finds the
+    turn from context; the turn's own phrases were alerted at their utterances."""
+
+    def __init__(self, rule: str, node: PhraseForbidden | None = None) -> None:
         self.rules = (rule,)
+        self.objections = f"lexicon.{node.objections}" if node is not None and node.objections else None
+        self.turn_from = 0  # where the agent's turn that the next customer utterance answers began
 
     def findings(self, s: LiveSession, u: UtteranceDoc) -> list[_Finding]:
+        if self.objections is not None and u.speaker != "agent":
+            if not s.doc.hits(u, self.objections):
+                return []
+            turn = s.doc.utterances[self.turn_from :]
+            if not turn:
+                return []
+            result = s.judge(self.rules[0], [*turn, u])
+            if result.status != "fail" or result.how != "context":
+                return []
+            return [_Finding(self.rules[0], result, result.evidence, result.message, "context")]
         result = s.judge(self.rules[0], [u])
         if result.status != "fail":
             return []
         return [_Finding(self.rules[0], result, result.evidence, result.message)]
 
     def commit(self, s: LiveSession, u: UtteranceDoc) -> None:
-        pass
+        if u.speaker != "agent":
+            self.turn_from = u.index + 1
 
 
 class _Fillers(_Local):
@@ -925,7 +943,7 @@ class LiveSession:
             if isinstance(check.run, SiteCheck):
                 node = check.run.condition
                 if isinstance(node, PhraseForbidden) and node.within == "call":
-                    local.append(_Local(r))
+                    local.append(_Local(r, node))
                 elif isinstance(node, Silence):
                     trackers.append(_SiteSilence(r, node))
                 elif node.kind == "first-response":
@@ -934,7 +952,8 @@ class LiveSession:
                     self.waiting[r] = f"a {node.kind} rule is judged on the whole call, at the end"
                 continue
             if r in ("no-forbidden-phrases", "no-arguing", "no-absolute-promises"):
-                local.append(_Local(r))
+                params = self.ctx(r).params
+                local.append(_Local(r, params if isinstance(params, PhraseForbidden) else None))
             elif r == "no-filler-words":
                 local.append(_Fillers(r))
             elif r == "answer-within-three-rings":

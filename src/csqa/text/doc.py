@@ -40,6 +40,7 @@ _ASKS_BY_WH = re.compile(
     r"(?:哪个|哪里|哪儿|哪一|哪天|哪位|哪家|几号|几点|几时|多少钱|什么时候|啥时候)(?:(?![都也就才了])\w){0,4}$"
 )
 _EMBEDS = re.compile(r"知道|清楚|记得|确定|不管|无论|不论|随便")  # 不知道是哪个: the question is embedded, not asked
+_SEE_WHETHER = ("看看", "查查", "看一下", "查一下", "看下", "查下")  # 看看原来有没有: "to see whether", not asked
 _HAS_NOT = re.compile(r"有没(?!有)\w{0,8}$")  # Hong Kong 有冇 (有没有) folded to 有没
 ContentWord = tuple[str, int, int]
 """A content token and its span in the content key: ``(text, key_start, key_end)``."""
@@ -111,7 +112,8 @@ class UtteranceDoc:
         and its negation (要不要违约金, 有没有到账) or alternatives (您是用无线测的还是网线测的) with at most eight
         characters after it, or an ending in 了没(有) (查清楚了没有). A long unpunctuated ASR turn asks at its
         end, and a 是不是 earlier in it (你们是不是虚假宣传我要求退掉) is part of a statement. A form after 看 / 查 /
-        不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了). So does a last clause with a question word
+        不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了), and so is one in a clause that opens
+        with 看看 / 查查 (我先调一下照片 看看原来有没有: to see whether). So does a last clause with a question word
         of place, time or amount near its end (哈尔滨哪个区的, 几点能到), unless it is embedded (不知道是哪个),
         universal (哪个都行) or said of the past (前几天就亮了, 几点就到了), and Hong Kong's 有冇 (有冇张单),
         which folding writes 有没."""
@@ -122,7 +124,8 @@ class UtteranceDoc:
         if last is None:
             return False
         clause = last.group()
-        if _ASKS_BY_FORM.search(clause) or (_ASKS_BY_WH.search(clause) and not _EMBEDS.search(clause)):
+        if (_ASKS_BY_FORM.search(clause) and not clause.startswith(_SEE_WHETHER)) or (
+                _ASKS_BY_WH.search(clause) and not _EMBEDS.search(clause)):
             return True
         has_not = _HAS_NOT.search(clause)
         return has_not is not None and self.text[last.start() + has_not.start() + 1] == "冇"
