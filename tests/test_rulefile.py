@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,14 @@ def test_the_rules_for_another_company_keep_their_shared_patterns() -> None:
         {"speaker": "agent", "text": "您好,书香阁网上书城客服部,请问有什么可以帮您?"}, {"speaker": "customer", "text": "没事了"},
         {"speaker": "agent", "text": "感谢您的来电,再见!"}]}
     assert csqa.Scorer(rules=rules).score(call).check("thank-and-goodbye").status == "pass"
+
+
+def test_no_phrase_of_the_bundled_file_is_written_inside_a_comment() -> None:
+    # A comment added after a list entry swallows the entries after it on that line: they are never read. Three
+    # variants were lost that way before this test; a quoted pattern followed by a comma inside a comment is one.
+    bundled = Path(__file__).resolve().parents[1] / "rules" / "default.toml"
+    swallowed = [
+        (number, line.strip()) for number, line in enumerate(bundled.read_text(encoding="utf-8").splitlines(), 1)
+        if "#" in line and re.search(r'"[^"]*\{[^"]*\}[^"]*",', line.split("#", 1)[1])
+    ]
+    assert swallowed == []

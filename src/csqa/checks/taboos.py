@@ -284,8 +284,9 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     positions = {u.index: position for position, u in enumerate(agent)}
     for after, where in judged:
         position = positions[after.index]
-        # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one
-        span = 2 if len(after.key) <= params.short_segment_chars else 1
+        # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one, unless it
+        # is a question of its own (还在吗? — then 不好意思让您久等了 comes second, not first)
+        span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
             evidence += [after.whole(ctx.say("hold.no-apology"), "absence"), where]
@@ -340,17 +341,25 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
         evidence.insert(0, raised.whole(ctx.say("transfer.raised")))
     elif any(u.speaker == "agent" for u in before):
         evidence.insert(0, [u for u in before if u.speaker == "agent"][-1].whole(ctx.say("transfer.last-words")))
+    # Up to a transfer event, the customer's last word on the transfer decides: 还要转啊?要等多久? — 那行吧,直接转吧
+    # agrees in the end, and a transfer the customer asked for is refused when the agent sends them elsewhere (我要你们
+    # 领导 — 我给你转回访组 — 我不要回访组). Without an event nothing marks where the talk of the transfer ended (the
+    # 没有了,谢谢 that closes the call is no answer to it), and any objection stands.
+    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index]
+    refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
+    agreed = next((u for u in answers if _assents(ctx, u)), None)
+    if events:
+        last = next((u for u in reversed(answers) if ctx.lexicon_hit(u, "refusal") is not None or _assents(ctx, u)), None)
+        refused = last if last is not None and ctx.lexicon_hit(last, "refusal") is not None else None
+        agreed = last if refused is None else None
     requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
-    if requested is not None:
+    if requested is not None and refused is None:
         return ctx.result("pass", ctx.say("transfer.requested"),
                           [requested.whole(ctx.say("transfer.request")), *evidence])
     explained = next(
         (u for u in before if u.speaker == "agent" and u.index > spoke and ctx.lexicon_hit(u, "transfer-reason") is not None),
         None,
     )
-    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index]
-    refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
-    agreed = next((u for u in answers if _assents(ctx, u)), None)
     if refused is not None and not events and all(_is_offer(ctx, u) for u in announced):
         return ctx.not_applicable(ctx.say("transfer.declined"))
     lacking: list[str] = []

@@ -34,7 +34,7 @@ __all__ = ["CallDoc", "ContentWord", "UtteranceDoc"]
 _CONTENT = re.compile(r"[^\W_]")  # exactly the characters str.isalnum() accepts
 _CONTENT_RUN = re.compile(r"[^\W_]+")
 _LAST_CLAUSE = re.compile(r"[^\W_]+(?=[\W_]*\Z)")
-_ASSERTS_WITH_NE = re.compile(r"着(?:(?!什么|怎么|哪|谁|几|多少)\w){0,3}呢$")  # 记着呢, 吃着药呢: a state, not a question
+_ASSERTS_WITH_NE = re.compile(r"着(?:(?!什么|怎么|哪|谁|几|多少)\w){0,6}呢$")  # 记着呢, 戴着伊丽莎白圈呢: a state, not a question
 _ASKS_BY_FORM = re.compile(r"((?<![看查管论道])(?<!一下)(\w)[不没]\2|是\w{1,12}还是\w)\w{0,8}$|了没有?[啊呀呢]?$")
 _ASKS_BY_WH = re.compile(
     r"(?:哪个|哪里|哪儿|哪一|哪天|哪位|哪家|几号|几点|几时|多少钱|什么时候|啥时候)(?:(?![都也就才了])\w){0,4}$"
