@@ -659,8 +659,8 @@ class _Judge:
 
     def _objected(self, node: PhraseForbidden, window: Sequence[Span], said: set[int]) -> list[Evidence]:
         """Evidence of the speaker's turns the other party objected to right after (see
-        ``PhraseForbidden.objections``): each turn's last utterance, then the objection (said within one
-        clause). A turn ends where the other party speaks; one in ``said`` (a hit already) or holding a banned
+        ``PhraseForbidden.objections``): each turn's last utterance, then the objection. A turn ends where the
+        other party speaks; one in ``said`` (a hit already) or holding a banned
         phrase adds nothing, and neither does an objection with no turn of the speaker before it."""
         ctx, doc = self.ctx, self.doc
         assert node.objections is not None
@@ -673,8 +673,7 @@ class _Judge:
                 if u.key:
                     turn.append(u)
                 continue
-            objection = next((hit for hit in doc.hits(u, family) if not any(hit.start < b < hit.end for b in u.breaks)),
-                             None) if turn else None  # said in one clause: 我要投诉,你给我转主管 objects to nobody
+            objection = doc.first_hit(u, family) if turn else None
             if (objection is not None and inside.intersection(t.index for t in turn)
                     and not said.intersection(t.index for t in turn)
                     and not any(doc.hits_in(t, "banned.") for t in turn)):

@@ -345,13 +345,12 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     # agrees in the end, and a transfer the customer asked for is refused when the agent sends them elsewhere (我要你们
     # 领导 — 我给你转回访组 — 我不要回访组). Without an event nothing marks where the talk of the transfer ended (the
     # 没有了,谢谢 that closes the call is no answer to it), and any objection stands.
-    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index]
+    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index
+               and (ctx.lexicon_hit(u, "refusal") is not None or _assents(ctx, u))]
+    if events:
+        answers = answers[-1:]
     refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
     agreed = next((u for u in answers if _assents(ctx, u)), None)
-    if events:
-        last = next((u for u in reversed(answers) if ctx.lexicon_hit(u, "refusal") is not None or _assents(ctx, u)), None)
-        refused = last if last is not None and ctx.lexicon_hit(last, "refusal") is not None else None
-        agreed = last if refused is None else None
     requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
     if requested is not None and refused is None:
         return ctx.result("pass", ctx.say("transfer.requested"),
