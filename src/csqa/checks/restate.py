@@ -143,6 +143,11 @@ def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], para
     rooted = sum(1 for word in mine if any(ch in their_text for ch in word))
     if rooted >= 2 and rooted / len(mine) >= params.min_shared_share:
         return True
+    # A customer who said little (为什么?我寄的时候已经付过了) is restated by an agent who names all of it and adds
+    # what the customer left unsaid (您是问寄件时已经付过运费,为什么还要补): two or more words of the customer's, each
+    # sharing a character with the restatement.
+    if len(theirs) >= 2 and all(any(ch in mine_text for ch in word) for word in theirs):
+        return True
     return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
 
 
