@@ -273,6 +273,21 @@ def test_the_wrap_up_reaches_back_over_at_most_wrap_up_window_utterances(scorer:
     assert status(csqa.Scorer(rules), inbound(*turns), "offer-further-help").status == "fail"
 
 
+@pytest.mark.parametrize(
+    ("between", "expected"),
+    [
+        (["您客气啦[玫瑰]", "麻烦给个评价哦"], "pass"),  # closing courtesies do not use up the last three
+        (["[微笑]", "#E-s01", "祝您生活愉快"], "pass"),  # emoticon codes alone say nothing
+        (["下单后我们会尽快安排发货", "现在下单还送同款旅行装一支哦"], "fail"),  # words of substance do
+        (["下单后我们会尽快安排发货", "您客气啦"], "pass"),
+    ],
+)
+def test_the_closing_counts_only_what_is_more_than_courtesy(scorer: csqa.Scorer, between: list[str], expected: str) -> None:
+    turns = [("agent", GREETING), ("customer", MATTER), ("agent", "明天发货"), ("agent", "好嘞,还有其他想了解的吗?"),
+             ("customer", "没有了"), *(("agent", text) for text in between), ("agent", "感谢亲的信任,拜拜~")]
+    assert status(scorer, inbound(*turns), "offer-further-help").status == expected
+
+
 def test_goodbye_fail_names_the_missing_part(scorer: csqa.Scorer) -> None:
     result = status(scorer, inbound(("agent", GREETING), ("customer", MATTER), ("agent", "好的再见")), "thank-and-goodbye")
     assert result.status == "fail" and "thanks" in result.message and "goodbye" not in result.message.split("lacks:")[1]

@@ -256,6 +256,29 @@ def test_transfer_failures(scorer: csqa.Scorer, agent: str, customer: str, missi
     assert result.suggestion and "负责此事的相关人员" in result.suggestion
 
 
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("还要转啊?那……行吧,你转吧", "pass"),  # within one answer the last word decides
+        ("好的,要转吗?可以", "pass"),
+        ("喔,不用钱的话,好,转吧", "pass"),  # 不用钱 is no refusal
+        ("行,转吧,不用急", "pass"),
+        ("好的,不用转了", "fail"),
+        ("不用了,谢谢", "fail"),  # thanks after a refusal is no consent
+        ("不用转了吧,你直接告诉我就行", "fail"),  # 就行 accepts the customer's own alternative
+        ("售后电话多少?你告诉我号码我自己打也行", "fail"),
+        ("转人工啊?又要排队吧", "fail"),  # asked back about the transfer raised: no demand
+        ("要转喔?我是想说你们直接帮我登记就好了吧", "fail"),
+    ],
+)
+def test_the_customers_answer_to_a_transfer(scorer: csqa.Scorer, answer: str, expected: str) -> None:
+    call = timed(("customer", "我的发票开错了", 0.0, 2.0),
+                 ("agent", "发票是由财务部负责的,我帮您转到财务部,可以吗?", 2.5, 6.0),
+                 ("customer", answer, 6.5, 9.0), ("agent", "好的,正在为您转接", 9.5, 10.5),
+                 events=[{"type": "transfer", "start": 11.0}])
+    assert check(scorer, call, "no-transfer-without-consent").status == expected
+
+
 def test_silent_transfer_event_fails_and_no_transfer_is_not_applicable(scorer: csqa.Scorer) -> None:
     silent = timed(("customer", "我的快递丢了", 0.0, 2.0), ("agent", "好的", 2.5, 3.0),
                    events=[{"type": "transfer", "start": 4.0}])

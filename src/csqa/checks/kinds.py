@@ -306,7 +306,8 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
 _WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
     "opening": ("line-check",),
     "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel"),
-    "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel"),
+    "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel", "closing-talk",
+                "closing-courtesy"),
     "after-goodbye": ("goodbye", "non-matter"),
     "before-answer": ("non-matter", "backchannel", "clarifying-question"),
 }
@@ -533,19 +534,39 @@ class _Judge:
         return _whole(after[: within.utterances]), ctx.say("where.after-event", count=within.utterances, event=event), "pass"
 
     def _wrap_up(self) -> list[UtteranceDoc]:
-        """The agent's closing (its last utterances up to the final goodbye) together with what the agent said
-        after the customer's last matter (its last ``timing.wrap_up_window`` utterances before the closing): in
-        a chat the agent's closing runs over many short messages (the offer, the customer's 没有了谢谢, thanks, a
-        request for a rating, the goodbye), and an offer made there is made at the close."""
+        """The agent's closing (its last ``timing.closing_window`` utterances up to the final goodbye), counted
+        as a reviewer counts it: a closing courtesy before the goodbye (不客气, 祝您生活愉快, a request to rate the
+        service) is part of the goodbye and does not use up one of the three, so the window reaches one
+        utterance further back for each, over what the agent said after the customer's last matter (at most
+        ``timing.wrap_up_window`` more). In a chat the offer, the customer's 没有了谢谢, thanks, a request for a
+        rating and the goodbye run over many short messages, and an offer made there is made at the close;
+        words of substance after the offer (a delivery promise, a promotion) do use up the three."""
         ctx = self.ctx
         closing = ctx.closing()
         if not closing:
             return closing
-        end = closing[-1].index
-        last_matter = max((u.index for u in self.doc.utterances[:end]
+        agent = self.doc.agent
+        first = agent.index(closing[0])
+        last_matter = max((u.index for u in self.doc.utterances[: closing[-1].index]
                            if u.speaker == "customer" and not ctx.is_interjection(u)), default=-1)
-        earlier = [u for u in self.doc.agent if last_matter < u.index < closing[0].index]
-        return earlier[max(0, len(earlier) - ctx.rules.timing.wrap_up_window) :] + closing
+        spare = sum(1 for u in closing[:-1] if self._courtesy(u))
+        earlier: list[UtteranceDoc] = []
+        for u in reversed(agent[max(0, first - ctx.rules.timing.wrap_up_window) : first]):
+            if spare == 0 or u.index <= last_matter:
+                break
+            earlier.append(u)
+            if not self._courtesy(u):
+                spare -= 1
+        return earlier[::-1] + closing
+
+    def _courtesy(self, u: UtteranceDoc) -> bool:
+        """Whether an agent utterance is only closing courtesy: a chat's emoticon codes alone ([微笑], #E-s01), or
+        nothing beyond closing talk, or a closing courtesy in the agent's own words (the lexicons
+        ``no-chatting-before-hangup`` reads)."""
+        ctx = self.ctx
+        if _EMOTICONS.fullmatch(u.text):
+            return True
+        return ctx.lexicon_hit(u, "closing-courtesy") is not None or not ctx.says_beyond(u, "lexicon.closing-talk")
 
     def _first_answer(self) -> UtteranceDoc | None:
         """The agent's first substantive reply to the customer's first matter: after the first customer
@@ -891,6 +912,8 @@ def _directions(ctx: Context, directions: Iterable[str]) -> str:
     return ctx.join("and", (ctx.say(f"direction.{d}") for d in directions))
 
 
+_EMOTICONS = re.compile(r"(?:\s|\[[^\[\]]{1,8}\]|#E-[A-Za-z]+\d*|[^\w])*")
+"""A chat message of emoticon codes alone ([微笑][玫瑰], JD's #E-s01), with any punctuation: it says nothing."""
 _OPENING_QUOTES = "“「『‘\"'"
 """Marks that open a quotation: a banned phrase right after one is quoted, not said."""
 _QUOTES_OPEN = "“「『"

@@ -237,8 +237,11 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
         return False
     if ends >= len(u.key):
         return True
-    # …and what follows only asks: a question for details, or a question that ends it (宝宝退烧以后还有没有咳嗽)
-    return u.is_question or any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
+    # …and what follows only asks: a question for details, or a question that ends it straight after the repeat
+    # (宝宝退烧以后还有没有咳嗽); an answer between them (疫苗的话周二到周日都可以 上午九点到十二点 您看哪天呗) answers
+    if u.is_question and u.clause_start(len(u.key) - 1) <= ends:
+        return True
+    return any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
 
 
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:

@@ -71,9 +71,9 @@ class TimingConfig(BaseModel):
     opening_window: Annotated[int, Field(ge=1)] = 3
     closing_window: Annotated[int, Field(ge=1)] = 3
     wrap_up_window: Annotated[int, Field(ge=0)] = 12
-    """How many of the agent's utterances after the customer's last matter, before the closing, still belong to
-    the wrap-up (a chat's closing runs over several short messages): a bound, so that judging a closing live at
-    each goodbye costs no more than the closing itself."""
+    """At most how many of the agent's utterances before the closing, after the customer's last matter, the
+    closing reaches back over, one for each closing courtesy inside it (a chat's closing runs over several short
+    messages): a bound, so that judging a closing live at each goodbye costs no more than the closing itself."""
 
 
 class MatchingConfig(BaseModel):

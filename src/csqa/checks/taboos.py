@@ -258,8 +258,9 @@ def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None)
         hit = ctx.lexicon_hit(after, "transfer-announce")
         if hit is None:
             return False
-        # the clause holding the announcement, with only courtesies (好的, 不好意思) in the clauses before it
-        first = after.clause_start(hit.start)
+        # the clause holding the announcement's verb, with only courtesies (好的, 不好意思) in the clauses before it:
+        # 这个得门店那边处理,转过去了 names the desk first, what the agent came back with
+        first = after.clause_start(hit.end - 1)
         courtesy = ctx.covered(after, "lexicon.closing-talk")
         return not ctx.says_beyond_covered(after, courtesy | set(range(first, len(after.key))))
     return any(e.type == "transfer" for e in ctx.doc.call.events)
@@ -345,13 +346,15 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     # agrees in the end, and a transfer the customer asked for is refused when the agent sends them elsewhere (我要你们
     # 领导 — 我给你转回访组 — 我不要回访组). Without an event nothing marks where the talk of the transfer ended (the
     # 没有了,谢谢 that closes the call is no answer to it), and any objection stands.
-    answers = [u for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index
-               and (ctx.lexicon_hit(u, "refusal") is not None or _assents(ctx, u))]
+    answers = [(u, stance) for u in before if u.speaker == "customer" and raised is not None and u.index > raised.index
+               and (stance := _stance(ctx, u)) is not None]
     if events:
         answers = answers[-1:]
-    refused = next((u for u in answers if ctx.lexicon_hit(u, "refusal") is not None), None)
-    agreed = next((u for u in answers if _assents(ctx, u)), None)
-    requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None), None)
+    refused = next((u for u, stance in answers if stance == "refused"), None)
+    agreed = next((u for u, stance in answers if stance == "agreed"), None)
+    # A demand, not a question asked back about the transfer the agent raised (转人工啊?又要排队吧)
+    requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None
+                      and not (raised is not None and u.index > raised.index and u.is_question)), None)
     if requested is not None and refused is None:
         return ctx.result("pass", ctx.say("transfer.requested"),
                           [requested.whole(ctx.say("transfer.request")), *evidence])
@@ -390,6 +393,25 @@ def _before_untimed_transfer(ctx: Context, announcements: list[UtteranceDoc]) ->
     first = announcements[0].index
     end = next((u.index for u in utterances[first + 1 :] if u.speaker == "agent"), len(utterances))
     return list(utterances[:end])
+
+
+def _stance(ctx: Context, u: UtteranceDoc) -> str | None:
+    """What a customer's answer says of the transfer: ``"refused"``, ``"agreed"`` or nothing. Within one answer
+    the last word decides (还要转啊?那……行吧,你转吧 agrees; 好的,不用转了 refuses; 不用钱的话,好,转吧 agrees), but
+    thanks after a refusal is politeness, not consent (不用了,谢谢)."""
+    refusals = ctx.doc.hits(u, "lexicon.refusal")
+    # Consent words that only finish the refusal (不用转吧) or accept the customer's own alternative (你直接告诉我
+    # 就行, 我自己打也行) do not answer it.
+    consents = [hit for hit in ctx.doc.hits(u, "lexicon.consent")
+                if hit.phrase not in _THANKS and u.key[hit.start - 1 : hit.start] not in ("就", "也")
+                and not any(r.start <= hit.start <= r.end and r.end not in u.breaks for r in refusals)]
+    if refusals and max(hit.end for hit in refusals) >= max((hit.end for hit in consents), default=-1):
+        return "refused"
+    return "agreed" if _assents(ctx, u) else None
+
+
+_THANKS = frozenset({"谢谢", "麻烦你了", "麻烦您了", "麻烦了", "麻烦你啦", "麻烦您啦", "麻烦啦"})
+"""Consent words that are only thanks after a refusal (不用了,谢谢)."""
 
 
 def _assents(ctx: Context, u: UtteranceDoc) -> bool:
