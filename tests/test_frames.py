@@ -235,7 +235,7 @@ def test_scorer_is_built_once_per_process_and_content(tmp_path: Path) -> None:
     shipped = pickle.loads(pickle.dumps(spec))
     site.unlink()  # workers need no copy of the file
     copy.unlink()
-    assert len(pickle.dumps(spec)) < 100_000
+    assert len(pickle.dumps(spec)) < 500_000  # the rules as data (the bundled file is some 130 kB), never jieba's tables
     list(frames.iter_score_frames([frame, frame, frame], rules=shipped))
     assert frames.scorer_cache_info()["builds"] == 2
     assert shipped.scorer().rules.scorecard.company == "顺达快运"

@@ -293,6 +293,24 @@ def test_a_transfer_is_judged_when_it_happens(scorer: csqa.Scorer) -> None:
     assert session.close().check("no-transfer-without-consent").status == "fail"
 
 
+@pytest.mark.parametrize("handover", [
+    ["好的,现在为您转接承保部,请别挂机"],  # the wait announces the transfer itself
+    ["好的,请稍等", "好的,正在为您转接"],  # the agent's next words start with the announcement
+])
+def test_an_untimed_wait_that_leads_into_a_transfer_raises_no_hold_alert(scorer: csqa.Scorer, handover: list[str]) -> None:
+    session = scorer.live(call_id="t2")
+    said = session.feed("agent", GREETING)
+    said += session.feed("customer", "我想问一下我的保单包不包括玻璃险")
+    said += session.feed("agent", "您是想确认保单里有没有玻璃险,是吗?")
+    said += session.feed("customer", "对")
+    for line in handover:
+        said += session.feed("agent", line)
+    said += session.feed("agent", "您好,承保部小吴,您的保单包含玻璃险。")
+    said += session.event("transfer", start=30.0)
+    assert [e for e in said if e.rule == "apologise-after-hold" and e.kind == "alert"] == []
+    assert session.close(hangup_by="customer").check("apologise-after-hold").status == "not_applicable"
+
+
 def test_rules_that_wait_for_the_end_say_so(scorer: csqa.Scorer) -> None:
     session = scorer.live(call_id="e1")
     assert "customer-hangs-up-first" in session.waiting

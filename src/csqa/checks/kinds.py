@@ -682,7 +682,9 @@ class _Judge:
         """Evidence of the speaker's turns the other party objected to right after (see
         ``PhraseForbidden.objections``): each turn's last utterance, then the objection. A turn ends where the
         other party speaks; one in ``said`` (a hit already) or holding a banned
-        phrase adds nothing, and neither does an objection with no turn of the speaker before it."""
+        phrase adds nothing, and neither does an objection with no turn of the speaker before it, nor one to the
+        opening turn (the greeting the speaker said before the other party spoke: 你态度能不能好一点 as the
+        customer's first words carries over from before the call, not from the script)."""
         ctx, doc = self.ctx, self.doc
         assert node.objections is not None
         family = f"lexicon.{node.objections}"
@@ -694,7 +696,7 @@ class _Judge:
                 if u.key:
                     turn.append(u)
                 continue
-            objection = doc.first_hit(u, family) if turn else None
+            objection = doc.first_hit(u, family) if turn and not _opening(doc, turn[0], node.speaker) else None
             if (objection is not None and inside.intersection(t.index for t in turn)
                     and not said.intersection(t.index for t in turn)
                     and not any(doc.hits_in(t, "banned.") for t in turn)):
@@ -919,6 +921,14 @@ _OPENING_QUOTES = "“「『‘\"'"
 _QUOTES_OPEN = "“「『"
 _QUOTES_CLOSE = "”」』"
 """Paired quotation marks (the straight " and ' open and close alike): a phrase between them is quoted."""
+
+
+def _opening(doc: CallDoc, first: UtteranceDoc, speaker: str) -> bool:
+    """Whether a turn starting at ``first`` opens the call: every utterance before it is in ``doc`` and is the
+    speaker's. A live window that starts after the other party's last words lacks those before it, so it is
+    not taken for the opening."""
+    before = [u for u in doc.utterances if u.index < first.index]
+    return len(before) == first.index and all(u.speaker == speaker for u in before)
 
 
 def _note(ctx: Context, node: _Phrased) -> str:

@@ -24,7 +24,7 @@ from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
-__all__ = ["TABOO_CHECKS", "event_evidence", "still_waiting"]
+__all__ = ["TABOO_CHECKS", "event_evidence", "into_transfer", "still_waiting"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
@@ -50,6 +50,7 @@ class ArguingSettings(PhraseForbidden):
     lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical")
     note: str = "scolded or argued with the customer"
     objections: str | None = "objection"
+    unless_reported: str | None = "quoting"
 
 
 class PromiseSettings(PhraseForbidden):
@@ -180,7 +181,7 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
             if hit is None or u.index < spoke:
                 continue  # a chat desk's standing 请您稍等,马上为您查询 before the customer has asked anything holds nothing
             after = agent[position + 1] if position + 1 < len(agent) else None
-            if not _into_transfer(ctx, u, after):
+            if not into_transfer(ctx, u, after):
                 waiting = u.hit_evidence(hit, ctx.say("hold.asks"))
         if waiting is not None:
             holds.append((None, waiting))
@@ -247,7 +248,7 @@ def still_waiting(ctx: Context, u: UtteranceDoc) -> bool:
     return not ctx.says_beyond_covered(u, covered) and ctx.find_part([u], "apology") is None
 
 
-def _into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) -> bool:
+def into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) -> bool:
     """Whether an untimed call's request to wait leads into a transfer: it announces one itself (请稍等,我帮您
     转接), the agent's next words start with the announcement (好的,正在为您转接), or the agent never speaks
     again in a call that is transferred. An agent who comes back with something it found out first (事故理赔

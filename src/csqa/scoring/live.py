@@ -68,7 +68,7 @@ from csqa.checks.restate import (
     takes_correction,
     withdraws_matter,
 )
-from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, event_evidence, still_waiting
+from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, event_evidence, into_transfer, still_waiting
 from csqa.errors import CsqaError, InputError, InputProblem, ScoringError, UsageError
 from csqa.input.loaders import parse_call
 from csqa.input.model import Call, Event, Record, Utterance
@@ -679,6 +679,8 @@ class _Hold:
     failed: CheckResult | None = None
     seq: int | None = None
     end: float | None = None
+    asked: UtteranceDoc | None = None
+    """The agent's request to wait, for a hold placed from the text (whether it leads into a transfer)."""
 
 
 class _Holds(_Tracker):
@@ -724,19 +726,27 @@ class _Holds(_Tracker):
             self.reached.append(max(self.reached[-1], start or 0.0) if self.reached else (start or 0.0))
             waiting = still_waiting(ctx, u)  # 稍等哦, 我帮您查一下: the customer still waits (as the check reads it)
             open_wait = False
+            handed_on: list[_Hold] = []
             for mode, hold in self.pending:
                 if hold.after is not None:
                     continue
                 if mode == "lexicon":
                     if waiting:
                         open_wait = True
+                    elif hold.asked is agent[position - 1] and into_transfer(ctx, hold.asked, u):
+                        handed_on.append(hold)  # 请稍等 — 好的,正在为您转接: the wait led into a transfer, no hold
                     else:
                         hold.after = position  # the agent's return: its first words with something more to say
                 elif hold.end is not None and self.reached[-1] >= hold.end - 0.5:
                     hold.after = position  # the agent's first utterance after the hold
+            for hold in handed_on:
+                self.holds["lexicon"].remove(hold)
+                self.pending.remove(("lexicon", hold))
             hit = ctx.lexicon_hit(u, "wait-request")
-            if hit is not None and self.heard and not open_wait:  # nothing asked yet, or already waiting: no new hold
-                self._add("lexicon", _Hold(u.hit_evidence(hit, "the agent asks the customer to wait")))
+            # nothing asked yet, or already waiting: no new hold; nor a wait that announces the transfer itself
+            # (现在为您转接,请别挂机), as the check reads it
+            if hit is not None and self.heard and not open_wait and ctx.lexicon_hit(u, "transfer-announce") is None:
+                self._add("lexicon", _Hold(u.hit_evidence(hit, "the agent asks the customer to wait"), asked=u))
         elif not self.heard and not ctx.is_interjection(u):
             self.heard = True
         if self.timed and (start is None or end is None):
