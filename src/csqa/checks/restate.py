@@ -270,14 +270,18 @@ def _corrected(ctx: Context, u: UtteranceDoc, replies: list[UtteranceDoc | None]
 def _restated_statement(ctx: Context, params: RestateParams, replies: list[UtteranceDoc | None]) -> UtteranceDoc | None:
     """The first customer statement the agent restated and asked to confirm, uncorrected: on a callback a
     complaint of the customer's own (你们那个师傅修完第二天又不制冷了) has no question or request to mark it as a
-    matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one."""
+    matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one. What the
+    statement answers (:func:`context_of`) counts as said, as it does for a matter."""
     said: list[UtteranceDoc] = []
     for u in ctx.doc.utterances:
         if u.speaker == "customer":
             said.append(u)
             continue
         heard = [c for c in said if has_substance(ctx, c)]
-        if heard and is_restatement(ctx, u, params) and shares_content(ctx, u, heard, params) and not _corrected(ctx, u, replies):
+        # what the statements answer counts as said (赔付二百六十元 — 这也太少了 — 您是觉得二百六十元的赔付偏低,对吗?)
+        context = [x for c in heard[:1] for x in context_of(ctx, c)]
+        if (heard and is_restatement(ctx, u, params) and shares_content(ctx, u, [*context, *heard], params)
+                and not _corrected(ctx, u, replies)):
             # the statement it restates (收到了,颜色是对的 — 对了,我还想再买一对枕套: the second), else the first heard
             return next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])
         said = []

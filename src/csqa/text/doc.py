@@ -37,7 +37,7 @@ _LAST_CLAUSE = re.compile(r"[^\W_]+(?=[\W_]*\Z)")
 _ASSERTS_WITH_NE = re.compile(r"着(?:(?!什么|怎么|哪|谁|几|多少)\w){0,6}呢$")  # 记着呢, 戴着伊丽莎白圈呢: a state, not a question
 _ASKS_BY_FORM = re.compile(r"((?<![看查管论道])(?<!一下)(\w)[不没]\2|是\w{1,12}还是\w)\w{0,8}$|了没有?[啊呀呢]?$")
 _ASKS_BY_WH = re.compile(
-    r"(?:哪个|哪里|哪儿|哪一|哪天|哪位|哪家|几号|几点|几时|多少钱|什么时候|啥时候)(?:(?![都也就才了])\w){0,4}$"
+    r"(?:哪个|哪里|哪儿|哪一|哪天|哪位|哪家|几号|几点|几时|几多|多少钱|什么时候|啥时候)(?:(?![都也就才了])\w){0,4}$"
 )
 _EMBEDS = re.compile(r"知道|清楚|记得|确定|不管|无论|不论|随便")  # 不知道是哪个: the question is embedded, not asked
 _SEE_WHETHER = ("看看", "查查", "看一下", "查一下", "看下", "查下")  # 看看原来有没有: "to see whether", not asked
@@ -114,9 +114,9 @@ class UtteranceDoc:
         end, and a 是不是 earlier in it (你们是不是虚假宣传我要求退掉) is part of a statement. A form after 看 / 查 /
         不管 / 无论 / 知道 is embedded, not asked (您看一下是不是插好了), and so is one in a clause that opens
         with 看看 / 查查 (我先调一下照片 看看原来有没有: to see whether). So does a last clause with a question word
-        of place, time or amount near its end (哈尔滨哪个区的, 几点能到), unless it is embedded (不知道是哪个),
-        universal (哪个都行) or said of the past (前几天就亮了, 几点就到了), and Hong Kong's 有冇 (有冇张单),
-        which folding writes 有没."""
+        of place, time or amount near its end (哈尔滨哪个区的, 几点能到, Hong Kong's 月费几多钱), unless it is
+        embedded (不知道是哪个), universal (哪个都行) or said of the past (前几天就亮了, 几点就到了), and Hong Kong's
+        有冇 (有冇张单), which folding writes 有没."""
         if self.norm.rstrip().endswith("?") or self.key.endswith("吗") or (self.key.endswith("呢")
                                                                           and not _ASSERTS_WITH_NE.search(self.key)):
             return True
