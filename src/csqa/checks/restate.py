@@ -22,7 +22,8 @@ from csqa.text.doc import ContentWord, UtteranceDoc
 # report agree.
 __all__ = [
     "RESTATE_CHECK", "RestateParams", "closes_call", "context_of", "core_tokens", "has_substance", "is_matter",
-    "is_restatement", "is_waypoint", "shares_content", "spans_of", "takes_correction", "withdraws_matter",
+    "is_restatement", "is_waypoint", "restates_statement", "shares_content", "spans_of", "takes_correction",
+    "withdraws_matter",
 ]
 
 
@@ -267,20 +268,33 @@ def _corrected(ctx: Context, u: UtteranceDoc, replies: list[UtteranceDoc | None]
     return hit is not None and hit.start == 0
 
 
+def restates_statement(ctx: Context, u: UtteranceDoc, heard: list[UtteranceDoc], params: RestateParams) -> bool:
+    """Whether an agent restatement restates the customer statements it follows (``heard``): it shares content
+    with them, or with them and what the first of them answers (:func:`context_of`: 赔付二百六十元 — 这也太少了 —
+    您是觉得二百六十元的赔付偏低,对吗?) while still sharing two characters of content with the customer's own
+    words (二百六), so that a question about the agent's own topic (方便,你说 — 请问这个地址对吗?) restates nothing."""
+    if shares_content(ctx, u, heard, params):
+        return True
+    context = context_of(ctx, heard[0])
+    if not context or not shares_content(ctx, u, [*context, *heard], params):
+        return False
+    mine = set("".join(core_tokens(ctx, u, [])))
+    theirs = set("".join(w for c in heard for w in core_tokens(ctx, c, spans_of(ctx, c, "lexicon.non-matter"))))
+    return len(mine & theirs) >= 2
+
+
 def _restated_statement(ctx: Context, params: RestateParams, replies: list[UtteranceDoc | None]) -> UtteranceDoc | None:
     """The first customer statement the agent restated and asked to confirm, uncorrected: on a callback a
     complaint of the customer's own (你们那个师傅修完第二天又不制冷了) has no question or request to mark it as a
-    matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one. What the
-    statement answers (:func:`context_of`) counts as said, as it does for a matter."""
+    matter, but the agent who restates it (您是说空调修完第二天又不制冷了,是吗?) has taken it as one
+    (:func:`restates_statement`)."""
     said: list[UtteranceDoc] = []
     for u in ctx.doc.utterances:
         if u.speaker == "customer":
             said.append(u)
             continue
         heard = [c for c in said if has_substance(ctx, c)]
-        # what the statements answer counts as said (赔付二百六十元 — 这也太少了 — 您是觉得二百六十元的赔付偏低,对吗?)
-        context = [x for c in heard[:1] for x in context_of(ctx, c)]
-        if (heard and is_restatement(ctx, u, params) and shares_content(ctx, u, [*context, *heard], params)
+        if (heard and is_restatement(ctx, u, params) and restates_statement(ctx, u, heard, params)
                 and not _corrected(ctx, u, replies)):
             # the statement it restates (收到了,颜色是对的 — 对了,我还想再买一对枕套: the second), else the first heard
             return next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])

@@ -63,6 +63,7 @@ from csqa.checks.restate import (
     is_matter,
     is_restatement,
     is_waypoint,
+    restates_statement,
     shares_content,
     spans_of,
     takes_correction,
@@ -501,8 +502,11 @@ class _Restate(_Tracker):
         if self.phase == "matter":
             if u.speaker == "agent":
                 heard, self.heard = self.heard, []
-                if heard and is_restatement(ctx, u, params) and shares_content(ctx, u, heard, params):
-                    self.matter, self.phase, self.said, self.inferred = heard[0], "after", heard, True
+                if heard and is_restatement(ctx, u, params) and restates_statement(ctx, u, heard, params):
+                    # the statement restated, as the check picks it, and what it answers counts as said
+                    matter = next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])
+                    self.matter, self.phase, self.inferred = matter, "after", True
+                    self.said = [*context_of(ctx, matter), *(c for c in heard if c.index >= matter.index)]
                     self._agent(s, ctx, params, u)
                 return
             if has_substance(ctx, u):
