@@ -91,20 +91,22 @@ def _substrings(text: str, longest: int) -> set[str]:
 def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     """Whether a customer utterance asks something: a question at its end, or a clause with words of substance
     (``core``) ended by a question mark before it (对了,你们那边附近有地方停车吗?上次绕了好久; not 啊?满意啊); not a
-    retort that only defends the customer's answer (我就觉得五分,不行吗?)."""
+    retort that only defends the customer's answer (我就觉得五分,不行吗?) or objects to the agent's manner, at the end
+    or before it (你这人怎么说话的?我说了不需要)."""
     text = u.norm
     closing = [len(text)] * (len(text) + 1)  # closing[i]: where the clause running through text offset i ends
     for position in range(len(text) - 1, -1, -1):
         closing[position] = closing[position + 1] if text[position].isalnum() else position
+    retorts = ctx.doc.hits(u, "lexicon.retort")
     asked = sum(
-        len(word) for word, _, end in core
+        len(word) for word, start, end in core
         if (mark := closing[u.key_map[end - 1] + 1]) < len(text) - 1 and text[mark] == "?"
+        and not any(hit.start <= start and end <= hit.end for hit in retorts)  # 你这人怎么说话的?我说了不需要
     )
     if asked >= 2:
         return True
     if not u.is_question:
         return False
-    retorts = ctx.doc.hits(u, "lexicon.retort")
     return not retorts or retorts[-1].end < len(u.key) or u.clause_start(retorts[-1].start) != retorts[-1].start
 
 
