@@ -303,6 +303,14 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
 # --- no-transfer-without-consent ------------------------------------------------------------------------
 
 
+def _all_failed(ctx: Context, announced: list[UtteranceDoc]) -> bool:
+    """Whether no transfer announced in words went through: none was announced, or the agent reported each one
+    failed afterwards (这边帮您转接换绑 — 实在是不好意思,由于转接线路繁忙未能转接成功; 转接人数过多系统繁忙,需要帮您升级
+    专员处理). Without a transfer event, such a call was never handed to anyone."""
+    failed = [u.index for u in ctx.doc.agent if ctx.lexicon_hit(u, "transfer-failed") is not None]
+    return all(any(f > u.index for f in failed) for u in announced)
+
+
 def no_transfer_without_consent(ctx: Context) -> CheckResult:
     if (missing := _no_agent(ctx)) is not None:
         return missing
@@ -313,8 +321,9 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     # 负责回访的, or a chat desk's standing notice 这边是自营客服,三方问题需要帮您转接专员), it transfers nothing.
     first = ctx.first_words()
     spoke = len(doc.utterances) if first is None else first.index
-    announced = [u for u in doc.agent if u.index > spoke and ctx.lexicon_hit(u, "transfer-announce") is not None]
-    if not events and not announced:
+    announced = [u for u in doc.agent if u.index > spoke and ctx.lexicon_hit(u, "transfer-announce") is not None
+                 and ctx.lexicon_hit(u, "transfer-failed") is None]
+    if not events and _all_failed(ctx, announced):
         return ctx.not_applicable(ctx.say("transfer.none"))
     evidence: list[Evidence] = []
     # What was said before the transfer: by the clock when the call and its transfer event are timed, otherwise
@@ -477,7 +486,8 @@ TABOO_CHECKS = (
         "No transfer without consent",
         "A transfer is explained and agreed to before it happens.",
         no_transfer_without_consent,
-        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal", "non-matter"),
+        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal", "non-matter",
+                  "transfer-failed"),
         manual="未经允许直接将电话交给其他工作人员受理",
     ),
     kind_check(
