@@ -691,12 +691,17 @@ class _Judge:
         inside = {u.index for u, _ in window}
         found: list[Evidence] = []
         turn: list[UtteranceDoc] = []
-        for u in doc.utterances:
+        # Whether the speaker's turn so far opens the call: the doc holds every utterance from the call's first (a
+        # live window that starts after the other party's last words does not) and the other party has not spoken.
+        opening = True
+        for position, u in enumerate(doc.utterances):
+            opening = opening and u.index == position
             if u.speaker == node.speaker:
                 if u.key:
                     turn.append(u)
                 continue
-            objection = doc.first_hit(u, family) if turn and not _opening(doc, turn[0], node.speaker) else None
+            objection = doc.first_hit(u, family) if turn and not opening else None
+            opening = False
             if (objection is not None and inside.intersection(t.index for t in turn)
                     and not said.intersection(t.index for t in turn)
                     and not any(doc.hits_in(t, "banned.") for t in turn)):
@@ -921,14 +926,6 @@ _OPENING_QUOTES = "“「『‘\"'"
 _QUOTES_OPEN = "“「『"
 _QUOTES_CLOSE = "”」』"
 """Paired quotation marks (the straight " and ' open and close alike): a phrase between them is quoted."""
-
-
-def _opening(doc: CallDoc, first: UtteranceDoc, speaker: str) -> bool:
-    """Whether a turn starting at ``first`` opens the call: every utterance before it is in ``doc`` and is the
-    speaker's. A live window that starts after the other party's last words lacks those before it, so it is
-    not taken for the opening."""
-    before = [u for u in doc.utterances if u.index < first.index]
-    return len(before) == first.index and all(u.speaker == speaker for u in before)
 
 
 def _note(ctx: Context, node: _Phrased) -> str:

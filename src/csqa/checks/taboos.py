@@ -307,8 +307,8 @@ def _all_failed(ctx: Context, announced: list[UtteranceDoc]) -> bool:
     """Whether no transfer announced in words went through: none was announced, or the agent reported each one
     failed afterwards (这边帮您转接换绑 — 实在是不好意思,由于转接线路繁忙未能转接成功; 转接人数过多系统繁忙,需要帮您升级
     专员处理). Without a transfer event, such a call was never handed to anyone."""
-    failed = [u.index for u in ctx.doc.agent if ctx.lexicon_hit(u, "transfer-failed") is not None]
-    return all(any(f > u.index for f in failed) for u in announced)
+    failed = max((u.index for u in ctx.doc.agent if ctx.lexicon_hit(u, "transfer-failed") is not None), default=-1)
+    return all(u.index < failed for u in announced)
 
 
 def no_transfer_without_consent(ctx: Context) -> CheckResult:
