@@ -9,6 +9,7 @@ answering. Spotting 是吗 is not enough: the restatement must share content wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,7 @@ class RestateParams(BaseModel):
     min_shared_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
     topic_chars: Annotated[int, Field(ge=2)] = 12
+    min_correction_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     min_tag_chars: Annotated[int, Field(ge=1)] = 4
     """A restatement by its tag alone (no 您是说…) has at least this many content characters before the tag: 家财险
     是吧 echoes a word before answering; 想换成四十三码,是吗 restates."""
@@ -154,19 +156,23 @@ def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], para
     return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
 
 
-def is_waypoint(ctx: Context, u: UtteranceDoc) -> bool:
+def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()) -> bool:
     """An agent utterance that neither answers nor restates: a back-channel, a question for details, talk
     about the line (喂喂,听得到吗?您那边声音断断续续的), or words that end by handing the turn back (您请说): the
-    agent has not heard the matter yet. Offering or announcing a transfer is handling the matter."""
+    agent has not heard the matter yet. Offering or announcing a transfer is handling the matter. Sympathy may
+    repeat the customer's own words (``said``: 理解您的心情,付了钱一直没发货确实着急) and still answer nothing."""
     if ctx.is_backchannel(u) or ctx.lexicon_hit(u, "line-trouble") is not None:
         return True
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
     # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
     # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
-    if ctx.doc.hits(u, "lexicon.empathy") and not ctx.says_beyond_covered(
-            u, ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")):
-        return True
+    if ctx.doc.hits(u, "lexicon.empathy"):
+        covered = ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")
+        heard = "".join(h.key for h in said)
+        covered.update(i for word, start, end in u.content if len(word) >= 2 and word in heard for i in range(start, end))
+        if not ctx.says_beyond_covered(u, covered):
+            return True
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
@@ -211,12 +217,16 @@ def withdraws_matter(ctx: Context, u: UtteranceDoc) -> bool:
     return not any(hit.start >= last for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
 
 
-def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) -> bool:
+def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc, heard: Sequence[UtteranceDoc],
+                     params: RestateParams) -> bool:
     """Whether the agent's next words repeat the customer's correction of its restatement and go no further than
     a question for details (您是想把交费日期从五月改到六月是吗? — 不是五月,是三月 — 好的,从三月改到六月,请问您的保单号
     是多少?): the matter was restated, put right by the customer and taken up, so it is confirmed. The repeat
     must be the first clause of substance, not the announcement of a lookup (我查一下年卡的冻结规则), and the rest may
-    only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it."""
+    only ask: 提速的话,五百兆每个月多二十块 answers the corrected matter without confirming it. Most of the repeat's
+    words (``min_correction_share``) must be words already said (the correction, ``heard``: what the customer said
+    and the restatement corrected): 酒店超卖的话按规定是由酒店负责安排同级酒店入住的 shares 酒店 and 超卖 with the
+    customer, and states a rule."""
     # an apology or a back-channel before the repeat (抱歉,是下周四上午的号) is not its first clause of substance
     covered = ctx.covered(u, "lexicon.backchannel", "lexicon.empathy", "lexicon.courtesy-reply")
     words = [w for w in core_tokens(ctx, correction, []) if len(w) >= 2]
@@ -237,6 +247,11 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc) ->
     echoed = any(len(word) >= 2 and word in their_text for word, start, _ in u.content if clause <= start < ends) or any(
         w in said for w in theirs)
     if not echoed:
+        return False
+    known = their_text + "".join(h.key for h in heard)
+    repeat = [word for word, start, _ in u.content if clause <= start < ends and len(word) >= 2
+              and word not in ctx.stopwords]
+    if repeat and sum(word in known for word in repeat) < params.min_correction_share * len(repeat):
         return False
     if ends >= len(u.key):
         return True
@@ -333,6 +348,7 @@ def restate_question(ctx: Context) -> CheckResult:
     said: list[UtteranceDoc] = context_of(ctx, matter)
     mismatched: UtteranceDoc | None = None
     correction: UtteranceDoc | None = None
+    corrected = matter
     for u in doc.utterances[matter.index :]:
         if u.speaker == "customer":
             if withdraws_matter(ctx, u):
@@ -349,17 +365,17 @@ def restate_question(ctx: Context) -> CheckResult:
                     [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
                 )
             if shares_content(ctx, u, said, params):
-                correction = replies[u.index]
+                correction, corrected = replies[u.index], u
             mismatched = mismatched or u
             continue
-        if correction is not None and takes_correction(ctx, u, correction):
+        if correction is not None and takes_correction(ctx, u, correction, [*said, corrected], params):
             return ctx.result(
                 "pass",
                 ctx.say("restate.pass"),
                 [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
             )
         correction = None
-        if is_waypoint(ctx, u) or closes_call(ctx, u, said):
+        if is_waypoint(ctx, u, said) or closes_call(ctx, u, said):
             continue
         topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole(ctx.say("restate.answered-here"), "absence"), matter.whole(ctx.say("restate.matter"))]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -147,6 +148,7 @@ class HoldParams(BaseModel):
 
     hold_gap_seconds: Annotated[float, Field(gt=0)] = 20.0
     short_segment_chars: Annotated[int, Field(ge=0)] = 6
+    return_turn_messages: Annotated[int, Field(ge=1)] = 3
 
 
 def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | None, Evidence]], str | None]:
@@ -159,7 +161,8 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
     say. Words that only keep the customer waiting (稍等哦, 我这边帮您查询一下, 好的亲亲) are not the return, and
     a request to wait said while the customer already waits does not start a second hold. A wait that leads
     into a transfer (请稍等,我帮您转接) is not a hold: the customer is handed on, not kept waiting for this
-    agent. The second value is a reason the holds cannot be placed, when that is so.
+    agent, and a wait the customer calls off (不要看了) leaves no hold to come back from. The second value is a
+    reason the holds cannot be placed, when that is so.
     """
     call = ctx.doc.call
     agent = ctx.doc.agent
@@ -172,14 +175,20 @@ def _holds(ctx: Context, params: HoldParams) -> tuple[list[tuple[UtteranceDoc | 
         spoke = len(ctx.doc.utterances) if first is None else first.index
         waiting: Evidence | None = None
         for position, u in enumerate(agent):
+            if waiting is not None and position > 0 and _released(ctx, agent[position - 1].index, u.index):
+                waiting = None
+            returned = False
             if waiting is not None:
                 if still_waiting(ctx, u):
                     continue
                 holds.append((u, waiting))
                 waiting = None
+                returned = True
             hit = ctx.lexicon_hit(u, "wait-request")
             if hit is None or u.index < spoke:
                 continue  # a chat desk's standing 请您稍等,马上为您查询 before the customer has asked anything holds nothing
+            if returned and ctx.find_part([u], "apology") is not None:
+                continue  # 对不起啊,咨询高峰回复有点慢您等等: the wait goes on, apologised for already
             after = agent[position + 1] if position + 1 < len(agent) else None
             if not into_transfer(ctx, u, after):
                 waiting = u.hit_evidence(hit, ctx.say("hold.asks"))
@@ -240,6 +249,12 @@ def _event_holds(ctx: Context, events: list[tuple[int, Event]]) -> list[tuple[Ut
     return holds
 
 
+def _released(ctx: Context, after: int, before: int) -> bool:
+    """Whether the customer, between two agent utterances (call indices), called the wait off (不要看了)."""
+    return any(ctx.lexicon_hit(ctx.doc.utterances[index], "wait-released") is not None
+               for index in range(after + 1, before))
+
+
 def still_waiting(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether an agent utterance during an untimed hold only keeps the customer waiting: nothing but requests to
     wait, talk of looking something up and back-channels (稍等哦, 我这边帮您查询一下, 好的亲亲), and no apology
@@ -267,6 +282,16 @@ def into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) 
     return any(e.type == "transfer" for e in ctx.doc.call.events)
 
 
+def _turn_length(agent: Sequence[UtteranceDoc], position: int, limit: int) -> int:
+    """How many agent utterances from ``agent[position]`` follow one another with nobody else between, up to
+    ``limit``."""
+    length = 1
+    while (length < limit and position + length < len(agent)
+           and agent[position + length].index == agent[position + length - 1].index + 1):
+        length += 1
+    return length
+
+
 def apologise_after_hold(ctx: Context) -> CheckResult:
     params = ctx.params
     assert isinstance(params, HoldParams)
@@ -284,11 +309,16 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     found: list[Evidence] = []
     agent = ctx.doc.agent
     positions = {u.index: position for position, u in enumerate(agent)}
+    untimed = not ctx.doc.call.timed
     for after, where in judged:
         position = positions[after.index]
         # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one, unless it
         # is a question of its own (还在吗? — then 不好意思让您久等了 comes second, not first)
         span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
+        if untimed:
+            # a chat agent's return is its turn, sent as several messages before the customer writes again
+            # (京东商城供应商-电话 / 上午九点到晚上六点 / 耽误您时间了): up to return_turn_messages of them
+            span = max(span, _turn_length(agent, position, params.return_turn_messages))
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
             evidence += [after.whole(ctx.say("hold.no-apology"), "absence"), where]
@@ -507,7 +537,7 @@ TABOO_CHECKS = (
         params=HoldParams,
         step_parts=("apology",),
         lexicons=("wait-request", "line-check", "transfer-announce", "closing-talk", "holding-talk", "backchannel",
-                  "non-matter"),
+                  "non-matter", "wait-released"),
         manual="不好意思,让您久等了。",
     ),
 )

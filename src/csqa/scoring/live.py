@@ -565,13 +565,14 @@ class _Restate(_Tracker):
             self.mismatched = self.mismatched or u
             return
         correction, self.correction = self.correction, None
-        if correction is not None and takes_correction(ctx, u, correction):
+        if correction is not None and self.restated is not None and takes_correction(
+                ctx, u, correction, [*self.said, self.restated], params):
             self.phase = "done"
             message = "the agent restated the customer's matter and asked for confirmation before answering"
             result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
             self.given = s.verdict(result, how="context")
             return
-        if is_waypoint(ctx, u) or closes_call(ctx, u, self.said):
+        if is_waypoint(ctx, u, self.said) or closes_call(ctx, u, self.said):
             return
         self.phase = "done"
         topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
