@@ -487,6 +487,11 @@ class _Restate(_Tracker):
         self.given: int | None = None
         self.correction: UtteranceDoc | None = None
         """The customer's correction of a restatement, until the agent's next words take it up or not."""
+        self.block: list[UtteranceDoc] = []
+        """The customer's words of substance since the agent last spoke, in any phase."""
+        self.stated = False
+        """Whether an agent restatement of the block before it has been seen: as the check does, the first one
+        moves the matter back to the statement it restates when that came before the matter."""
 
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
         if self.phase == "none":
@@ -494,6 +499,21 @@ class _Restate(_Tracker):
         ctx = s.ctx(self.rules[0])
         params = ctx.params
         assert isinstance(params, RestateParams)
+        block = self.block
+        if u.speaker == "customer":
+            if has_substance(ctx, u):
+                block.append(u)
+        else:
+            self.block = []
+            if (not self.stated and block and is_restatement(ctx, u, params)
+                    and restates_statement(ctx, u, block, params)):
+                self.stated = True
+                stated = next((c for c in block if shares_content(ctx, u, [c], params)), block[0])
+                if self.phase == "after" and self.matter is not None and stated.index < self.matter.index:
+                    # the check's matter is the restated statement when it came first (我号被封了 — 说我用外挂)
+                    self.said = [*context_of(ctx, stated), *(c for c in block if c.index >= stated.index),
+                                 *(c for c in self.said if c.index > block[-1].index)]
+                    self.matter = stated
         if ctx.lexicon_hit(u, "wrong-number") is not None:
             self.phase = "none"
             if self.given is not None:
