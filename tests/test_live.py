@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csqa
+from csqa.checks.docs import rule_examples
 from csqa.input.model import Call
 from tests.conftest import ROOT
 from tests.test_properties import calls as random_calls
@@ -25,12 +26,12 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 def corpus() -> list[Call]:
     """Every call of corpora/demo and the development data, corpora/annotated and corpora/independent (never
-    the test split, corpora/heldout)."""
+    the test split, corpora/heldout), and every rule's documented example."""
     found = list(csqa.load_calls(ROOT / "corpora" / "demo"))
     for path in sorted([*(ROOT / "corpora" / "annotated").glob("*.jsonl"), *(ROOT / "corpora" / "independent").glob("*.jsonl")]):
         lines = path.read_text(encoding="utf-8").splitlines()
         found += [csqa.parse_call(json.loads(line)["call"]) for line in lines if line.strip()]
-    return found
+    return found + [example.call for rule in csqa.RULE_IDS for example in rule_examples(rule)]
 
 
 CORPUS = corpus()

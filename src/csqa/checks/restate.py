@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from csqa.checks.base import Check, Context
 from csqa.outputs.report import CheckResult
 from csqa.text.doc import ContentWord, UtteranceDoc
+from csqa.text.phrases import PhraseHit
 
 # The check, and the pieces of it the live restatement alert (csqa.scoring.live) judges with, so that live and the
 # report agree.
@@ -77,10 +78,16 @@ def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
         echoed = _substrings(ctx.doc.utterances[u.index - 1].key, max((len(w[0]) for w in words), default=0))
         words = [w for w in words if w[0] not in echoed]
     core = "".join(word for word, _, _ in words)
-    asks = _asks(ctx, u, words) or ctx.lexicon_hit(u, "customer-matter") is not None
+    asks = _asks(ctx, u, words) or any(not _trails_off(ctx, u, hit) for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
     if len(core) < (2 if asks else params.min_matter_chars):
         return False
     return ctx.doc.call.direction == "inbound" or asks
+
+
+def _trails_off(ctx: Context, u: UtteranceDoc, hit: PhraseHit) -> bool:
+    """Whether a customer utterance breaks off right after a sign of a matter, before saying what it is (我想问一下
+    那个……): nothing but stop words after the sign and an ellipsis or dash at the end. The matter comes next."""
+    return u.utterance.text.rstrip().endswith(("…", "...", "—", "-")) and not ctx.says_beyond_covered(u, None, hit.end)
 
 
 def _substrings(text: str, longest: int) -> set[str]:

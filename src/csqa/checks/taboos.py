@@ -25,7 +25,7 @@ from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
-__all__ = ["TABOO_CHECKS", "event_evidence", "into_transfer", "still_waiting"]
+__all__ = ["TABOO_CHECKS", "event_evidence", "into_transfer", "still_waiting", "turn_length"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
@@ -282,7 +282,7 @@ def into_transfer(ctx: Context, wait: UtteranceDoc, after: UtteranceDoc | None) 
     return any(e.type == "transfer" for e in ctx.doc.call.events)
 
 
-def _turn_length(agent: Sequence[UtteranceDoc], position: int, limit: int) -> int:
+def turn_length(agent: Sequence[UtteranceDoc], position: int, limit: int) -> int:
     """How many agent utterances from ``agent[position]`` follow one another with nobody else between, up to
     ``limit``."""
     length = 1
@@ -318,7 +318,7 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
         if untimed:
             # a chat agent's return is its turn, sent as several messages before the customer writes again
             # (京东商城供应商-电话 / 上午九点到晚上六点 / 耽误您时间了): up to return_turn_messages of them
-            span = max(span, _turn_length(agent, position, params.return_turn_messages))
+            span = max(span, turn_length(agent, position, params.return_turn_messages))
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
             evidence += [after.whole(ctx.say("hold.no-apology"), "absence"), where]
@@ -395,6 +395,8 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
     # A demand, not a question asked back about the transfer the agent raised (转人工啊?又要排队吧)
     requested = next((u for u in before if u.speaker == "customer" and ctx.lexicon_hit(u, "transfer-request") is not None
                       and not (raised is not None and u.index > raised.index and u.is_question)), None)
+    if requested is not None and raised is not None and _sent_elsewhere(ctx, requested, raised):
+        requested = None  # 我要找你们领导 — 我给您转到门店前厅部吧: the customer asked for someone else
     if requested is not None and refused is None:
         return ctx.result("pass", ctx.say("transfer.requested"),
                           [requested.whole(ctx.say("transfer.request")), *evidence])
@@ -462,6 +464,22 @@ def _assents(ctx: Context, u: UtteranceDoc) -> bool:
     return any(ch in "嗯恩" for ch in u.norm) and not u.is_question
 
 
+def _sent_elsewhere(ctx: Context, requested: UtteranceDoc, raised: UtteranceDoc) -> bool:
+    """Whether the customer asked to be put through to someone above the agent (投诉部门, 领导: a
+    ``[lexicon.transfer-escalation]`` word) and the agent's announcement, said after, names a destination that
+    is none of them (我给您转到门店前厅部吧): the request is no consent to that transfer."""
+    if raised.index < requested.index or ctx.lexicon_hit(requested, "transfer-escalation") is None:
+        return False
+    hit = ctx.lexicon_hit(raised, "transfer-announce")
+    if hit is None:
+        return False
+    ends = min((b for b in raised.breaks if b > hit.end), default=len(raised.key))
+    named = [word for word, start, _ in raised.content if hit.end <= start < ends and len(word) >= 2
+             and word not in ctx.stopwords]
+    escalation = ctx.covered(raised, "lexicon.transfer-escalation")
+    return bool(named) and not any(hit.end <= i < ends for i in escalation)
+
+
 def _is_offer(ctx: Context, u: UtteranceDoc) -> bool:
     """An agent utterance that asks whether to transfer (需要帮您转过去吗?) rather than announcing it."""
     return u.is_question or ctx.lexicon_hit(u, "transfer-ask") is not None
@@ -517,7 +535,7 @@ TABOO_CHECKS = (
         "A transfer is explained and agreed to before it happens.",
         no_transfer_without_consent,
         lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal", "non-matter",
-                  "transfer-failed"),
+                  "transfer-failed", "transfer-escalation"),
         manual="未经允许直接将电话交给其他工作人员受理",
     ),
     kind_check(

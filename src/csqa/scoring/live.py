@@ -69,7 +69,15 @@ from csqa.checks.restate import (
     takes_correction,
     withdraws_matter,
 )
-from csqa.checks.taboos import FillerSettings, HoldParams, InterruptParams, event_evidence, into_transfer, still_waiting
+from csqa.checks.taboos import (
+    FillerSettings,
+    HoldParams,
+    InterruptParams,
+    event_evidence,
+    into_transfer,
+    still_waiting,
+    turn_length,
+)
 from csqa.errors import CsqaError, InputError, InputProblem, ScoringError, UsageError
 from csqa.input.loaders import parse_call
 from csqa.input.model import Call, Event, Record, Utterance
@@ -750,7 +758,7 @@ class _Holds(_Tracker):
                 self.agent_untimed = True
             self.reached.append(max(self.reached[-1], start or 0.0) if self.reached else (start or 0.0))
             waiting = still_waiting(ctx, u)  # 稍等哦, 我帮您查一下: the customer still waits (as the check reads it)
-            open_wait = False
+            open_wait = returned = False
             handed_on: list[_Hold] = []
             for mode, hold in self.pending:
                 if hold.after is not None:
@@ -762,6 +770,7 @@ class _Holds(_Tracker):
                         handed_on.append(hold)  # 请稍等 — 好的,正在为您转接: the wait led into a transfer, no hold
                     else:
                         hold.after = position  # the agent's return: its first words with something more to say
+                        returned = True
                 elif hold.end is not None and self.reached[-1] >= hold.end - 0.5:
                     hold.after = position  # the agent's first utterance after the hold
             for hold in handed_on:
@@ -770,10 +779,19 @@ class _Holds(_Tracker):
             hit = ctx.lexicon_hit(u, "wait-request")
             # nothing asked yet, or already waiting: no new hold; nor a wait that announces the transfer itself
             # (现在为您转接,请别挂机), as the check reads it
-            if hit is not None and self.heard and not open_wait and ctx.lexicon_hit(u, "transfer-announce") is None:
+            # nor a renewed wait that apologises (对不起啊,回复有点慢您等等): the wait goes on, apologised for
+            renewed = returned and ctx.find_part([u], "apology") is not None
+            if (hit is not None and self.heard and not open_wait and not renewed
+                    and ctx.lexicon_hit(u, "transfer-announce") is None):
                 self._add("lexicon", _Hold(u.hit_evidence(hit, "the agent asks the customer to wait"), asked=u))
-        elif not self.heard and not ctx.is_interjection(u):
-            self.heard = True
+        else:
+            if not self.heard and not ctx.is_interjection(u):
+                self.heard = True
+            if ctx.lexicon_hit(u, "wait-released") is not None:
+                # 不要看了: the customer calls the wait off, and no hold is left to come back from
+                for mode, hold in [(m, h) for m, h in self.pending if m == "lexicon" and h.after is None]:
+                    self.holds["lexicon"].remove(hold)
+                    self.pending.remove((mode, hold))
         if self.timed and (start is None or end is None):
             self.timed = False
         # a customer's 喂?还在吗? during a hold does not end the agent's silence
@@ -818,7 +836,15 @@ class _Holds(_Tracker):
                 waiting.append((mode, hold))
                 continue
             after = agent[hold.after]
-            span = 2 if len(after.key) <= params.short_segment_chars else 1
+            span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
+            if not self.timed:
+                # a chat agent's return is its turn: judged once the customer writes again or the turn is full
+                last = s.doc.utterances[-1]
+                turn = turn_length(agent, hold.after, params.return_turn_messages)
+                if last.speaker == "agent" and turn < params.return_turn_messages:
+                    waiting.append((mode, hold))
+                    continue
+                span = max(span, turn)
             if hold.after + span > len(agent):
                 waiting.append((mode, hold))
                 continue  # the next segment is still to come (or the end decides)
