@@ -38,6 +38,7 @@ class RestateParams(BaseModel):
     fuzzy_threshold: Annotated[float, Field(ge=0, le=100)] = 70.0
     topic_chars: Annotated[int, Field(ge=2)] = 12
     min_correction_share: Annotated[float, Field(gt=0, le=1)] = 0.5
+    news_check_chars: Annotated[int, Field(ge=0)] = 3
     min_tag_chars: Annotated[int, Field(ge=1)] = 4
     """A restatement by its tag alone (no 您是说…) has at least this many content characters before the tag: 家财险
     是吧 echoes a word before answering; 想换成四十三码,是吗 restates."""
@@ -81,7 +82,14 @@ def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     asks = _asks(ctx, u, words) or any(not _trails_off(ctx, u, hit) for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
     if len(core) < (2 if asks else params.min_matter_chars):
         return False
-    return ctx.doc.call.direction == "inbound" or asks
+    if ctx.doc.call.direction == "inbound":
+        return True
+    # on a callback, whether the agent's news has come true (钱退了吗, 找到了吗 after 跟您同步一下进展) asks after the
+    # agent's own topic, in a word or two: no matter of the customer's own
+    news = ctx.doc.utterances[u.index - 1].speaker == "agent" if u.index else False
+    if news and len(core) <= params.news_check_chars and ctx.lexicon_hit(u, "news-check") is not None:
+        return False
+    return asks
 
 
 def _trails_off(ctx: Context, u: UtteranceDoc, hit: PhraseHit) -> bool:
@@ -403,7 +411,7 @@ RESTATE_CHECK = Check(
     restate_question,
     params=RestateParams,
     step_parts=("lead", "tag"),
-    lexicons=("non-matter", "customer-matter", "wrong-number", "backchannel", "clarifying-question", "goodbye",
+    lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
               "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal"),
     other_parts=("further-help.offer",),

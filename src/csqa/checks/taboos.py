@@ -57,8 +57,9 @@ class ArguingSettings(PhraseForbidden):
 class PromiseSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
     lexicons: tuple[str, ...] = ("absolute-promise", "absolute-promise-guarantee", "absolute-promise-char",
-                                 "absolute-promise-cover")
+                                 "absolute-promise-cover", "absolute-promise-vouch")
     note: str = "made an absolute promise"
+    unless_reported: str | None = "quoting"
 
 
 class FillerSettings(Fillers):
