@@ -9,6 +9,7 @@ answering. Spotting 是吗 is not enough: the restatement must share content wit
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 
+_SENTENCE_ENDS = frozenset("。.!?;！？；")   # normalisation folds 。 to .
+
+
 class RestateParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,6 +43,7 @@ class RestateParams(BaseModel):
     topic_chars: Annotated[int, Field(ge=2)] = 12
     min_correction_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     news_check_chars: Annotated[int, Field(ge=0)] = 3
+    answer_first_chars: Annotated[int, Field(ge=1)] = 8
     min_tag_chars: Annotated[int, Field(ge=1)] = 4
     """A restatement by its tag alone (no 您是说…) has at least this many content characters before the tag: 家财险
     是吧 echoes a word before answering; 想换成四十三码,是吗 restates."""
@@ -130,12 +135,42 @@ def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
 def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
     a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else."""
-    if ctx.find_part([u], "lead") is not None:
-        return True
+    lead = ctx.find_part([u], "lead")
+    if lead is not None:
+        return not _answered_first(ctx, u, lead[1].start, params)
     return any(
-        u.ends_clause(hit.end) and hit.start >= params.min_tag_chars
+        u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params)
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
+
+
+def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateParams) -> bool:
+    """Whether an utterance answers in a sentence before the one holding its restatement's lead or tag (降压药可以用
+    一小口水送服,不影响胃镜的。您是问降压药能不能吃,对吧): a sentence before it with at least ``answer_first_chars``
+    content characters beyond courtesies, back-channels, the greeting's parts, questions for details and talk of
+    looking something up, and no sympathy in it (真的很抱歉让您经历这么糟糕的一趟行程。您是说… apologises first). The
+    sentence, not the clause: a restatement may run over several clauses. Letters and digits (a waybill number read
+    back) are no answer."""
+    text = u.norm
+    at = u.key_map[marker] if marker < len(u.key_map) else len(text)
+    ends = [i for i in range(at) if text[i] in _SENTENCE_ENDS
+            and not (text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())]
+    if not ends:
+        return False   # 35.5元 is a number, not a sentence's end
+    covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
+                          "lexicon.holding-talk", "lexicon.invitation", "script.greeting.greet",
+                          "script.greeting.identify", "script.greeting.offer")
+    sympathy = [hit.start for hit in ctx.doc.hits(u, "lexicon.empathy")]
+    start = 0
+    for end in ends:
+        stop = bisect_left(u.key_map, end)
+        said = sum(end_ - begin for word, begin, end_ in u.content
+                   if start <= begin < stop and word not in ctx.stopwords and not word.isascii()
+                   and not covered.issuperset(range(begin, end_)))
+        if said >= params.answer_first_chars and not any(start <= at_ < stop for at_ in sympathy):
+            return True
+        start = stop
+    return False
 
 
 def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
@@ -180,6 +215,11 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
         return True
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
+    # the agent's greeting after a chat customer wrote first (您好,这里是师说教育客户服务中心,很高兴为您服务)
+    greeting = ctx.covered(u, "script.greeting.greet", "script.greeting.identify", "script.greeting.offer",
+                           "lexicon.courtesy-reply", "lexicon.backchannel")
+    if ctx.doc.hits(u, "script.greeting.identify") and not ctx.says_beyond_covered(u, greeting):
+        return True
     # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
     # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
     if ctx.doc.hits(u, "lexicon.empathy"):
@@ -414,6 +454,6 @@ RESTATE_CHECK = Check(
     lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
               "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal"),
-    other_parts=("further-help.offer",),
+    other_parts=("further-help.offer", "greeting.greet", "greeting.identify", "greeting.offer"),
     manual="您是咨询有关 **的问题,是吗?",
 )
