@@ -216,9 +216,9 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
     # the agent's greeting after a chat customer wrote first (您好,这里是师说教育客户服务中心,很高兴为您服务)
-    greeting = ctx.covered(u, "script.greeting.greet", "script.greeting.identify", "script.greeting.offer",
-                           "lexicon.courtesy-reply", "lexicon.backchannel")
-    if ctx.doc.hits(u, "script.greeting.identify") and not ctx.says_beyond_covered(u, greeting):
+    if ctx.doc.hits(u, "script.greeting.identify") and not ctx.says_beyond_covered(u, ctx.covered(
+            u, "script.greeting.greet", "script.greeting.identify", "script.greeting.offer", "lexicon.courtesy-reply",
+            "lexicon.backchannel")):
         return True
     # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
     # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
@@ -264,7 +264,7 @@ def withdraws_matter(ctx: Context, u: UtteranceDoc) -> bool:
         return False
     last = signoffs[-1].end
     # a sign-off inside a question is part of what is asked (以后不用了要还吗?): it puts nothing off
-    end = min((b for b in u.breaks if b >= last), default=len(u.key))
+    end = u.clause_end(last - 1)
     if end and (u.key[:end].endswith(("吗", "么")) or u.norm[u.key_map[end - 1] + 1 :].lstrip().startswith("?")):
         return False
     if u.is_question and u.clause_start(len(u.key) - 1) >= last:
@@ -294,7 +294,7 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc, he
     if first is None:
         return False
     clause = u.clause_start(first)
-    ends = min((b for b in u.breaks if b > first), default=len(u.key))
+    ends = u.clause_end(first)
     if any(hit.end > first and hit.start < ends for hit in ctx.doc.hits(u, "lexicon.holding-talk")):
         return False  # 我查一下年卡的冻结规则 names the corrected matter only as what the agent will look up
     # the correction's words however jieba cut them (周四 in 下周四, 一次 in 一次性)

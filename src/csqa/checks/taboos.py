@@ -25,7 +25,7 @@ from csqa.input.model import Event
 from csqa.outputs.report import CheckResult, Evidence
 from csqa.text.doc import UtteranceDoc
 
-__all__ = ["TABOO_CHECKS", "event_evidence", "into_transfer", "still_waiting", "turn_length"]
+__all__ = ["TABOO_CHECKS", "event_evidence", "into_transfer", "return_span", "still_waiting", "turn_length"]
 
 _PARAMS = ConfigDict(extra="forbid", frozen=True)
 Char = Annotated[str, Field(min_length=1, max_length=1)]
@@ -293,6 +293,18 @@ def turn_length(agent: Sequence[UtteranceDoc], position: int, limit: int) -> int
     return length
 
 
+def return_span(agent: Sequence[UtteranceDoc], position: int, params: HoldParams, *, untimed: bool) -> int:
+    """How many agent utterances from ``agent[position]`` (the first words back from a hold) may hold the apology.
+    ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one, unless it is
+    a question of its own (还在吗? — then 不好意思让您久等了 comes second, not first). In an untimed call (chat) the
+    return is the agent's turn, sent as several messages before the customer writes again (京东商城供应商-电话 /
+    上午九点到晚上六点 / 耽误您时间了): up to ``return_turn_messages`` of them. The check and the live session both
+    read it here."""
+    after = agent[position]
+    span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
+    return max(span, turn_length(agent, position, params.return_turn_messages)) if untimed else span
+
+
 def apologise_after_hold(ctx: Context) -> CheckResult:
     params = ctx.params
     assert isinstance(params, HoldParams)
@@ -313,13 +325,7 @@ def apologise_after_hold(ctx: Context) -> CheckResult:
     untimed = not ctx.doc.call.timed
     for after, where in judged:
         position = positions[after.index]
-        # ASR may split one sentence (不好意思 / 让您久等了): a short first segment is read with the next one, unless it
-        # is a question of its own (还在吗? — then 不好意思让您久等了 comes second, not first)
-        span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
-        if untimed:
-            # a chat agent's return is its turn, sent as several messages before the customer writes again
-            # (京东商城供应商-电话 / 上午九点到晚上六点 / 耽误您时间了): up to return_turn_messages of them
-            span = max(span, turn_length(agent, position, params.return_turn_messages))
+        span = return_span(agent, position, params, untimed=untimed)
         located = ctx.find_part(agent[position : position + span], "apology")
         if located is None:
             evidence += [after.whole(ctx.say("hold.no-apology"), "absence"), where]
@@ -474,7 +480,7 @@ def _sent_elsewhere(ctx: Context, requested: UtteranceDoc, raised: UtteranceDoc)
     hit = ctx.lexicon_hit(raised, "transfer-announce")
     if hit is None:
         return False
-    ends = min((b for b in raised.breaks if b > hit.end), default=len(raised.key))
+    ends = raised.clause_end(hit.end)
     named = [word for word, start, _ in raised.content if hit.end <= start < ends and len(word) >= 2
              and word not in ctx.stopwords]
     escalation = ctx.covered(raised, "lexicon.transfer-escalation")

@@ -75,6 +75,7 @@ from csqa.checks.taboos import (
     InterruptParams,
     event_evidence,
     into_transfer,
+    return_span,
     still_waiting,
     turn_length,
 )
@@ -836,15 +837,12 @@ class _Holds(_Tracker):
                 waiting.append((mode, hold))
                 continue
             after = agent[hold.after]
-            span = 2 if len(after.key) <= params.short_segment_chars and not after.is_question else 1
-            if not self.timed:
-                # a chat agent's return is its turn: judged once the customer writes again or the turn is full
-                last = s.doc.utterances[-1]
-                turn = turn_length(agent, hold.after, params.return_turn_messages)
-                if last.speaker == "agent" and turn < params.return_turn_messages:
-                    waiting.append((mode, hold))
-                    continue
-                span = max(span, turn)
+            # a chat agent's return is its turn: judged once the customer writes again or the turn is full
+            if (not self.timed and s.doc.utterances[-1].speaker == "agent"
+                    and turn_length(agent, hold.after, params.return_turn_messages) < params.return_turn_messages):
+                waiting.append((mode, hold))
+                continue
+            span = return_span(agent, hold.after, params, untimed=not self.timed)
             if hold.after + span > len(agent):
                 waiting.append((mode, hold))
                 continue  # the next segment is still to come (or the end decides)

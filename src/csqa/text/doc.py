@@ -138,6 +138,11 @@ class UtteranceDoc:
         """Where the clause holding content-key offset ``key_offset`` starts in the content key."""
         return clause_start(self.breaks, key_offset)
 
+    def clause_end(self, key_offset: int) -> int:
+        """Where the clause holding content-key offset ``key_offset`` ends in the content key: the first clause
+        break after it, or the key's end."""
+        return min((b for b in self.breaks if b > key_offset), default=len(self.key))
+
     def ends_clause(self, key_end: int) -> bool:
         """Whether content-key offset ``key_end`` ends a clause (at most two final particles before the break)."""
         return ends_clause(self.key, key_end, self.breaks)
