@@ -707,8 +707,8 @@ RULE_TABLES = [
 ]
 RULE_KEYS = [
     "company", "company_aliases", "departments", "pass_mark", "name", "ring_cycle_seconds", "max_rings",
-    "closing_window", "wrap_up_window", "hesitations", "clitics", "user_words", "stopwords", "homophone_min_chars", "code",
-    "title",
+    "closing_window", "wrap_up_window", "hesitations", "clitics", "loose", "user_words", "stopwords", "homophone_min_chars",
+    "code", "title",
     "weight", "severity", "veto", "enabled", "fix", "fuzzy_threshold", "label", "variants", "homophones",
     "boundary", "unless_before", "unless_after", "window", "phrase", "instead", "line", "direction", "rule",
     "parts", "extends",

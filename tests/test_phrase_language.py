@@ -53,6 +53,8 @@ LEXICONS: dict[str, dict[str, object]] = {
     "guarantee": {"variants": ["不{~2}保证"], "unless_before": ["我们"]},
     "near-before": {"variants": ["保证"], "unless_before": ["我们公司"], "window": 1},
     "near-after": {"variants": ["保证"], "unless_after": ["不了的"], "window": 1},
+    "near-mixed": {"variants": ["保证"], "unless_before": ["我们公司", "的"], "window": 2},
+    "disown": {"variants": ["关我们什么事"]},
     "clause": {"variants": ["还有{~7}帮{|到}{您|你}"], "clause_end": True},
     "job-number": {"variants": ["re:工号是?\\d{3,6}"]},
     "goodbye-regex": {"variants": ["re:再见"], "homophones": True},
@@ -180,6 +182,24 @@ def test_context_longer_than_the_window_is_read_where_it_ends_or_starts(language
     assert quotes(language, "near-before", "我们公司会保证明天送到") == ["保证"]  # 我们公司 ends two characters before
     assert not quotes(language, "near-after", "这个保证不了的")
     assert quotes(language, "near-after", "这个保证做不了的") == ["保证"]  # 不了的 starts one character after
+
+
+def test_a_window_means_the_same_for_context_words_of_any_length(language: csqa.Scorer) -> None:
+    """``window = 2``: a context word whose last character is one of the two before the hit cancels it, however
+    long the word, and one further back does not, however short."""
+    assert not quotes(language, "near-mixed", "我们公司会保证")
+    assert quotes(language, "near-mixed", "我们公司会再保证") == ["保证"]
+    assert not quotes(language, "near-mixed", "说的会保证")
+    assert quotes(language, "near-mixed", "说的会再保证") == ["保证"]
+
+
+def test_a_phrase_may_start_or_end_beside_a_loose_character(language: csqa.Scorer, tmp_path: Path) -> None:
+    """Hong Kong 嘢 folds to 事, which jieba glues to the next word (事关|我们|啥事): with 事 loose (the default rule
+    file's ``[matching] loose``) the phrase still matches; a rule file that makes nothing loose does not."""
+    assert quotes(language, "disown", "呢啲嘢關我哋咩事啊?") == ["關我哋咩事"]
+    strict = csqa.Scorer(site_file(tmp_path / "strict.toml", LEXICONS, "\n[matching]\nloose = []\n"))
+    assert not quotes(strict, "disown", "呢啲嘢關我哋咩事啊?")
+    assert quotes(strict, "disown", "那又关我们什么事啊?") == ["关我们什么事"]
 
 
 def documented_rows(root: Path) -> list[tuple[str, str, str, str]]:

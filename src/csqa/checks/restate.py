@@ -24,7 +24,7 @@ from csqa.text.phrases import PhraseHit
 # The check, and the pieces of it the live restatement alert (csqa.scoring.live) judges with, so that live and the
 # report agree.
 __all__ = [
-    "RESTATE_CHECK", "RestateParams", "closes_call", "context_of", "core_tokens", "has_substance", "is_matter",
+    "RESTATE_CHECK", "RestateParams", "answers_after", "closes_call", "context_of", "core_tokens", "has_substance", "is_matter",
     "is_restatement", "is_waypoint", "restates_statement", "shares_content", "spans_of", "takes_correction",
     "withdraws_matter",
 ]
@@ -171,6 +171,22 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
             return True
         start = stop
     return False
+
+
+def answers_after(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
+    """Whether a restatement goes on to answer after its confirmation tag (您是想咨询续报是吗?续报的话现在有八折优惠,
+    在APP里点我的课程就能看到): at least ``answer_first_chars`` content characters after the last tag that ends a
+    clause, beyond courtesies, back-channels, questions for details, talk of looking something up and an offer of
+    further help (您是问运费是吗?请问您的订单号是多少? only asks)."""
+    tags = [hit for hit in ctx.doc.hits(u, ctx.family("tag")) if u.ends_clause(hit.end)]
+    if not tags:
+        return False
+    covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
+                          "lexicon.holding-talk", "lexicon.empathy", "script.further-help.offer")
+    said = sum(end - start for word, start, end in u.content
+               if start >= tags[-1].end and word not in ctx.stopwords and not word.isascii()
+               and not covered.issuperset(range(start, end)))
+    return said >= params.answer_first_chars
 
 
 def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
@@ -422,20 +438,25 @@ def restate_question(ctx: Context) -> CheckResult:
             if shares_content(ctx, u, said, params):
                 correction, corrected = replies[u.index], u
             mismatched = mismatched or u
-            continue
-        if correction is not None and takes_correction(ctx, u, correction, [*said, corrected], params):
+            if not answers_after(ctx, u, params):
+                continue
+            # 您是想咨询暑期班怎么续报是吗?续报的话现在有八折优惠… — 不是,我是要退费: the restatement that does not
+            # count went on to answer, without waiting to hear whether it was right; that is the first answer
+        elif correction is not None and takes_correction(ctx, u, correction, [*said, corrected], params):
             return ctx.result(
                 "pass",
                 ctx.say("restate.pass"),
                 [u.whole(ctx.say("restate.restatement")), matter.whole(ctx.say("restate.matter"))],
             )
-        correction = None
-        if is_waypoint(ctx, u, said) or closes_call(ctx, u, said):
-            continue
+        else:
+            correction = None
+            if is_waypoint(ctx, u, said) or closes_call(ctx, u, said):
+                continue
         topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole(ctx.say("restate.answered-here"), "absence"), matter.whole(ctx.say("restate.matter"))]
         if mismatched is not None:
-            evidence.append(mismatched.whole(ctx.say("restate.mismatch-note")))
+            if mismatched is not u:
+                evidence.append(mismatched.whole(ctx.say("restate.mismatch-note")))
             message = ctx.say("restate.mismatch")
         else:
             message = ctx.say("restate.fail")

@@ -81,6 +81,7 @@ class MatchingConfig(BaseModel):
 
     hesitations: tuple[NonEmpty, ...] = ()
     clitics: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ()
+    loose: tuple[Annotated[str, Field(min_length=1, max_length=1)], ...] = ()
     fold_retroflex: bool = True
     fold_nasal: bool = True
     homophone_min_chars: Annotated[int, Field(ge=1)] = 2

@@ -56,6 +56,7 @@ from pydantic import Field, ValidationError
 from csqa.checks.kinds import NothingBeyond, PhraseForbidden, Silence, SiteCheck, aside, in_brackets
 from csqa.checks.restate import (
     RestateParams,
+    answers_after,
     closes_call,
     context_of,
     core_tokens,
@@ -560,6 +561,11 @@ class _Restate(_Tracker):
                 return
             self.given, self.phase, self.correction = None, "after", u
             self.mismatched = self.mismatched or self.restated
+            if self.restated is not None and answers_after(ctx, self.restated, params):
+                # the corrected restatement had gone on to answer: that was the first answer, as in the check
+                self.pending = []
+                self._fail(s, ctx, params, self.restated)
+                return
             pending, self.pending = self.pending, []
             for agent in pending:
                 self._agent(s, ctx, params, agent)
@@ -592,22 +598,31 @@ class _Restate(_Tracker):
                 self.given = s.verdict(result, how="context")
                 return
             self.mismatched = self.mismatched or u
-            return
-        correction, self.correction = self.correction, None
-        if correction is not None and self.restated is not None and takes_correction(
-                ctx, u, correction, [*self.said, self.restated], params):
-            self.phase = "done"
-            message = "the agent restated the customer's matter and asked for confirmation before answering"
-            result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
-            self.given = s.verdict(result, how="context")
-            return
-        if is_waypoint(ctx, u, self.said) or closes_call(ctx, u, self.said):
-            return
+            if not answers_after(ctx, u, params):
+                return
+        else:
+            correction, self.correction = self.correction, None
+            if correction is not None and self.restated is not None and takes_correction(
+                    ctx, u, correction, [*self.said, self.restated], params):
+                self.phase = "done"
+                message = "the agent restated the customer's matter and asked for confirmation before answering"
+                result = ctx.result("pass", message, [u.whole("restatement"), matter.whole("the customer's matter")])
+                self.given = s.verdict(result, how="context")
+                return
+            if is_waypoint(ctx, u, self.said) or closes_call(ctx, u, self.said):
+                return
+        self._fail(s, ctx, params, u)
+
+    def _fail(self, s: LiveSession, ctx: Context, params: RestateParams, u: UtteranceDoc) -> None:
+        """The alert: ``u`` answered the matter without a restatement that counts."""
+        matter = self.matter
+        assert matter is not None
         self.phase = "done"
         topic = "".join(core_tokens(ctx, matter, spans_of(ctx, matter, "lexicon.non-matter")))[: params.topic_chars]
         evidence = [u.whole("the agent answered here without restating", "absence"), matter.whole("the customer's matter")]
         if self.mismatched is not None:
-            evidence.append(self.mismatched.whole("a confirmation that does not restate what the customer said"))
+            if self.mismatched is not u:
+                evidence.append(self.mismatched.whole("a confirmation that does not restate what the customer said"))
             message = "the agent's confirmation does not restate what the customer said, and the agent went on to answer"
         else:
             message = "the agent answered without first restating the customer's matter and asking for confirmation"

@@ -84,6 +84,7 @@ class Scorer:
             sounds=SoundTable(fold_retroflex=matching.fold_retroflex, fold_nasal=matching.fold_nasal),
             homophone_min_chars=matching.homophone_min_chars,
             clitics="".join(self._normalizer(c) for c in matching.clitics),
+            loose="".join(self._normalizer(c) for c in matching.loose),
             equivalents={self._normalizer(written): tuple(self._normalizer(w) for w in spoken)
                          for written, spoken in matching.equivalents.items()},
         )

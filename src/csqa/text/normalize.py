@@ -34,6 +34,7 @@ _CANTONESE_PAIRS = {
 _CANTONESE = str.maketrans({
     "佢": "他", "哋": "们", "冇": "没", "咩": "啥", "嘅": "的", "咗": "了", "喺": "在", "俾": "给", "畀": "给",
     "睇": "看", "啲": "些", "乜": "啥", "咁": "这", "噉": "这", "揾": "找", "嚟": "来", "嘢": "事",
+    "嘈": "吵",  # 同我嘈有咩用 (跟我吵有什么用); Mandarin's 嘈杂 reads 吵杂, which no phrase needs
 })
 _CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), *map(chr, _CANTONESE), "唔"})) + "係仲]|系咪")
 _BEFORE_SHI = set("事真確确其老誠诚現现落證证核屬属充踏結结")  # 事實係, 其實係 …: 实 of a Mandarin word, not 實係 (肯定)

@@ -543,13 +543,14 @@ def content_key(normalizer: Normalizer, text: str) -> str:
 
 
 def _ends_near(context: re.Pattern[str], longest: int, key: str, low: int, start: int, floor: int) -> bool:
-    """Whether a phrase of ``context`` (none longer than ``longest``) ends between ``low`` and ``start`` of
-    ``key`` and starts at ``floor`` or later: tried from each position a phrase could start at, so the cost is the
+    """Whether a phrase of ``context`` (none longer than ``longest``) ends inside ``key[low:start]`` (its last
+    character at ``low`` or after, so that a window of N characters means the same for a phrase of any length)
+    and starts at ``floor`` or later: tried from each position a phrase could start at, so the cost is the
     window's and the longest phrase's, never the key's. Alternatives are longest first, so the match found at a
     position ends as late as any phrase starting there can (the phrases are never empty)."""
     for position in range(max(floor, low - longest + 1), start):
         found = context.match(key, position, start)
-        if found is not None and found.end() >= low:
+        if found is not None and found.end() > low:
             return True
     return False
 
@@ -566,10 +567,12 @@ class PhraseIndex:
         sounds: SoundTable,
         homophone_min_chars: int = 2,
         clitics: Iterable[str] = (),
+        loose: Iterable[str] = (),
         equivalents: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.families = {family.name: family for family in families}
         self._clitics = frozenset(clitics)
+        self._loose = frozenset(loose)
         self._sounds = sounds
         self._unless = {
             family.name: (
@@ -629,8 +632,16 @@ class PhraseIndex:
 
     def bound(self, key: str, sizes: Sequence[int], offset: int) -> bool:
         """Whether a match may start or end at ``offset`` of ``key``: on a token boundary (``sizes``, sorted),
-        or before a *clitic* (您, 了, 吗…) that jieba glued to the word before it (感谢您 → 感谢|您)."""
-        return sizes[bisect_left(sizes, offset)] == offset or key[offset : offset + 1] in self._clitics
+        before a *clitic* (您, 了, 吗…) that jieba glued to the word before it (感谢您 → 感谢|您), or beside a
+        *loose* character (事) at the edge of a word jieba glued it into (关我们啥事 in 事关|我们|啥事)."""
+        at = bisect_left(sizes, offset)
+        if sizes[at] == offset or key[offset : offset + 1] in self._clitics:
+            return True
+        if not self._loose:
+            return False
+        # a loose character that opens the word before ``offset`` or closes the word after it
+        return (key[offset - 1 : offset] in self._loose and sizes[at - 1] == offset - 1) or (
+            key[offset : offset + 1] in self._loose and sizes[at] == offset + 1)
 
     def _allowed(
         self, family: PhraseFamily, key: str, start: int, end: int, sizes: Sequence[int], breaks: set[int],
