@@ -28,6 +28,10 @@ def test_cantonese_function_words_fold_character_for_character() -> None:
         "好呢": "好呢",  # 呢 alone is the Mandarin particle
         "滴水好犀利 系咪呀": "滴水好犀利 是吗呀",  # raw ASR writes the tag 係咪 with a Simplified 系 …
         "联系系统": "联系系统",  # … while a Simplified 系 elsewhere stays 系
+        "冇記錄就系冇記錄": "没记录就是没记录",  # … except in Cantonese text, where raw ASR writes 係 so
+        "佢哋系统冇反應": "他们系统没反应",  # … though 系统 stays a word
+        "呢個同我地冇關係架": "这个同我们没关系架",  # informal writing's 我地 is 我哋
+        "你地址唔啱": "你地址不啱",  # … but 你地址 is your address
     }
     for text, expected in cases.items():
         assert normalize(text) == expected and len(normalize(text)) == len(text)

@@ -73,7 +73,8 @@ def test_every_family_a_rule_reads_is_declared(monkeypatch: pytest.MonkeyPatch) 
 def test_a_rule_made_of_a_kind_declares_what_its_settings_read() -> None:
     checks = csqa.load_rules("default").checks
     assert checks["no-arguing"].lexicons == (
-        "scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical", "quoting", "objection"
+        "scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical", "scolding-blame",
+        "quoting", "objection",
     )
     assert checks["offer-further-help"].step_parts == ("offer",)
     assert set(checks["offer-further-help"].lexicons) == {

@@ -485,7 +485,7 @@ class _Judge:
         """The speaker's utterances inside the window, and where that is; ``None`` when the window cannot
         be placed, with the status that gives (a window after a hold in a call with no hold does not apply;
         one in seconds in an untimed call cannot be judged; the closing of a call the agent handed off to a
-        colleague was not theirs)."""
+        colleague was not theirs, and that of a call the customer left during a hold cannot be judged)."""
         ctx, doc = self.ctx, self.doc
         mine = [u for u in doc.utterances if u.speaker == speaker]
         if within == "call":
@@ -498,6 +498,8 @@ class _Judge:
                 return None, ctx.say("window.transfer-untimed"), "not_assessable"
             if handed_off:
                 return None, ctx.say("window.handed-off"), "not_applicable"
+            if ctx.ended_on_hold():
+                return None, ctx.say("window.ended-on-hold"), "not_assessable"
             if within == "wrap-up" and speaker == "agent":
                 return _whole(self._wrap_up()), ctx.say("where.closing"), "pass"
             return _whole(ctx.closing() if speaker == "agent" else mine[-1:]), ctx.say("where.closing"), "pass"

@@ -112,7 +112,8 @@ def _substrings(text: str, longest: int) -> set[str]:
 
 def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     """Whether a customer utterance asks something: a question at its end, or a clause with words of substance
-    (``core``) ended by a question mark before it (对了,你们那边附近有地方停车吗?上次绕了好久; not 啊?满意啊); not a
+    (``core``) ended by a question mark, or by 吗 in raw ASR, before it (对了,你们那边附近有地方停车吗?上次绕了好久;
+    not 啊?满意啊); not a
     retort that only defends the customer's answer (我就觉得五分,不行吗?) or objects to the agent's manner, at the end
     or before it (你这人怎么说话的?我说了不需要)."""
     text = u.norm
@@ -122,7 +123,8 @@ def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     retorts = ctx.doc.hits(u, "lexicon.retort")
     asked = sum(
         len(word) for word, start, end in core
-        if (mark := closing[u.key_map[end - 1] + 1]) < len(text) - 1 and text[mark] == "?"
+        if (((mark := closing[u.key_map[end - 1] + 1]) < len(text) - 1 and text[mark] == "?")
+            or _asked_unmarked(u, start))
         and not any(hit.start <= start and end <= hit.end for hit in retorts)  # 你这人怎么说话的?我说了不需要
     )
     if asked >= 2:
@@ -130,6 +132,13 @@ def _asks(ctx: Context, u: UtteranceDoc, core: list[ContentWord]) -> bool:
     if not u.is_question:
         return False
     return not retorts or retorts[-1].end < len(u.key) or u.clause_start(retorts[-1].start) != retorts[-1].start
+
+
+def _asked_unmarked(u: UtteranceDoc, start: int) -> bool:
+    """Whether the clause holding content-key offset ``start`` is a question raw ASR left unmarked: it ends in 吗
+    before another clause (那我那个首充礼包还能补吗 当时没到账), the last clause being read by ``is_question``."""
+    end = u.clause_end(start)
+    return end < len(u.key) and u.key[end - 1 : end] == "吗"
 
 
 def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:

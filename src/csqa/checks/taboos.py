@@ -48,7 +48,8 @@ class BannedSettings(PhraseForbidden):
 
 class ArguingSettings(PhraseForbidden):
     kind: Literal["phrase-forbidden"] = "phrase-forbidden"
-    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical")
+    lexicons: tuple[str, ...] = ("scolding", "scolding-exact", "scolding-curt", "scolding-judgement", "scolding-rhetorical",
+                                 "scolding-blame")
     note: str = "scolded or argued with the customer"
     objections: str | None = "objection"
     unless_reported: str | None = "quoting"

@@ -196,6 +196,8 @@ MESSAGES: Mapping[str, M] = {
                                 "zh": "通话已转接，语句没有时间，坐席也没有说明转接，无法判断坐席是否再次说话"},
     "window.handed-off": {"en": "the call was transferred and the agent did not speak again; the closing was not theirs",
                           "zh": "通话已转接，坐席之后没有再说话，结束语不由该坐席负责"},
+    "window.ended-on-hold": {"en": "the call ended during a hold, before the agent spoke again; the closing cannot be judged",
+                             "zh": "通话在保持等待中结束，坐席未能再说话，无法评判结束语"},
     "window.no-goodbye": {"en": "the agent never ends the call with a goodbye, so there is no 'after the goodbye'",
                           "zh": "坐席没有以告别语结束通话，因此不存在「告别之后」"},
     "window.no-answer": {"en": "the customer raised no matter that the agent answered",

@@ -40,6 +40,8 @@ _CANTONESE_CHARS = re.compile("[" + "".join(sorted({*"".join(_CANTONESE_PAIRS), 
 _BEFORE_SHI = set("事真確确其老誠诚現现落證证核屬属充踏結结")  # 事實係, 其實係 …: 实 of a Mandarin word, not 實係 (肯定)
 _NOT_BEFORE_ZHONG = set("裁夏秋春冬介")  # 仲裁, 仲夏 …: Mandarin words; elsewhere Cantonese 仲 is 还 (仲有冇, 仲未到)
 _NOT_AFTER_XI = set("关联连维体派世直旁")  # 关系, 联系 …: Traditional Mandarin's 係 is 系, not Cantonese 是
+_NOT_BEFORE_XI = set("统統列数數主")  # 系统, 系列 …: a Simplified 系 that starts a Mandarin word
+_NOT_BEFORE_DEI = set("址方点點区區铁鐵图圖下板面段铺舖盘盤产產契位球")  # 你地址 …: 地 of a Mandarin word, not 哋
 
 
 def _fold_table() -> dict[int, str]:
@@ -160,9 +162,10 @@ class Normalizer:
 def _cantonese(original: str, text: str) -> str:
     """``text`` (the Simplified form of ``original``) with Cantonese function words folded to Mandarin, one
     character for one. 唔 is 不 before another character (唔系, 唔好) but a hesitation sound on its own; 係 is 是
-    where the original wrote the Traditional 係 outside a word such as 關係 (a Simplified 系 stays 系, except in the tag
-    系咪 that raw ASR writes for 係咪, which no Mandarin word holds); the 咪 of 係咪 is 吗, the 話 of 係話 / 佢話 is
-    说, and 實係 on its own (not 事實係, 其實係) is 肯定; 仲 is 还 (仲有冇其他嘢) outside a Mandarin word such as 仲裁."""
+    where the original wrote the Traditional 係 outside a word such as 關係, and so is the Simplified 系 raw ASR writes
+    for it (冇記錄就系冇記錄) outside 关系, 系统 and their like; the 咪 of 係咪 is 吗, the 話 of 係話 / 佢話 is 说, and 實係
+    on its own (not 事實係, 其實係) is 肯定; 仲 is 还 (仲有冇其他嘢) outside a Mandarin word such as 仲裁; the 地 of 我地,
+    你地, 佢地 (informal writing's 哋) is 们, outside 你地址 and its like. Only text with a Cantonese word is folded."""
     if _CANTONESE_CHARS.search(original) is None:
         return text
     for pair, mandarin in _CANTONESE_PAIRS.items():
@@ -180,6 +183,12 @@ def _cantonese(original: str, text: str) -> str:
                 chars[i - 1], chars[i] = "肯", "定"
         elif ch == "系" and original[i + 1 : i + 2] == "咪":  # raw ASR writes the tag 係咪 with a Simplified 系
             chars[i], chars[i + 1] = "是", "吗"
+        elif (ch == "系" and (i == 0 or chars[i - 1] not in _NOT_AFTER_XI)
+              and original[i + 1 : i + 2] not in _NOT_BEFORE_XI):  # raw ASR's 系 for 係 (就系, 我系Ada), not 系统
+            chars[i] = "是"
+        elif (ch == "地" and i and original[i - 1] in "我你佢"
+              and original[i + 1 : i + 2] not in _NOT_BEFORE_DEI):  # 我地, 你地, 佢地: informal 哋 (我們), not 你地址
+            chars[i] = "们"
         elif ch == "佢" and original[i + 1 : i + 2] in ("話", "话"):
             chars[i + 1] = "说"
         elif ch == "仲" and (i + 1 == len(chars) or chars[i + 1] not in _NOT_BEFORE_ZHONG):

@@ -444,9 +444,9 @@ _TRANSPARENT = frozenset({"跟", "给", "向", "对", "为", "和", "同", "替"
 negation and its verb (没办法跟您保证, 不能给您保证), and a negated verb of guaranteeing reaches what it would
 guarantee (没办法保证今天一定送达)."""
 
-_CONDITIONS = frozenset({"的话"})
-"""Words that close a condition: a negation before one of them belongs to the condition (吊牌没拆的话) and negates
-nothing after it."""
+_CONDITIONS = frozenset({"的话", "也"})
+"""Words that close a condition or a concession: a negation before one of them belongs to it (吊牌没拆的话, 没保价也…)
+and negates nothing after it (没保价也肯定能赔 promises)."""
 
 _FINAL_PARTICLES = "的啊呀了吧哦呢嘛啦哈喔欸诶㗎喇亲"
 """Particles that may end a clause after a phrase that must end it (不能查的, 随便您啦; Taiwan's 喔, 欸 and Hong Kong's
