@@ -82,7 +82,8 @@ def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     words = _core_words(ctx, u, skip)
     if ctx.doc.call.direction == "outbound" and u.index and ctx.doc.utterances[u.index - 1].speaker == "agent":
         echoed = _substrings(ctx.doc.utterances[u.index - 1].key, max((len(w[0]) for w in words), default=0))
-        words = [w for w in words if w[0] not in echoed]
+        # an echo negated or qualified is still an echo (是否已经开卡? — 还没开: jieba's 没开)
+        words = [w for w in words if w[0] not in echoed and (w[0].lstrip(_QUALIFIERS) or w[0]) not in echoed]
     core = "".join(word for word, _, _ in words)
     asks = _asks(ctx, u, words) or any(not _trails_off(ctx, u, hit) for hit in ctx.doc.hits(u, "lexicon.customer-matter"))
     if len(core) < (2 if asks else params.min_matter_chars):
@@ -95,6 +96,11 @@ def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     if news and len(core) <= params.news_check_chars and ctx.lexicon_hit(u, "news-check") is not None:
         return False
     return asks
+
+
+_QUALIFIERS = "没不未还已都也就又再"
+"""Characters jieba glues to the front of a verb (没开, 已收, 还没), stripped when an answer is compared with the agent's
+question it echoes."""
 
 
 def _trails_off(ctx: Context, u: UtteranceDoc, hit: PhraseHit) -> bool:
@@ -339,7 +345,15 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc, he
     # (宝宝退烧以后还有没有咳嗽); an answer between them (疫苗的话周二到周日都可以 上午九点到十二点 您看哪天呗) answers
     if u.is_question and u.clause_start(len(u.key) - 1) <= ends:
         return True
-    return any(hit.start >= ends for hit in ctx.doc.hits(u, "lexicon.clarifying-question"))
+    asks = next((hit.start for hit in ctx.doc.hits(u, "lexicon.clarifying-question") if hit.start >= ends), None)
+    if asks is None:
+        return False
+    # nothing of substance between the repeat and the question (好的,航班取消属于非自愿退票,不收手续费。请问您的订单号?
+    # answers before it asks)
+    # a clause that announces a look-up (我先帮您看一下账户状态) only says what comes next, whatever it names
+    lookups = {u.clause_start(hit.start) for hit in ctx.doc.hits(u, "lexicon.holding-talk")}
+    return not any(ends <= start < asks and word not in ctx.stopwords and not all(i in covered for i in range(start, end))
+                   and u.clause_start(start) not in lookups for word, start, end in u.content)
 
 
 def _replies(ctx: Context) -> list[UtteranceDoc | None]:

@@ -450,10 +450,11 @@ def _stance(ctx: Context, u: UtteranceDoc) -> str | None:
     the last word decides (还要转啊?那……行吧,你转吧 agrees; 好的,不用转了 refuses; 不用钱的话,好,转吧 agrees), but
     thanks after a refusal is politeness, not consent (不用了,谢谢)."""
     refusals = ctx.doc.hits(u, "lexicon.refusal")
-    # Consent words that only finish the refusal (不用转吧) or accept the customer's own alternative (你直接告诉我
-    # 就行, 我自己打也行) do not answer it.
+    # Consent words that only finish the refusal (不用转吧), accept the customer's own alternative (你直接告诉我
+    # 就行, 我自己打也行) or ask whether the agent can do it instead (不要再转了,你可以直接帮我开案吗?) do not answer it.
     consents = [hit for hit in ctx.doc.hits(u, "lexicon.consent")
                 if hit.phrase not in _THANKS and u.key[hit.start - 1 : hit.start] not in ("就", "也")
+                and not (u.is_question and u.key[hit.start - 1 : hit.start] in ("你", "您"))
                 and not any(r.start <= hit.start <= r.end and r.end not in u.breaks for r in refusals)]
     if refusals and max(hit.end for hit in refusals) >= max((hit.end for hit in consents), default=-1):
         return "refused"
