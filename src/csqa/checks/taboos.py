@@ -381,7 +381,9 @@ def no_transfer_without_consent(ctx: Context) -> CheckResult:
             if u.speaker == "agent"
             and (
                 ctx.lexicon_hit(u, "transfer-announce") is not None
-                or (ctx.lexicon_hit(u, "transfer-reason") is not None and ctx.lexicon_hit(u, "transfer-ask") is not None)
+                # explained and asked; a callback offered so (让表务部的同事给您回个电话,您看可以吗?) raises no transfer
+                or (ctx.lexicon_hit(u, "transfer-reason") is not None and ctx.lexicon_hit(u, "transfer-ask") is not None
+                    and ctx.lexicon_hit(u, "callback-offer") is None)
             )
         ),
         None,
@@ -543,8 +545,8 @@ TABOO_CHECKS = (
         "No transfer without consent",
         "A transfer is explained and agreed to before it happens.",
         no_transfer_without_consent,
-        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "consent", "refusal", "non-matter",
-                  "transfer-failed", "transfer-escalation"),
+        lexicons=("transfer-announce", "transfer-reason", "transfer-ask", "transfer-request", "callback-offer", "consent",
+                  "refusal", "non-matter", "transfer-failed", "transfer-escalation"),
         manual="未经允许直接将电话交给其他工作人员受理",
     ),
     kind_check(
