@@ -9,6 +9,7 @@ answering. Spotting 是吗 is not enough: the restatement must share content wit
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Annotated
@@ -147,9 +148,22 @@ def _asked_unmarked(u: UtteranceDoc, start: int) -> bool:
     return end < len(u.key) and u.key[end - 1 : end] == "吗"
 
 
+_NUMBER = re.compile("[0-9a-z零〇一二三四五六七八九十百千万两幺]+")
+
+
+def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether a confirmation only reads a number back (您的单号是SJ八八一零二三四五六七,是吗?): besides the lead or
+    tag, stop words and what the number is (``[lexicon.read-back]``: 单号, 手机号, 卡号…), nothing but the number."""
+    words = _core_words(ctx, u, spans_of(ctx, u, ctx.family("lead"), ctx.family("tag"), "lexicon.read-back"))
+    return bool(words) and all(_NUMBER.fullmatch(word) for word, _, _ in words)
+
+
 def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
-    a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else."""
+    a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else, and a
+    number read back (您的单号是…,是吗?) checks a detail."""
+    if _reads_back(ctx, u):
+        return False
     lead = ctx.find_part([u], "lead")
     if lead is not None:
         return not _answered_first(ctx, u, lead[1].start, params)
@@ -497,7 +511,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal", "read-back"),
     other_parts=("further-help.offer", "greeting.greet", "greeting.identify", "greeting.offer"),
     manual="您是咨询有关 **的问题,是吗?",
 )
