@@ -45,6 +45,9 @@ class RestateParams(BaseModel):
     min_correction_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     news_check_chars: Annotated[int, Field(ge=0)] = 3
     answer_first_chars: Annotated[int, Field(ge=1)] = 8
+    sympathy_slack_chars: Annotated[int, Field(ge=0)] = 4
+    """An agent utterance of sympathy answers nothing when at most this many content characters are neither sympathy,
+    courtesy nor the customer's own words (天哪,猫咪拉肚子真的让人揪心: 猫咪)."""
     min_tag_chars: Annotated[int, Field(ge=1)] = 4
     """A restatement by its tag alone (no 您是说…) has at least this many content characters before the tag: 家财险
     是吧 echoes a word before answering; 想换成四十三码,是吗 restates."""
@@ -158,7 +161,7 @@ def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
     return bool(words) and all(_NUMBER.fullmatch(word) for word, _, _ in words)
 
 
-def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
+def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: Sequence[UtteranceDoc] = ()) -> bool:
     """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
     a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else, and a
     number read back (您的单号是…,是吗?) checks a detail."""
@@ -166,14 +169,15 @@ def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool
         return False
     lead = ctx.find_part([u], "lead")
     if lead is not None:
-        return not _answered_first(ctx, u, lead[1].start, params)
+        return not _answered_first(ctx, u, lead[1].start, params, heard)
     return any(
-        u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params)
+        u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params, heard)
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
 
 
-def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateParams) -> bool:
+def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateParams,
+                    heard: Sequence[UtteranceDoc] = ()) -> bool:
     """Whether an utterance answers in a sentence before the one holding its restatement's lead or tag (降压药可以用
     一小口水送服,不影响胃镜的。您是问降压药能不能吃,对吧): a sentence before it with at least ``answer_first_chars``
     content characters beyond courtesies, back-channels, the greeting's parts, questions for details and talk of
@@ -189,13 +193,15 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
                           "lexicon.holding-talk", "lexicon.invitation", "script.greeting.greet",
                           "script.greeting.identify", "script.greeting.offer")
-    sympathy = [hit.start for hit in ctx.doc.hits(u, "lexicon.empathy")]
+    sympathy = [hit.start for family in ("lexicon.empathy", "lexicon.address") for hit in ctx.doc.hits(u, family)]
+    # the customer's own words repeated (明白,您家有老人在用制氧机,这个情况很重要。我跟您确认一下…) answer nothing
+    theirs = "".join(h.key for h in heard)
     start = 0
     for end in ends:
         stop = bisect_left(u.key_map, end)
         said = sum(end_ - begin for word, begin, end_ in u.content
                    if start <= begin < stop and word not in ctx.stopwords and not word.isascii()
-                   and not covered.issuperset(range(begin, end_)))
+                   and not covered.issuperset(range(begin, end_)) and not (len(word) >= 2 and word in theirs))
         if said >= params.answer_first_chars and not any(start <= at_ < stop for at_ in sympathy):
             return True
         start = stop
@@ -211,7 +217,7 @@ def answers_after(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     if not tags:
         return False
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
-                          "lexicon.holding-talk", "lexicon.empathy", "script.further-help.offer")
+                          "lexicon.holding-talk", "lexicon.empathy", "lexicon.address", "script.further-help.offer")
     said = sum(end - start for word, start, end in u.content
                if start >= tags[-1].end and word not in ctx.stopwords and not word.isascii()
                and not covered.issuperset(range(start, end)))
@@ -267,18 +273,31 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
         return True
     # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
     # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
-    if ctx.doc.hits(u, "lexicon.empathy"):
-        covered = ctx.covered(u, "lexicon.empathy", "lexicon.courtesy-reply", "lexicon.backchannel")
+    uncovered: int | None = None
+    if ctx.doc.hits(u, "lexicon.empathy") or ctx.doc.hits(u, "lexicon.address"):
+        covered = ctx.covered(u, "lexicon.empathy", "lexicon.address", "lexicon.courtesy-reply", "lexicon.backchannel")
         heard = "".join(h.key for h in said)
         covered.update(i for word, start, end in u.content if len(word) >= 2 and word in heard for i in range(start, end))
-        if not ctx.says_beyond_covered(u, covered):
+        uncovered = sum(end - start for word, start, end in u.content
+                        if word not in ctx.stopwords and not covered.issuperset(range(start, end)))
+        if not uncovered:
             return True
+        # for the slack below, words of two characters or more: 请您先 before a precaution says nothing
+        uncovered = sum(end - start for word, start, end in u.content
+                        if len(word) >= 2 and word not in ctx.stopwords and not covered.issuperset(range(start, end)))
+        if not ctx.doc.hits(u, "lexicon.empathy"):
+            uncovered = None  # an address or a sigh alone (阿姨,我们阿姨都是培训过的) is no sympathy
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
         return True  # 陈浩妈妈您好,您请说: the agent hands the turn back, having answered nothing
     if ctx.lexicon_hit(u, "proposal") is not None:
         return False  # 您看一室的行不行: an alternative put to the customer handles the matter
+    # Sympathy with a few words of its own besides (孩子学得吃力,家长看着也着急; 请您先暂停使用喔): a feeling shared or a
+    # precaution, too short to answer the matter (``sympathy_slack_chars``)
+    params = ctx.params
+    if uncovered is not None and isinstance(params, RestateParams) and uncovered <= params.sympathy_slack_chars:
+        return True
     offer = ctx.doc.first_hit(u, "script.further-help.offer")
     if offer is None:
         return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
@@ -328,7 +347,7 @@ def takes_correction(ctx: Context, u: UtteranceDoc, correction: UtteranceDoc, he
     and the restatement corrected): 酒店超卖的话按规定是由酒店负责安排同级酒店入住的 shares 酒店 and 超卖 with the
     customer, and states a rule."""
     # an apology or a back-channel before the repeat (抱歉,是下周四上午的号) is not its first clause of substance
-    covered = ctx.covered(u, "lexicon.backchannel", "lexicon.empathy", "lexicon.courtesy-reply")
+    covered = ctx.covered(u, "lexicon.backchannel", "lexicon.empathy", "lexicon.address", "lexicon.courtesy-reply")
     words = [w for w in core_tokens(ctx, correction, []) if len(w) >= 2]
     theirs, their_text = set(words), "".join(words)  # joined in the order said: a set's order varies between runs
     first = next(
@@ -419,7 +438,7 @@ def _restated_statement(ctx: Context, params: RestateParams, replies: list[Utter
             said.append(u)
             continue
         heard = [c for c in said if has_substance(ctx, c)]
-        if (heard and is_restatement(ctx, u, params) and restates_statement(ctx, u, heard, params)
+        if (heard and is_restatement(ctx, u, params, heard) and restates_statement(ctx, u, heard, params)
                 and not _corrected(ctx, u, replies)):
             # the statement it restates (收到了,颜色是对的 — 对了,我还想再买一对枕套: the second), else the first heard
             return next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])
@@ -463,7 +482,7 @@ def restate_question(ctx: Context) -> CheckResult:
                 return ctx.not_assessable(ctx.say("restate.withdrawn"))
             said.append(u)
             continue
-        if is_restatement(ctx, u, params):
+        if is_restatement(ctx, u, params, said):
             if shares_content(ctx, u, said, params) and not _corrected(ctx, u, replies):
                 lead = ctx.find_part([u], "lead") or ctx.find_part([u], "tag")
                 assert lead is not None
@@ -511,7 +530,7 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "proposal", "read-back"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "address", "proposal", "read-back"),
     other_parts=("further-help.offer", "greeting.greet", "greeting.identify", "greeting.offer"),
     manual="您是咨询有关 **的问题,是吗?",
 )

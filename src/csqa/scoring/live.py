@@ -515,7 +515,7 @@ class _Restate(_Tracker):
                 block.append(u)
         else:
             self.block = []
-            if (not self.stated and block and is_restatement(ctx, u, params)
+            if (not self.stated and block and is_restatement(ctx, u, params, block)
                     and restates_statement(ctx, u, block, params)):
                 self.stated = True
                 stated = next((c for c in block if shares_content(ctx, u, [c], params)), block[0])
@@ -532,7 +532,7 @@ class _Restate(_Tracker):
         if self.phase == "matter":
             if u.speaker == "agent":
                 heard, self.heard = self.heard, []
-                if heard and is_restatement(ctx, u, params) and restates_statement(ctx, u, heard, params):
+                if heard and is_restatement(ctx, u, params, heard) and restates_statement(ctx, u, heard, params):
                     # the statement restated, as the check picks it, and what it answers counts as said
                     matter = next((c for c in heard if shares_content(ctx, u, [c], params)), heard[0])
                     self.matter, self.phase, self.inferred = matter, "after", True
@@ -590,7 +590,7 @@ class _Restate(_Tracker):
             return
         matter = self.matter
         assert matter is not None
-        if is_restatement(ctx, u, params):
+        if is_restatement(ctx, u, params, self.said):
             if shares_content(ctx, u, self.said, params):
                 self.phase, self.restated = "confirming", u
                 message = "the agent restated the customer's matter and asked for confirmation before answering"
