@@ -266,10 +266,12 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
         return True
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
-    # the agent's greeting after a chat customer wrote first (您好,这里是师说教育客户服务中心,很高兴为您服务)
-    if ctx.doc.hits(u, "script.greeting.identify") and not ctx.says_beyond_covered(u, ctx.covered(
+    # the agent's greeting after a chat customer wrote first (您好,这里是师说教育客户服务中心,很高兴为您服务), or a part of
+    # it sent alone (很高兴为您服务)
+    greeting = any(ctx.doc.hits(u, f"script.greeting.{part}") for part in ("greet", "identify", "offer"))
+    if greeting and not ctx.says_beyond_covered(u, ctx.covered(
             u, "script.greeting.greet", "script.greeting.identify", "script.greeting.offer", "lexicon.courtesy-reply",
-            "lexicon.backchannel")):
+            "lexicon.backchannel", "lexicon.address", "lexicon.self-introduction")):
         return True
     # 非常抱歉给您带来不便 / 先生您别着急,我理解您的心情: sympathy, nothing answered yet. Sympathy there must be:
     # 这跟我们没关系 is stop words and a back-channel's 没关系, and it answers.
@@ -530,7 +532,8 @@ RESTATE_CHECK = Check(
     step_parts=("lead", "tag"),
     lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
-              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "address", "proposal", "read-back"),
+              "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "address", "self-introduction",
+              "proposal", "read-back"),
     other_parts=("further-help.offer", "greeting.greet", "greeting.identify", "greeting.offer"),
     manual="您是咨询有关 **的问题,是吗?",
 )
