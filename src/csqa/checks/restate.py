@@ -280,15 +280,13 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
         covered = ctx.covered(u, "lexicon.empathy", "lexicon.address", "lexicon.courtesy-reply", "lexicon.backchannel")
         heard = "".join(h.key for h in said)
         covered.update(i for word, start, end in u.content if len(word) >= 2 and word in heard for i in range(start, end))
-        uncovered = sum(end - start for word, start, end in u.content
-                        if word not in ctx.stopwords and not covered.issuperset(range(start, end)))
-        if not uncovered:
+        rest = [(word, start, end) for word, start, end in u.content
+                if word not in ctx.stopwords and not covered.issuperset(range(start, end))]
+        if not rest:
             return True
-        # for the slack below, words of two characters or more: 请您先 before a precaution says nothing
-        uncovered = sum(end - start for word, start, end in u.content
-                        if len(word) >= 2 and word not in ctx.stopwords and not covered.issuperset(range(start, end)))
-        if not ctx.doc.hits(u, "lexicon.empathy"):
-            uncovered = None  # an address or a sigh alone (阿姨,我们阿姨都是培训过的) is no sympathy
+        if ctx.doc.hits(u, "lexicon.empathy"):  # an address or a sigh alone (阿姨,我们阿姨都是培训过的) is no sympathy
+            # words of two characters or more count against the slack below: 请您先 before a precaution says nothing
+            uncovered = sum(end - start for word, start, end in rest if len(word) >= 2)
     if ctx.lexicon_hit(u, "transfer-announce") is not None:
         return False  # 我给您转一下好吗? hands the matter on: that is handling it, not asking for details
     if any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "lexicon.invitation")):
