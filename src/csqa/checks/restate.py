@@ -32,6 +32,11 @@ __all__ = [
 
 
 _SENTENCE_ENDS = frozenset("。.!?;！？；")   # normalisation folds 。 to .
+_QUALIFIERS = "没不未还已都也就又再"
+"""Characters jieba glues to the front of a verb (没开, 已收, 还没), stripped when an answer is compared with the agent's
+question it echoes."""
+_NUMBER = re.compile("[0-9a-z零〇一二三四五六七八九十百千万两幺]+")
+"""A number or code as read back (SJ八八一零…, 1023): no matter restated."""
 
 
 class RestateParams(BaseModel):
@@ -102,11 +107,6 @@ def is_matter(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     return asks
 
 
-_QUALIFIERS = "没不未还已都也就又再"
-"""Characters jieba glues to the front of a verb (没开, 已收, 还没), stripped when an answer is compared with the agent's
-question it echoes."""
-
-
 def _trails_off(ctx: Context, u: UtteranceDoc, hit: PhraseHit) -> bool:
     """Whether a customer utterance breaks off right after a sign of a matter, before saying what it is (我想问一下
     那个……): nothing but stop words after the sign and an ellipsis or dash at the end. The matter comes next."""
@@ -151,9 +151,6 @@ def _asked_unmarked(u: UtteranceDoc, start: int) -> bool:
     return end < len(u.key) and u.key[end - 1 : end] == "吗"
 
 
-_NUMBER = re.compile("[0-9a-z零〇一二三四五六七八九十百千万两幺]+")
-
-
 def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether a confirmation only reads a number back (您的单号是SJ八八一零二三四五六七,是吗?): besides the lead or
     tag, stop words and what the number is (``[lexicon.read-back]``: 单号, 手机号, 卡号…), nothing but the number."""
@@ -174,6 +171,15 @@ def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: 
         u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params, heard)
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
+
+
+def _said_beyond(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, stop: int, theirs: str = "") -> int:
+    """Content characters of ``u`` in words starting within content-key ``[start, stop)`` that are not stop words,
+    letters or digits (a waybill number read back), inside ``covered``, or (two characters or more) the customer's own
+    words (``theirs``): what an agent utterance says of its own there, weighed against ``answer_first_chars``."""
+    return sum(end - begin for word, begin, end in u.content
+               if start <= begin < stop and word not in ctx.stopwords and not word.isascii()
+               and not covered.issuperset(range(begin, end)) and not (len(word) >= 2 and word in theirs))
 
 
 def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateParams,
@@ -199,10 +205,8 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
     start = 0
     for end in ends:
         stop = bisect_left(u.key_map, end)
-        said = sum(end_ - begin for word, begin, end_ in u.content
-                   if start <= begin < stop and word not in ctx.stopwords and not word.isascii()
-                   and not covered.issuperset(range(begin, end_)) and not (len(word) >= 2 and word in theirs))
-        if said >= params.answer_first_chars and not any(start <= at_ < stop for at_ in sympathy):
+        if (_said_beyond(ctx, u, covered, start, stop, theirs) >= params.answer_first_chars
+                and not any(start <= at_ < stop for at_ in sympathy)):
             return True
         start = stop
     return False
@@ -218,10 +222,7 @@ def answers_after(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
         return False
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
                           "lexicon.holding-talk", "lexicon.empathy", "lexicon.address", "script.further-help.offer")
-    said = sum(end - start for word, start, end in u.content
-               if start >= tags[-1].end and word not in ctx.stopwords and not word.isascii()
-               and not covered.issuperset(range(start, end)))
-    return said >= params.answer_first_chars
+    return _said_beyond(ctx, u, covered, tags[-1].end, len(u.key)) >= params.answer_first_chars
 
 
 def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
