@@ -238,6 +238,11 @@ class Context:
         """True for a customer utterance with no substance: 喂? / 你好 / 好 再见 (the non-matter lexicon)."""
         return not self.says_beyond(u, "lexicon.non-matter")
 
+    def reopens(self, u: UtteranceDoc) -> bool:
+        """Whether a customer utterance after the agent's goodbye goes on with the call: something of substance
+        (not 好 再见), and more than an objection to the agent (你什么态度!我要投诉你), which raises no matter."""
+        return not self.is_interjection(u) and self.doc.first_hit(u, "lexicon.objection") is None
+
     def first_words(self) -> UtteranceDoc | None:
         """The customer's first utterance of substance: not a greeting, acknowledgement or check of the line
         (the non-matter lexicon). What the agent says before it answers nothing the customer raised."""
@@ -261,10 +266,11 @@ class Context:
         """The agent's final goodbye, unless the customer raised something of substance after it and the agent
         went on to serve it (then the goodbye that counts is a later one). A customer who raises something
         after the goodbye that the agent never takes up (哎等一下,我还想问…, and the call ends) leaves that
-        goodbye the last."""
+        goodbye the last, and so does one who only objects to the agent after it (你什么态度!我要投诉你,
+        ``[lexicon.objection]``): that raises no matter, and what the agent says next is no service of one."""
         served = False
         for u in reversed(self.doc.utterances):
-            if u.speaker == "customer" and served and not self.is_interjection(u):
+            if u.speaker == "customer" and served and self.reopens(u):
                 return None
             if u.speaker == "agent":
                 if self.doc.first_hit(u, "lexicon.goodbye") is not None:

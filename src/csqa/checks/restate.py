@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 
-_SENTENCE_ENDS = frozenset("。.!?;！？；")   # normalisation folds 。 to .
+_SENTENCE_ENDS = frozenset("。.!?！？")   # normalisation folds 。 to .
+"""Where a sentence ends; not a semicolon, which joins the parts of one (您是上个月重复还款,想问能不能退回;另外想修改账单
+日,对吗? restates two matters in one sentence)."""
 _QUALIFIERS = "没不未还已都也就又再"
 """Characters jieba glues to the front of a verb (没开, 已收, 还没), stripped when an answer is compared with the agent's
 question it echoes."""
@@ -183,7 +185,7 @@ def _said_beyond(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, s
 
 
 def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateParams,
-                    heard: Sequence[UtteranceDoc] = ()) -> bool:
+                    heard: Sequence[UtteranceDoc] = (), *, clause: bool = False) -> bool:
     """Whether an utterance answers in a sentence before the one holding its restatement's lead or tag (降压药可以用
     一小口水送服,不影响胃镜的。您是问降压药能不能吃,对吧): a sentence before it with at least ``answer_first_chars``
     content characters beyond courtesies, back-channels, the greeting's parts, questions for details and talk of
@@ -194,22 +196,39 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
     at = u.key_map[marker] if marker < len(u.key_map) else len(text)
     ends = [i for i in range(at) if text[i] in _SENTENCE_ENDS
             and not (text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())]
+    if clause and 0 < (begins := u.clause_start(marker)) < len(u.key_map) and (not ends or u.key_map[begins] > ends[-1]):
+        ends.append(u.key_map[begins] - 1)  # the clauses before the marker's, as well as whole sentences
     if not ends:
         return False   # 35.5元 is a number, not a sentence's end
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
                           "lexicon.holding-talk", "lexicon.invitation", "script.greeting.greet",
                           "script.greeting.identify", "script.greeting.offer")
     sympathy = [hit.start for family in ("lexicon.empathy", "lexicon.address") for hit in ctx.doc.hits(u, family)]
+    found = [hit.start for hit in ctx.doc.hits(u, "lexicon.record-found")]
+    causes = [hit.start for hit in ctx.doc.hits(u, "lexicon.cause")]
     # the customer's own words repeated (明白,您家有老人在用制氧机,这个情况很重要。我跟您确认一下…) answer nothing
     theirs = "".join(h.key for h in heard)
     start = 0
     for end in ends:
         stop = bisect_left(u.key_map, end)
-        if (_said_beyond(ctx, u, covered, start, stop, theirs) >= params.answer_first_chars
-                and not any(start <= at_ < stop for at_ in sympathy)):
+        if (text[end] not in "?？"   # a question before it (光猫和路由器是放在一起的吗?) asks, it answers nothing
+                and _said_beyond(ctx, u, covered, start, stop, theirs) >= params.answer_first_chars
+                and not any(start <= at_ < stop for at_ in sympathy)
+                and not _reads_record(ctx, u, covered, start, stop, found, causes)):
             return True
         start = stop
     return False
+
+
+def _reads_record(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, stop: int, found: list[int],
+                  causes: list[int]) -> bool:
+    """Whether the sentence at content-key ``[start, stop)`` only says which record the agent found (查到了,是锦绣小区
+    那条两百兆的宽带。您是说…): it opens with a look-up's result named (``[lexicon.record-found]``: 查到了,是…, 看到了,是…)
+    and gives no reason (``[lexicon.cause]``: 查到了,是因为上个月估抄 explains the bill). Naming the account or order
+    the customer's details led to checks the detail; the matter is still to be restated."""
+    if any(start <= at < stop for at in causes):
+        return False
+    return any(start <= at < stop and not _said_beyond(ctx, u, covered, start, at) for at in found)
 
 
 def answers_after(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
@@ -301,7 +320,16 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
         return True
     offer = ctx.doc.first_hit(u, "script.further-help.offer")
     if offer is None:
-        return u.is_question or ctx.lexicon_hit(u, "clarifying-question") is not None
+        asked = ctx.lexicon_hit(u, "clarifying-question")
+        if asked is None and not u.is_question:
+            return False
+        # what comes before the question may already answer (吸尘机如果是有质量问题,收货十四日内可以退,麻烦你给订单号码
+        # 我): then the agent answered, and asked for details to act on it
+        if asked is None:
+            return not (isinstance(params, RestateParams)
+                        and _answered_first(ctx, u, u.clause_start(len(u.key) - 1), params, said))
+        # a request for details (麻烦…, 请问…) ends its own clause: the clauses before it may answer
+        return not (isinstance(params, RestateParams) and _answered_first(ctx, u, asked.start, params, said, clause=True))
     # An utterance that goes on to offer further help (包裹的赔偿我给您登记了…请问还有其他问题吗?) has answered and
     # moves to close the call: its question mark and the 请问 of the offer's clause ask for no details.
     clause = u.clause_start(offer.start)
@@ -532,7 +560,7 @@ RESTATE_CHECK = Check(
     lexicons=("non-matter", "customer-matter", "news-check", "wrong-number", "backchannel", "clarifying-question", "goodbye",
               "line-trouble", "correction", "line-check", "closing-talk", "customer-signoff", "invitation",
               "transfer-announce", "courtesy-reply", "retort", "holding-talk", "empathy", "address", "self-introduction",
-              "proposal", "read-back"),
+              "proposal", "read-back", "record-found", "cause"),
     other_parts=("further-help.offer", "greeting.greet", "greeting.identify", "greeting.offer"),
     manual="您是咨询有关 **的问题,是吗?",
 )

@@ -379,9 +379,9 @@ class _Closing(_Tracker):
         if u.speaker == "customer":
             if not ctx.is_interjection(u):
                 self.since_matter.clear()
-                if self.goodbye:
-                    self.goodbye = False
-                    self._withdraw(s, "the customer went on after the goodbye; the closing is judged again at the next one")
+            if self.goodbye and ctx.reopens(u):
+                self.goodbye = False
+                self._withdraw(s, "the customer went on after the goodbye; the closing is judged again at the next one")
             return
         self.recent.append(u)
         self.since_matter.append(u)
@@ -648,7 +648,7 @@ class _Chatting(_Tracker):
     def utterance(self, s: LiveSession, u: UtteranceDoc) -> None:
         ctx = s.ctx(self.rules[0])
         if u.speaker == "customer":
-            if self.goodbye is not None and not ctx.is_interjection(u):
+            if self.goodbye is not None and ctx.reopens(u):
                 self.goodbye = None
                 self._withdraw(s, "the customer went on after the goodbye")
             return

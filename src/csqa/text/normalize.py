@@ -26,6 +26,8 @@ __all__ = ["Normalizer"]
 # written in, one character for one, after OpenCC has made the text Simplified. Pairs first (their second
 # character would fold otherwise), then single characters; 唔 and 係 by their neighbours (below).
 _CANTONESE_PAIRS = {
+    # 唔該 before 俾 (give) asks for something (唔該你俾你嘅手機號碼我: please give me…); elsewhere it thanks
+    "唔该你俾": "麻烦你给", "唔该你畀": "麻烦你给", "唔该俾": "麻烦给", "唔该畀": "麻烦给",
     "唔该": "谢谢", "唔使": "不用", "乜嘢": "什么", "点解": "为何", "边度": "哪里", "边个": "哪个", "边位": "哪位",
     "咁样": "这样", "噉样": "这样", "点知": "怎知", "点样": "怎样", "唔得": "不行",
     "呢个": "这个", "呢度": "这里", "呢间": "这间",  # 呢 as a demonstrative; alone it is Mandarin's particle
