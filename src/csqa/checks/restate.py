@@ -155,9 +155,24 @@ def _asked_unmarked(u: UtteranceDoc, start: int) -> bool:
 
 def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
     """Whether a confirmation only reads a number back (您的单号是SJ八八一零二三四五六七,是吗?): besides the lead or
-    tag, stop words and what the number is (``[lexicon.read-back]``: 单号, 手机号, 卡号…), nothing but the number."""
-    words = _core_words(ctx, u, spans_of(ctx, u, ctx.family("lead"), ctx.family("tag"), "lexicon.read-back"))
-    return bool(words) and all(_NUMBER.fullmatch(word) for word, _, _ in words)
+    tag, stop words and what the number is (``[lexicon.read-back]``: 单号, 手机号, 卡号…), nothing but the number; or
+    only the details the customer has just given in answer to a question that asked for them (请问您的姓名和航班号? —
+    唐小雨,航班是YN八八零一 — 唐小雨女士,YN八八零一,是吧?): every word in that answer, or a form of address."""
+    words = _core_words(ctx, u, spans_of(ctx, u, ctx.family("lead"), ctx.family("tag"), "lexicon.read-back",
+                                         "lexicon.address"))
+    if not words:
+        return False
+    if all(_NUMBER.fullmatch(word) for word, _, _ in words):
+        return True
+    utterances = ctx.doc.utterances
+    if u.index < 2 or utterances[u.index - 1].speaker != "customer" or utterances[u.index - 2].speaker != "agent":
+        return False
+    answer, asked = utterances[u.index - 1], utterances[u.index - 2]
+    # the question named what it asked for in its own clause (请问您的姓名和航班号?), not in a greeting's other clause
+    # (华翔航空客服中心,工号3306,请问有什么可以帮您?)
+    questions = {asked.clause_start(hit.start) for hit in ctx.doc.hits(asked, "lexicon.clarifying-question")}
+    return (any(asked.clause_start(hit.start) in questions for hit in ctx.doc.hits(asked, "lexicon.read-back"))
+            and all(_NUMBER.fullmatch(word) or word in answer.key for word, _, _ in words))
 
 
 def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: Sequence[UtteranceDoc] = ()) -> bool:
@@ -168,11 +183,28 @@ def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: 
         return False
     lead = ctx.find_part([u], "lead")
     if lead is not None:
-        return not _answered_first(ctx, u, lead[1].start, params, heard)
+        return not _answered_first(ctx, u, lead[1].start, params, heard) and not _told_not_asked(ctx, u, lead[1], params)
     return any(
         u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params, heard)
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
+
+
+def _told_not_asked(ctx: Context, u: UtteranceDoc, lead: PhraseHit, params: RestateParams) -> bool:
+    """Whether a restatement by its lead alone is said, not asked, and the agent goes straight on to answer (您说的是会员
+    自动续费扣款的问题。这个自动续费是您开通会员时默认勾选的…): no confirmation tag ends a clause, the lead's sentence
+    ends without a question mark, and what follows it says at least ``answer_first_chars`` of its own. The customer was
+    never asked to confirm; a restatement said as a statement and left for the customer to answer still asks."""
+    if any(u.ends_clause(hit.end) for hit in ctx.doc.hits(u, ctx.family("tag"))):
+        return False
+    text = u.norm
+    begin = u.key_map[lead.start] if lead.start < len(u.key_map) else len(text)
+    end = next((i for i in range(begin, len(text)) if text[i] in _SENTENCE_ENDS), None)
+    if end is None or text[end] in "?？":
+        return False
+    covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
+                          "lexicon.holding-talk", "lexicon.empathy", "lexicon.address", "script.further-help.offer")
+    return _said_beyond(ctx, u, covered, bisect_left(u.key_map, end), len(u.key)) >= params.answer_first_chars
 
 
 def _said_beyond(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, stop: int, theirs: str = "") -> int:
