@@ -79,7 +79,7 @@ def test_a_rule_made_of_a_kind_declares_what_its_settings_read() -> None:
     assert checks["offer-further-help"].step_parts == ("offer",)
     assert set(checks["offer-further-help"].lexicons) == {
         "goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel", "closing-talk", "closing-courtesy",
-        "objection",
+        "objection", "colleague-aside",
     }
     assert checks["standard-greeting"].lexicons == ("line-check",)
     assert {checks[r].kind for r in ("standard-greeting", "offer-further-help", "thank-and-goodbye", "callback-introduction",

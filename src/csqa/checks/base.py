@@ -267,7 +267,9 @@ class Context:
         went on to serve it (then the goodbye that counts is a later one). A customer who raises something
         after the goodbye that the agent never takes up (哎等一下,我还想问…, and the call ends) leaves that
         goodbye the last, and so does one who only objects to the agent after it (你什么态度!我要投诉你,
-        ``[lexicon.objection]``): that raises no matter, and what the agent says next is no service of one."""
+        ``[lexicon.objection]``): that raises no matter, and what the agent says next is no service of one. Words
+        the agent then turns to a colleague with (小王,帮我把这单派给城南的师傅, ``[lexicon.colleague-aside]``) serve
+        nothing the customer raised."""
         served = False
         for u in reversed(self.doc.utterances):
             if u.speaker == "customer" and served and self.reopens(u):
@@ -275,7 +277,7 @@ class Context:
             if u.speaker == "agent":
                 if self.doc.first_hit(u, "lexicon.goodbye") is not None:
                     return u
-                served = True
+                served = served or self.doc.first_hit(u, "lexicon.colleague-aside") is None
         return None
 
     def closing(self) -> list[UtteranceDoc]:

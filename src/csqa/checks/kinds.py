@@ -305,10 +305,10 @@ def condition_families(rule_id: str, condition: Condition) -> Iterator[tuple[str
 # not at a check of the line; the closing ends at the goodbye; a back-channel is not speech to judge).
 _WINDOW_LEXICONS: dict[str, tuple[str, ...]] = {
     "opening": ("line-check",),
-    "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel", "objection"),
+    "closing": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel", "objection", "colleague-aside"),
     "wrap-up": ("goodbye", "non-matter", "transfer-announce", "wait-request", "backchannel", "closing-talk",
-                "closing-courtesy", "objection"),
-    "after-goodbye": ("goodbye", "non-matter", "objection"),
+                "closing-courtesy", "objection", "colleague-aside"),
+    "after-goodbye": ("goodbye", "non-matter", "objection", "colleague-aside"),
     "before-answer": ("non-matter", "backchannel", "clarifying-question"),
 }
 

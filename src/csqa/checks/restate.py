@@ -37,6 +37,8 @@ _SENTENCE_ENDS = frozenset("。.!?！？")   # normalisation folds 。 to .
 _QUALIFIERS = "没不未还已都也就又再"
 """Characters jieba glues to the front of a verb (没开, 已收, 还没), stripped when an answer is compared with the agent's
 question it echoes."""
+_FUNCTION_CHARS = frozenset("的了是吗呢吧啊呀我你您他她它们这那个在有")
+"""Characters too common to make a shared pair of characters a shared word (的钱, 我的)."""
 _NUMBER = re.compile("[0-9a-z零〇一二三四五六七八九十百千万两幺]+")
 """A number or code as read back (SJ八八一零…, 1023): no matter restated."""
 
@@ -162,7 +164,7 @@ def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
                                          "lexicon.address"))
     if not words:
         return False
-    if all(_NUMBER.fullmatch(word) for word, _, _ in words):
+    if all(_NUMBER.fullmatch(word) or _masked(u, end) for word, _, end in words):
         return True
     utterances = ctx.doc.utterances
     if u.index < 2 or utterances[u.index - 1].speaker != "customer" or utterances[u.index - 2].speaker != "agent":
@@ -175,6 +177,12 @@ def _reads_back(ctx: Context, u: UtteranceDoc) -> bool:
             and all(_NUMBER.fullmatch(word) or word in answer.key for word, _, _ in words))
 
 
+def _masked(u: UtteranceDoc, end: int) -> bool:
+    """Whether the word ending at content-key offset ``end`` is read back masked (机主姓名徐**, 138****5521)."""
+    at = u.key_map[end - 1] + 1
+    return u.norm[at : at + 1] in ("*", "＊")
+
+
 def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: Sequence[UtteranceDoc] = ()) -> bool:
     """A restatement lead (您是说…), or a confirmation tag that ends its clause (…,是吗?) after enough words to name
     a matter (``min_tag_chars``): a 是不是 inside a sentence (您再核对一下,看是不是还开着) asks something else, and a
@@ -183,11 +191,19 @@ def is_restatement(ctx: Context, u: UtteranceDoc, params: RestateParams, heard: 
         return False
     lead = ctx.find_part([u], "lead")
     if lead is not None:
-        return not _answered_first(ctx, u, lead[1].start, params, heard) and not _told_not_asked(ctx, u, lead[1], params)
+        return (not _lead_alone(ctx, u, lead[1]) and not _answered_first(ctx, u, lead[1].start, params, heard)
+                and not _told_not_asked(ctx, u, lead[1], params))
     return any(
         u.ends_clause(hit.end) and hit.start >= params.min_tag_chars and not _answered_first(ctx, u, hit.start, params, heard)
         for hit in ctx.doc.hits(u, ctx.family("tag"))
     )
+
+
+def _lead_alone(ctx: Context, u: UtteranceDoc, lead: PhraseHit) -> bool:
+    """Whether an utterance says nothing after its restatement lead (亲 跟您确认下哈): a chat message that announces the
+    restatement the next message makes; it restates nothing itself and answers nothing."""
+    covered = ctx.covered(u, "lexicon.address", "lexicon.backchannel", "lexicon.courtesy-reply")
+    return not ctx.says_beyond_covered(u, covered, lead.end)
 
 
 def _told_not_asked(ctx: Context, u: UtteranceDoc, lead: PhraseHit, params: RestateParams) -> bool:
@@ -226,14 +242,13 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
     back) are no answer."""
     text = u.norm
     at = u.key_map[marker] if marker < len(u.key_map) else len(text)
-    ends = [i for i in range(at) if text[i] in _SENTENCE_ENDS
-            and not (text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())]
+    ends = _sentence_ends(text, at)
     if clause and 0 < (begins := u.clause_start(marker)) < len(u.key_map) and (not ends or u.key_map[begins] > ends[-1]):
         ends.append(u.key_map[begins] - 1)  # the clauses before the marker's, as well as whole sentences
     if not ends:
         return False   # 35.5元 is a number, not a sentence's end
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
-                          "lexicon.holding-talk", "lexicon.invitation", "script.greeting.greet",
+                          "lexicon.holding-talk", "lexicon.invitation", "lexicon.line-trouble", "script.greeting.greet",
                           "script.greeting.identify", "script.greeting.offer")
     sympathy = [hit.start for family in ("lexicon.empathy", "lexicon.address") for hit in ctx.doc.hits(u, family)]
     found = [hit.start for hit in ctx.doc.hits(u, "lexicon.record-found")]
@@ -250,6 +265,26 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
             return True
         start = stop
     return False
+
+
+def _sentence_ends(text: str, stop: int) -> list[int]:
+    """Where sentences end in ``text[:stop]``: not at the point of a number (35.5元, 5.4kg)."""
+    return [i for i in range(stop) if text[i] in _SENTENCE_ENDS
+            and not (text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())]
+
+
+def _only_reads_record(ctx: Context, u: UtteranceDoc) -> bool:
+    """Whether an utterance of one sentence only names the record the agent found (查到了,是锦绣小区那条宽带; 尾号0931
+    这单 …): :func:`_reads_record` over the whole of it, after courtesies, back-channels and forms of address."""
+    text = u.norm.rstrip("。.!！ ")
+    if _sentence_ends(text, len(text)):
+        return False
+    found = [hit.start for hit in ctx.doc.hits(u, "lexicon.record-found")]
+    if not found:
+        return False
+    causes = [hit.start for hit in ctx.doc.hits(u, "lexicon.cause")]
+    covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.address", "lexicon.holding-talk")
+    return _reads_record(ctx, u, covered, 0, len(u.key), found, causes)
 
 
 def _reads_record(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, stop: int, found: list[int],
@@ -306,7 +341,19 @@ def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], para
     # sharing a character with the restatement.
     if len(theirs) >= 2 and all(any(ch in mine_text for ch in word) for word in theirs):
         return True
-    return fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold
+    if fuzz.partial_ratio(mine_text, their_text) >= params.fuzzy_threshold:
+        return True
+    # Two characters said together on both sides however jieba cut them (去|水慢 and 去|水好|慢 share 去水): a word
+    # neither segmentation kept whole
+    covered = {i for start, end in markers for i in range(start, end)}
+    stop = {i for word, start, end in u.content if word in ctx.stopwords for i in range(start, end)}
+    keys = "|".join(c.key for c in said)
+    return any(
+        i not in covered and i + 1 not in covered and not (i in stop and i + 1 in stop)
+        and "\u4e00" <= u.key[i] <= "\u9fff" and "\u4e00" <= u.key[i + 1] <= "\u9fff"
+        and _FUNCTION_CHARS.isdisjoint(u.key[i : i + 2]) and u.key[i : i + 2] in keys
+        for i in range(len(u.key) - 1)
+    )
 
 
 def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()) -> bool:
@@ -316,6 +363,11 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
     repeat the customer's own words (``said``: 理解您的心情,付了钱一直没发货确实着急) and still answer nothing."""
     if ctx.is_backchannel(u) or ctx.lexicon_hit(u, "line-trouble") is not None:
         return True
+    lead = ctx.find_part([u], "lead")
+    if lead is not None and _lead_alone(ctx, u, lead[1]):
+        return True  # 亲 跟您确认下哈: the restatement comes in the next message
+    if _only_reads_record(ctx, u):
+        return True  # 好的亲 尾号0931这单 渴望六种鱼猫粮5.4kg: the order the details led to, named
     if not ctx.says_beyond(u, "lexicon.courtesy-reply"):
         return True  # 谢谢您一直以来的支持, to a customer who has not come to the matter yet
     # the agent's greeting after a chat customer wrote first (您好,这里是师说教育客户服务中心,很高兴为您服务), or a part of
@@ -351,6 +403,10 @@ def is_waypoint(ctx: Context, u: UtteranceDoc, said: Sequence[UtteranceDoc] = ()
     if uncovered is not None and isinstance(params, RestateParams) and uncovered <= params.sympathy_slack_chars:
         return True
     offer = ctx.doc.first_hit(u, "script.further-help.offer")
+    if offer is None and any(hit.end >= u.clause_start(len(u.key) - 1) for hit in ctx.doc.hits(u, "script.greeting.offer")):
+        # the greeting's offer said again last (我们这边也是阴天,您出门注意安全。请问今天有什么可以帮您的): the agent invites
+        # the matter, so what the customer said before was not it
+        return True
     if offer is None:
         asked = ctx.lexicon_hit(u, "clarifying-question")
         if asked is None and not u.is_question:
