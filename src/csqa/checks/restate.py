@@ -239,7 +239,9 @@ def _answered_first(ctx: Context, u: UtteranceDoc, marker: int, params: RestateP
     content characters beyond courtesies, back-channels, the greeting's parts, questions for details and talk of
     looking something up, and no sympathy in it (真的很抱歉让您经历这么糟糕的一趟行程。您是说… apologises first). The
     sentence, not the clause: a restatement may run over several clauses. Letters and digits (a waybill number read
-    back) are no answer."""
+    back) are no answer, nor is a question, talk about the line, or a sentence that only names the record found
+    (:func:`_reads_record`). With ``clause`` the clauses before the marker's count as one more sentence: a request for
+    details (麻烦…, 请问…) ends its own clause, and what comes before it in the sentence may already answer."""
     text = u.norm
     at = u.key_map[marker] if marker < len(u.key_map) else len(text)
     ends = _sentence_ends(text, at)
