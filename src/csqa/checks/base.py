@@ -316,13 +316,15 @@ class Context:
             return None
         # the last transfer ends the call: one that bounced back (the agent speaks again, then transfers once more)
         # did not
-        return bool(agent) and all(u.utterance.start is not None and u.utterance.start < max(transfers) for u in agent)
+        return self._agent_silent_from(max(transfers))
 
     def ended_on_hold(self) -> bool:
         """Whether the call ended during a hold: a timed call whose agent says nothing from a hold's start on (the
         customer hung up while waiting), so the agent never had the chance to close it."""
         holds = [e.start for e in self.doc.call.events if e.type == "hold"]
+        return bool(holds) and self._agent_silent_from(max(holds))
+
+    def _agent_silent_from(self, moment: float) -> bool:
+        """Whether the agent spoke, every utterance of theirs timed, and none starting at ``moment`` or later."""
         agent = self.doc.agent
-        if not holds or not agent or any(u.utterance.start is None for u in agent):
-            return False
-        return all((u.utterance.start or 0.0) < max(holds) for u in agent)
+        return bool(agent) and all(u.utterance.start is not None and u.utterance.start < moment for u in agent)

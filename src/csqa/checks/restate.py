@@ -218,9 +218,7 @@ def _told_not_asked(ctx: Context, u: UtteranceDoc, lead: PhraseHit, params: Rest
     end = next((i for i in range(begin, len(text)) if text[i] in _SENTENCE_ENDS), None)
     if end is None or text[end] in "?？":
         return False
-    covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
-                          "lexicon.holding-talk", "lexicon.empathy", "lexicon.address", "script.further-help.offer")
-    return _said_beyond(ctx, u, covered, bisect_left(u.key_map, end), len(u.key)) >= params.answer_first_chars
+    return _answers_from(ctx, u, bisect_left(u.key_map, end), params)
 
 
 def _said_beyond(ctx: Context, u: UtteranceDoc, covered: set[int], start: int, stop: int, theirs: str = "") -> int:
@@ -306,11 +304,16 @@ def answers_after(ctx: Context, u: UtteranceDoc, params: RestateParams) -> bool:
     clause, beyond courtesies, back-channels, questions for details, talk of looking something up and an offer of
     further help (您是问运费是吗?请问您的订单号是多少? only asks)."""
     tags = [hit for hit in ctx.doc.hits(u, ctx.family("tag")) if u.ends_clause(hit.end)]
-    if not tags:
-        return False
+    return bool(tags) and _answers_from(ctx, u, tags[-1].end, params)
+
+
+def _answers_from(ctx: Context, u: UtteranceDoc, start: int, params: RestateParams) -> bool:
+    """Whether ``u`` answers from content-key offset ``start`` to its end, after a restatement: at least
+    ``answer_first_chars`` of its own beyond courtesies, back-channels, questions for details, talk of looking something
+    up, sympathy, forms of address and an offer of further help."""
     covered = ctx.covered(u, "lexicon.courtesy-reply", "lexicon.backchannel", "lexicon.clarifying-question",
                           "lexicon.holding-talk", "lexicon.empathy", "lexicon.address", "script.further-help.offer")
-    return _said_beyond(ctx, u, covered, tags[-1].end, len(u.key)) >= params.answer_first_chars
+    return _said_beyond(ctx, u, covered, start, len(u.key)) >= params.answer_first_chars
 
 
 def shares_content(ctx: Context, u: UtteranceDoc, said: list[UtteranceDoc], params: RestateParams) -> bool:
